@@ -1,0 +1,667 @@
+"""The tracker's data model: sources, actors, events, pledges and statements, tied together by verbatim citations."""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+from .dates import DatePrecision, resolve_span
+from .validators import validate_verbatim
+
+# Registered for the `__length` lookups in the constraints below.
+models.CharField.register_lookup(Length)
+models.TextField.register_lookup(Length)
+
+# The kinds of record a citation can support; each is a nullable foreign key on Citation.
+CITATION_TARGETS = ("event", "pledge", "statement", "actor")
+EXCERPT_MAX_LENGTH = 1000
+
+SLUG_HELP = "Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens)."
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC).")
+
+    class Meta:
+        abstract = True
+
+
+class PartialDateModel(models.Model):
+    """A date that may be known only to the week, month or year, or only approximately."""
+
+    date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day the date can denote (null when unknown). With month precision, the 1st of the month.",
+    )
+    date_precision = models.CharField(
+        max_length=11,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How precisely the date is known.",
+    )
+    date_end = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Last day the date can denote. Derived from the precision, except for approximate dates, "
+            "where an editor sets it."
+        ),
+    )
+    date_note = models.TextField(
+        blank=True,
+        help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(date_precision=DatePrecision.UNKNOWN, date__isnull=True, date_end__isnull=True)
+                    | (
+                        ~Q(date_precision=DatePrecision.UNKNOWN)
+                        & Q(date__isnull=False, date_end__isnull=False, date_end__gte=F("date"))
+                    )
+                ),
+                name="%(class)s_date_span",
+                violation_error_message="A known date needs a start and an end no earlier than the start.",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        self.date_end = resolve_span(self.date, self.date_precision, self.date_end)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.date_precision not in (DatePrecision.APPROXIMATE, DatePrecision.UNKNOWN) and self.date:
+            # The end of a day/week/month/year date is derived, so it can never drift from its start.
+            self.date_end = resolve_span(self.date, self.date_precision, None)
+        super().save(*args, **kwargs)
+
+
+class Source(TimestampedModel, PartialDateModel):
+    """One news article, kept byte for byte, that records cite."""
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    title = models.CharField(max_length=300, help_text="Headline as printed.")
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Outlet that published the article; empty when the text does not say."
+    )
+    byline = models.CharField(max_length=200, blank=True, help_text="Author or desk as credited in the text.")
+    url = models.URLField(max_length=500, blank=True, help_text="Web address of the article, where known.")
+    seed_file = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, help_text="File name of the article under seeds/."
+    )
+    text = models.TextField(help_text="The full text of the article; citation excerpts must stand in it verbatim.")
+    sha256 = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 of the text encoded as UTF-8, in hexadecimal."
+    )
+
+    class Meta:
+        ordering = [F("date").asc(nulls_last=True), "slug"]
+        constraints = [
+            *PartialDateModel.Meta.constraints,
+            models.CheckConstraint(condition=Q(sha256__length=64), name="source_sha256_is_hex_digest"),
+            models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.sha256 = self.digest(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("source-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        self.sha256 = self.digest(self.text)
+
+    @staticmethod
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Actor(TimestampedModel):
+    """A state, organisation, force, group, person or outlet that acts, speaks or is spoken about."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "State"
+        IGO = "igo", "Intergovernmental organisation or its body"
+        COALITION = "coalition", "Coalition or group of states"
+        GOVERNMENT = "government", "Government, ministry or officials"
+        ARMED_FORCE = "armed_force", "Armed force or unit"
+        ARMED_GROUP = "armed_group", "Armed group"
+        POLITICAL_ORG = "political_org", "Political organisation"
+        PERSON = "person", "Person"
+        MEDIA = "media", "Media outlet"
+        CIVILIANS = "civilians", "Civilians or population group"
+        OTHER = "other", "Other"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    name = models.CharField(max_length=200, help_text="Name most commonly used in the sources.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, help_text="What sort of actor this is.")
+    country = CountryField(
+        blank=True, help_text="ISO 3166-1 alpha-2 code of the actor's country, where one applies (empty otherwise)."
+    )
+    title = models.CharField(
+        max_length=200, blank=True, help_text="A person's title or role, e.g. “Prime Minister of Israel”."
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        related_name="children",
+        # PROTECT: removing a state must not silently orphan or delete its ministers and units.
+        on_delete=models.PROTECT,
+        help_text="What the actor belongs to: a minister's state, a brigade's army, a mission's organisation.",
+    )
+    description = models.TextField(blank=True, help_text="One neutral sentence on who the actor is.")
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="person") | Q(title=""), name="actor_title_only_for_persons",
+                violation_error_message="Only a person has a title.",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")), name="actor_not_own_parent",
+                violation_error_message="An actor cannot be its own parent.",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
+        ]
+        indexes = [models.Index(Lower("name"), name="actor_name_lower_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("actor-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.title and self.kind != self.Kind.PERSON:
+            raise ValidationError({"title": "Only a person has a title; leave it empty for other kinds."})
+        ancestor, seen = self.parent, set()
+        while ancestor is not None:
+            if (self.pk is not None and ancestor.pk == self.pk) or ancestor.pk in seen:
+                raise ValidationError({"parent": "This parent would make the actor its own ancestor."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class ActorAlias(models.Model):
+    """Another name for an actor: “Washington” for the United States, “Ankara” for Turkey."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases", help_text="The actor.")
+    name = models.CharField(max_length=200, help_text="The other name, as the sources write it.")
+
+    class Meta:
+        ordering = ["actor_id", "name"]
+        verbose_name_plural = "actor aliases"
+        constraints = [
+            models.UniqueConstraint("actor", Lower("name"), name="actor_alias_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="actor_alias_not_empty"),
+        ]
+        indexes = [models.Index(Lower("name"), name="actor_alias_lower_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(TimestampedModel, PartialDateModel):
+    """Something that happened, is happening or is scheduled."""
+
+    class Type(models.TextChoices):
+        DIPLOMATIC_MEETING = "diplomatic_meeting", "Diplomatic meeting"
+        NEGOTIATION = "negotiation", "Negotiation"
+        RESOLUTION_VOTE = "resolution_vote", "Resolution or vote"
+        AGREEMENT = "agreement", "Agreement or plan"
+        CEASEFIRE = "ceasefire", "Ceasefire"
+        CEASEFIRE_VIOLATION = "ceasefire_violation", "Ceasefire violation"
+        MILITARY_OPERATION = "military_operation", "Military operation"
+        ATTACK = "attack", "Attack"
+        DEPLOYMENT = "deployment", "Deployment of forces"
+        WITHDRAWAL = "withdrawal", "Withdrawal of forces"
+        CAPTIVE_RELEASE = "captive_release", "Release of captives"
+        ANNOUNCEMENT = "announcement", "Announcement"
+        PRESS_CONFERENCE = "press_conference", "Press conference or media briefing"
+        ESTABLISHMENT = "establishment", "Establishment of a body, mission or programme"
+        HUMANITARIAN = "humanitarian", "Humanitarian aid or access"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OCCURRED = "occurred", "Occurred"
+        ONGOING = "ongoing", "Ongoing"
+        SCHEDULED = "scheduled", "Scheduled or expected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    title = models.CharField(max_length=300, help_text="Short headline of what happened.")
+    description = models.TextField(blank=True, help_text="What happened, in neutral words.")
+    event_type = models.CharField(max_length=30, choices=Type.choices, help_text="Kind of event (controlled vocabulary).")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.OCCURRED, help_text="Whether it happened or is expected."
+    )
+    location = models.CharField(max_length=200, blank=True, help_text="Place as the sources name it.")
+    country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code of the place, where known.")
+    latitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True, help_text="WGS 84 latitude of the place, where known."
+    )
+    longitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True, help_text="WGS 84 longitude of the place, where known."
+    )
+    actors = models.ManyToManyField(
+        Actor, through="EventParticipant", related_name="events", help_text="Actors taking part, with their roles."
+    )
+
+    class Meta:
+        ordering = [F("date").asc(nulls_last=True), "slug"]
+        constraints = [
+            *PartialDateModel.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="event_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="event_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="event_coordinates_paired",
+                violation_error_message="Give both latitude and longitude, or neither.",
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "slug"], name="event_date_slug_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("event-detail", kwargs={"slug": self.slug})
+
+
+class EventParticipant(models.Model):
+    """An actor's part in an event: who initiated it, who was targeted, who hosted."""
+
+    class Role(models.TextChoices):
+        INITIATOR = "initiator", "Initiator (carried it out)"
+        TARGET = "target", "Target (aimed at or affected)"
+        HOST = "host", "Host"
+        PARTICIPANT = "participant", "Participant"
+        MEDIATOR = "mediator", "Mediator"
+        SUBJECT = "subject", "Subject (what it is about)"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants", help_text="The event.")
+    actor = models.ForeignKey(
+        Actor,
+        # PROTECT: an actor that took part in an event is evidence; it cannot vanish from the event.
+        on_delete=models.PROTECT,
+        related_name="participations",
+        help_text="The participating actor.",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, help_text="The actor's role in the event.")
+
+    class Meta:
+        ordering = ["event_id", "role", "actor__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "actor", "role"], name="event_participant_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} ({self.get_role_display()}) in {self.event}"
+
+
+class Statement(TimestampedModel, PartialDateModel):
+    """Something an actor said, quoted directly or reported."""
+
+    class QuoteType(models.TextChoices):
+        DIRECT = "direct", "Direct quotation"
+        REPORTED = "reported", "Reported speech or position"
+
+    class Medium(models.TextChoices):
+        VIDEO_STATEMENT = "video_statement", "Video statement"
+        PRESS_CONFERENCE = "press_conference", "Press conference"
+        REMARKS_TO_REPORTERS = "remarks_to_reporters", "Remarks to reporters"
+        INTERVIEW = "interview", "Interview"
+        WRITTEN_STATEMENT = "written_statement", "Written statement"
+        SPEECH = "speech", "Speech"
+        SOCIAL_MEDIA = "social_media", "Social media"
+        MEETING = "meeting", "At a meeting"
+        NEWS_REPORT = "news_report", "Relayed by a news report or unnamed official"
+        UNSPECIFIED = "unspecified", "Unspecified"
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        OPPOSES = "opposes", "Opposes"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    speaker = models.ForeignKey(
+        Actor,
+        # PROTECT: deleting a speaker would orphan what they said.
+        on_delete=models.PROTECT,
+        related_name="statements",
+        help_text="Who said it.",
+    )
+    speaker_role = models.CharField(
+        max_length=200, blank=True, help_text="The role the speaker spoke in, at the time, e.g. “the minister”."
+    )
+    text = models.TextField(
+        help_text="For a direct quotation, the quoted words exactly; for reported speech, a neutral paraphrase."
+    )
+    quote_type = models.CharField(
+        max_length=10, choices=QuoteType.choices, help_text="Direct quotation or reported speech."
+    )
+    medium = models.CharField(
+        max_length=25,
+        choices=Medium.choices,
+        default=Medium.UNSPECIFIED,
+        help_text="Venue or medium: video statement, press conference, remarks to reporters, …",
+    )
+    about = models.ManyToManyField(
+        Actor, blank=True, related_name="statements_about", help_text="Actors the statement is about."
+    )
+    stance = models.CharField(
+        max_length=10,
+        choices=Stance.choices,
+        blank=True,
+        help_text="The speaker's stance towards the target, where the statement takes one.",
+    )
+    stance_target = models.ForeignKey(
+        Actor,
+        null=True,
+        blank=True,
+        # PROTECT: a stance without its target would misstate who opposes whom.
+        on_delete=models.PROTECT,
+        related_name="stances_received",
+        help_text="The actor the stance is towards.",
+    )
+    stance_topic = models.CharField(
+        max_length=200, blank=True, help_text="What the stance is about, e.g. “Turkish troops in the ISF”."
+    )
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        # PROTECT: an event with statements is evidence for them; merge or re-link before deleting it.
+        on_delete=models.PROTECT,
+        related_name="statements",
+        help_text="The event where it was said or to which it belongs.",
+    )
+
+    class Meta:
+        ordering = [F("date").asc(nulls_last=True), "slug"]
+        constraints = [
+            *PartialDateModel.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(stance_target__isnull=True) | ~Q(stance=""),
+                name="statement_target_needs_stance",
+                violation_error_message="A stance target needs a stance (supports or opposes).",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
+        ]
+        indexes = [models.Index(fields=["date", "slug"], name="statement_date_slug_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.speaker}: {self.text[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("statement-detail", kwargs={"slug": self.slug})
+
+
+class Pledge(TimestampedModel, PartialDateModel):
+    """A commitment, offer or declared intention by an actor, tracked from announcement to delivery.
+
+    The inherited date is the date it was announced.
+    """
+
+    class Category(models.TextChoices):
+        TROOPS = "troops", "Troops"
+        POLICE_TRAINING = "police_training", "Police training"
+        FUNDING = "funding", "Funding"
+        GOVERNANCE_REFORM = "governance_reform", "Governance reform"
+        BORDER_MONITORING = "border_monitoring", "Border monitoring"
+        JUSTICE_SECTOR = "justice_sector", "Justice sector"
+        RECONSTRUCTION = "reconstruction", "Reconstruction"
+        HUMANITARIAN_AID = "humanitarian_aid", "Humanitarian aid"
+        POLITICAL_SUPPORT = "political_support", "Political support"
+        SECURITY = "security", "Security responsibility or guarantee"
+        OTHER = "other", "Other"
+
+    class Unit(models.TextChoices):
+        TROOPS = "troops", "Troops"
+        POLICE = "police", "Police officers"
+        GENDARMES = "gendarmes", "Gendarmes"
+        PERSONNEL = "personnel", "Personnel"
+        STATES = "states", "States"
+        EUR = "eur", "Euros"
+        USD = "usd", "US dollars"
+
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", "Announced"
+        IN_PROGRESS = "in_progress", "In progress"
+        FULFILLED = "fulfilled", "Fulfilled"
+        PARTIALLY_FULFILLED = "partially_fulfilled", "Partially fulfilled"
+        STALLED = "stalled", "Stalled"
+        BROKEN = "broken", "Broken"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REJECTED = "rejected", "Rejected"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    title = models.CharField(max_length=300, help_text="Short statement of what is promised.")
+    description = models.TextField(blank=True, help_text="What is promised, to whom and for what.")
+    category = models.CharField(max_length=20, choices=Category.choices, help_text="What kind of commitment.")
+    pledger = models.ForeignKey(
+        Actor,
+        # PROTECT: a pledge without the actor who made it is meaningless.
+        on_delete=models.PROTECT,
+        related_name="pledges_made",
+        help_text="Who makes the commitment.",
+    )
+    beneficiary = models.ForeignKey(
+        Actor,
+        null=True,
+        blank=True,
+        # PROTECT: deleting the recipient would silently change what was promised.
+        on_delete=models.PROTECT,
+        related_name="pledges_received",
+        help_text="To whom or for whom the commitment is made, where one is named.",
+    )
+    quantity = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="How many or how much is promised, in the unit (e.g. 100 gendarmes)."
+    )
+    quantity_approximate = models.BooleanField(
+        default=False, help_text="True when the source qualifies the quantity (“approximately 100”)."
+    )
+    unit = models.CharField(
+        max_length=20, choices=Unit.choices, blank=True, help_text="Unit of the quantity; set exactly when it is."
+    )
+    conditions = models.TextField(blank=True, help_text="Conditions the commitment depends on, as reported.")
+    target_date = models.DateField(
+        null=True, blank=True, help_text="First day of the date by which delivery is promised (null when unstated)."
+    )
+    target_date_precision = models.CharField(
+        max_length=11,
+        choices=DatePrecision.choices,
+        default=DatePrecision.UNKNOWN,
+        help_text="How precisely the target date is known.",
+    )
+    target_date_end = models.DateField(
+        null=True, blank=True, help_text="Last day the target date can denote (derived unless approximate)."
+    )
+    target_date_note = models.TextField(blank=True, help_text="How the target date was resolved from the text.")
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.ANNOUNCED,
+        help_text="Where the commitment stands, from announced to fulfilled, broken or withdrawn.",
+    )
+    status_date = models.DateField(null=True, blank=True, help_text="Date of the last change of status, if known.")
+    status_note = models.TextField(blank=True, help_text="Why the pledge has this status, from the sources.")
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        # PROTECT: the event a pledge was made at is part of its evidence.
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        help_text="The event at which the pledge was made.",
+    )
+    announced_by = models.ForeignKey(
+        Statement,
+        null=True,
+        blank=True,
+        # PROTECT: the announcing statement is the pledge's evidence.
+        on_delete=models.PROTECT,
+        related_name="announced_pledges",
+        help_text="The statement that announced the pledge.",
+    )
+
+    class Meta:
+        ordering = [F("date").asc(nulls_last=True), "slug"]
+        constraints = [
+            *PartialDateModel.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True, unit="") | (Q(quantity__isnull=False) & ~Q(unit="")),
+                name="pledge_quantity_has_unit",
+                violation_error_message="A quantity needs a unit, and a unit needs a quantity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=False) | Q(quantity_approximate=False),
+                name="pledge_approximate_needs_quantity",
+                violation_error_message="Only a quantity can be approximate.",
+            ),
+            models.CheckConstraint(
+                condition=Q(beneficiary__isnull=True) | ~Q(beneficiary=F("pledger")),
+                name="pledge_beneficiary_not_pledger",
+                violation_error_message="An actor cannot pledge to itself.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        target_date_precision=DatePrecision.UNKNOWN,
+                        target_date__isnull=True,
+                        target_date_end__isnull=True,
+                    )
+                    | (
+                        ~Q(target_date_precision=DatePrecision.UNKNOWN)
+                        & Q(
+                            target_date__isnull=False,
+                            target_date_end__isnull=False,
+                            target_date_end__gte=F("target_date"),
+                        )
+                    )
+                ),
+                name="pledge_target_date_span",
+                violation_error_message="A known target date needs a start and an end no earlier than the start.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),
+            models.Index(fields=["status"], name="pledge_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if self.target_date_precision not in (DatePrecision.APPROXIMATE, DatePrecision.UNKNOWN) and self.target_date:
+            self.target_date_end = resolve_span(self.target_date, self.target_date_precision, None, field="target_date")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("pledge-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        self.target_date_end = resolve_span(
+            self.target_date, self.target_date_precision, self.target_date_end, field="target_date"
+        )
+        if (self.quantity is None) != (not self.unit):
+            raise ValidationError({"unit": "A quantity needs a unit, and a unit needs a quantity."})
+
+
+class Citation(TimestampedModel):
+    """A verbatim excerpt of a source that supports exactly one record."""
+
+    source = models.ForeignKey(
+        Source,
+        # PROTECT: deleting a source would strip every record it supports of its evidence.
+        on_delete=models.PROTECT,
+        related_name="citations",
+        help_text="The source the excerpt comes from.",
+    )
+    excerpt = models.TextField(
+        max_length=EXCERPT_MAX_LENGTH, help_text="Words that stand verbatim in the source's text (a sentence or clause)."
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="citations", help_text="Cited event."
+    )
+    pledge = models.ForeignKey(
+        Pledge, null=True, blank=True, on_delete=models.CASCADE, related_name="citations", help_text="Cited pledge."
+    )
+    statement = models.ForeignKey(
+        Statement,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        help_text="Cited statement.",
+    )
+    actor = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="citations", help_text="Cited actor."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(event__isnull=False, pledge__isnull=True, statement__isnull=True, actor__isnull=True)
+                    | Q(event__isnull=True, pledge__isnull=False, statement__isnull=True, actor__isnull=True)
+                    | Q(event__isnull=True, pledge__isnull=True, statement__isnull=False, actor__isnull=True)
+                    | Q(event__isnull=True, pledge__isnull=True, statement__isnull=True, actor__isnull=False)
+                ),
+                name="citation_exactly_one_record",
+                violation_error_message="A citation supports exactly one event, pledge, statement or actor.",
+            ),
+            models.CheckConstraint(
+                condition=Q(excerpt__length__gte=1, excerpt__length__lte=EXCERPT_MAX_LENGTH),
+                name="citation_excerpt_length",
+                violation_error_message=f"An excerpt is between 1 and {EXCERPT_MAX_LENGTH} characters long.",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=[target, "source", "excerpt"],
+                    condition=Q(**{f"{target}__isnull": False}),
+                    name=f"citation_unique_per_{target}",
+                    violation_error_message="This record already cites this excerpt of this source.",
+                )
+                for target in CITATION_TARGETS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.slug}: “{self.excerpt[:60]}”"
+
+    @property
+    def record(self) -> models.Model | None:
+        return next((getattr(self, t) for t in CITATION_TARGETS if getattr(self, f"{t}_id") is not None), None)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.source_id is not None:
+            validate_verbatim(source_text=self.source.text, excerpt=self.excerpt, source_label=self.source.slug)
+
+

@@ -1,0 +1,531 @@
+"""Writes that carry rules. The admin, the API and the management commands all go through these functions.
+
+Each function is keyword-only, validates with ``full_clean()`` before saving, and runs in one transaction, so a
+failure leaves nothing half-written.
+"""
+
+import datetime
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from .dates import resolve_span
+from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
+
+Outcome = Literal["created", "updated", "unchanged", "kept"]
+
+
+@dataclass(frozen=True)
+class CitationData:
+    source: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class ParticipantData:
+    actor: str
+    role: str
+
+
+# Citations ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def citation_add(*, record: Event | Pledge | Statement | Actor, source: Source, excerpt: str) -> Citation:
+    """Cite ``source`` for ``record``; the excerpt must stand verbatim in the source's text."""
+    citation = Citation(source=source, excerpt=excerpt, **{_citation_target(record): record})
+    citation.full_clean()
+    citation.save()
+    return citation
+
+
+def citations_set(*, record: Event | Pledge | Statement | Actor, citations: Iterable[CitationData]) -> bool:
+    """Make the record's citations exactly ``citations``; return whether anything changed."""
+    wanted = list(dict.fromkeys(citations))
+    if not wanted and not isinstance(record, Actor):
+        raise ValidationError({"citations": f"{_label(record)} needs at least one citation."})
+    existing = {(c.source.slug, c.excerpt): c for c in record.citations.select_related("source")}
+    wanted_keys = {(c.source, c.excerpt) for c in wanted}
+    changed = False
+    for key, citation in existing.items():
+        if key not in wanted_keys:
+            citation.delete()
+            changed = True
+    sources = _resolve(Source, {c.source for c in wanted}, f"citation of {_label(record)}")
+    for item in wanted:
+        if (item.source, item.excerpt) not in existing:
+            try:
+                citation_add(record=record, source=sources[item.source], excerpt=item.excerpt)
+            except ValidationError as error:
+                raise ValidationError(f"{_label(record)}: {_messages(error)}") from error
+            changed = True
+    return changed
+
+
+# Records -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def source_upsert(
+    *,
+    slug: str,
+    title: str,
+    text: str,
+    publisher: str = "",
+    byline: str = "",
+    url: str = "",
+    seed_file: str | None = None,
+    date: datetime.date | None = None,
+    date_precision: str = "day",
+    date_end: datetime.date | None = None,
+    date_note: str = "",
+    overwrite: bool = True,
+) -> tuple[Source, Outcome]:
+    """Create or update a source. Changing the text of a source that is cited is refused if an excerpt would break."""
+    source, outcome = _upsert(
+        Source,
+        slug=slug,
+        overwrite=overwrite,
+        fields={
+            "title": title,
+            "text": text,
+            "publisher": publisher,
+            "byline": byline,
+            "url": url,
+            "seed_file": seed_file,
+            "date": date,
+            "date_precision": date_precision,
+            "date_end": date_end,
+            "date_note": date_note,
+        },
+    )
+    if outcome == "updated":
+        broken = [c for c in source.citations.all() if c.excerpt not in source.text]
+        if broken:
+            raise ValidationError(
+                {"text": f"The new text would break {len(broken)} citation(s) of source “{slug}”, e.g. “{broken[0]}”."}
+            )
+    return source, outcome
+
+
+@transaction.atomic
+def actor_upsert(
+    *,
+    slug: str,
+    name: str,
+    kind: str,
+    aliases: Sequence[str] = (),
+    country_code: str = "",
+    title: str = "",
+    parent: str | None = None,
+    description: str = "",
+    citations: Sequence[CitationData] = (),
+    overwrite: bool = True,
+) -> tuple[Actor, Outcome]:
+    """Create or update an actor with its aliases and citations."""
+    parent_actor = _resolve_one(Actor, parent, f"parent of actor “{slug}”")
+    actor, outcome = _upsert(
+        Actor,
+        slug=slug,
+        overwrite=overwrite,
+        fields={
+            "name": name,
+            "kind": kind,
+            "country": country_code,
+            "title": title,
+            "parent": parent_actor,
+            "description": description,
+        },
+    )
+    if outcome == "kept":
+        return actor, outcome
+    related_changed = _aliases_set(actor=actor, aliases=aliases)
+    related_changed |= citations_set(record=actor, citations=citations)
+    return actor, _touch(actor, outcome, related_changed)
+
+
+@transaction.atomic
+def event_upsert(
+    *,
+    slug: str,
+    title: str,
+    event_type: str,
+    citations: Sequence[CitationData],
+    description: str = "",
+    status: str = Event.Status.OCCURRED,
+    date: datetime.date | None = None,
+    date_precision: str = "day",
+    date_end: datetime.date | None = None,
+    date_note: str = "",
+    location: str = "",
+    country_code: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    participants: Sequence[ParticipantData] = (),
+    overwrite: bool = True,
+) -> tuple[Event, Outcome]:
+    """Create or update an event with its participants and citations."""
+    event, outcome = _upsert(
+        Event,
+        slug=slug,
+        overwrite=overwrite,
+        fields={
+            "title": title,
+            "description": description,
+            "event_type": event_type,
+            "status": status,
+            "date": date,
+            "date_precision": date_precision,
+            "date_end": date_end,
+            "date_note": date_note,
+            "location": location,
+            "country": country_code,
+            "latitude": latitude,
+            "longitude": longitude,
+        },
+    )
+    if outcome == "kept":
+        return event, outcome
+    related_changed = _participants_set(event=event, participants=participants)
+    related_changed |= citations_set(record=event, citations=citations)
+    return event, _touch(event, outcome, related_changed)
+
+
+@transaction.atomic
+def statement_upsert(
+    *,
+    slug: str,
+    speaker: str,
+    text: str,
+    quote_type: str,
+    citations: Sequence[CitationData],
+    speaker_role: str = "",
+    medium: str = Statement.Medium.UNSPECIFIED,
+    date: datetime.date | None = None,
+    date_precision: str = "day",
+    date_end: datetime.date | None = None,
+    date_note: str = "",
+    about: Sequence[str] = (),
+    stance: str = "",
+    stance_target: str | None = None,
+    stance_topic: str = "",
+    event: str | None = None,
+    overwrite: bool = True,
+) -> tuple[Statement, Outcome]:
+    """Create or update a statement. A direct quotation must stand verbatim in one of its excerpts."""
+    where = f"statement “{slug}”"
+    statement, outcome = _upsert(
+        Statement,
+        slug=slug,
+        overwrite=overwrite,
+        fields={
+            "speaker": _resolve_one(Actor, speaker, f"speaker of {where}"),
+            "speaker_role": speaker_role,
+            "text": text,
+            "quote_type": quote_type,
+            "medium": medium,
+            "date": date,
+            "date_precision": date_precision,
+            "date_end": date_end,
+            "date_note": date_note,
+            "stance": stance,
+            "stance_target": _resolve_one(Actor, stance_target, f"stance target of {where}"),
+            "stance_topic": stance_topic,
+            "event": _resolve_one(Event, event, f"event of {where}"),
+        },
+    )
+    if outcome == "kept":
+        return statement, outcome
+    if quote_type == Statement.QuoteType.DIRECT and not any(text in c.excerpt for c in citations):
+        raise ValidationError({"text": f"The direct quotation of {where} does not stand in any of its excerpts."})
+    about_actors = _resolve(Actor, set(about), f"“about” of {where}")
+    related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
+    related_changed |= citations_set(record=statement, citations=citations)
+    return statement, _touch(statement, outcome, related_changed)
+
+
+@transaction.atomic
+def pledge_upsert(
+    *,
+    slug: str,
+    title: str,
+    category: str,
+    pledger: str,
+    citations: Sequence[CitationData],
+    description: str = "",
+    beneficiary: str | None = None,
+    quantity: int | None = None,
+    quantity_approximate: bool = False,
+    unit: str = "",
+    conditions: str = "",
+    date: datetime.date | None = None,
+    date_precision: str = "day",
+    date_end: datetime.date | None = None,
+    date_note: str = "",
+    target_date: datetime.date | None = None,
+    target_date_precision: str = "unknown",
+    target_date_end: datetime.date | None = None,
+    target_date_note: str = "",
+    status: str = Pledge.Status.ANNOUNCED,
+    status_date: datetime.date | None = None,
+    status_note: str = "",
+    event: str | None = None,
+    announced_by: str | None = None,
+    overwrite: bool = True,
+) -> tuple[Pledge, Outcome]:
+    """Create or update a pledge with its citations."""
+    where = f"pledge “{slug}”"
+    pledge, outcome = _upsert(
+        Pledge,
+        slug=slug,
+        overwrite=overwrite,
+        fields={
+            "title": title,
+            "description": description,
+            "category": category,
+            "pledger": _resolve_one(Actor, pledger, f"pledger of {where}"),
+            "beneficiary": _resolve_one(Actor, beneficiary, f"beneficiary of {where}"),
+            "quantity": quantity,
+            "quantity_approximate": quantity_approximate,
+            "unit": unit,
+            "conditions": conditions,
+            "date": date,
+            "date_precision": date_precision,
+            "date_end": date_end,
+            "date_note": date_note,
+            "target_date": target_date,
+            "target_date_precision": target_date_precision,
+            "target_date_end": target_date_end,
+            "target_date_note": target_date_note,
+            "status": status,
+            "status_date": status_date,
+            "status_note": status_note,
+            "event": _resolve_one(Event, event, f"event of {where}"),
+            "announced_by": _resolve_one(Statement, announced_by, f"announcing statement of {where}"),
+        },
+    )
+    if outcome == "kept":
+        return pledge, outcome
+    return pledge, _touch(pledge, outcome, citations_set(record=pledge, citations=citations))
+
+
+# Loading the story from seeds/ and fixtures/ -----------------------------------------------------------------
+
+SOURCES_METADATA = "sources.json"
+FIXTURE_FILES = ("actors.json", "events.json", "statements.json", "pledges.json")
+
+
+@transaction.atomic
+def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) -> dict[str, Counter[str]]:
+    """Load the article texts and the fixtures derived from them, all or nothing.
+
+    Records are matched by slug, so loading twice changes nothing. Without ``overwrite`` a record that already
+    exists is kept as it is, so that an editor's corrections survive a restart; with it, records are brought
+    back to what the fixtures say.
+    """
+    report: dict[str, Counter[str]] = {}
+    metadata = _read_json(seeds_dir / SOURCES_METADATA)
+    report["sources"] = Counter()
+    for item in metadata:
+        raw = (seeds_dir / item["seed_file"]).read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if item.get("sha256") and item["sha256"] != digest:
+            raise ValidationError(f"Seed file {item['seed_file']} does not match its recorded sha256; it was altered.")
+        fields = {k: v for k, v in item.items() if k != "sha256"}
+        _, outcome = source_upsert(**_dates(fields), text=raw.decode("utf-8"), overwrite=overwrite)
+        report["sources"][outcome] += 1
+
+    actors = _read_json(fixtures_dir / "actors.json")
+    report["actors"] = Counter()
+    # Parents first, so that every parent exists before its children refer to it.
+    for item in _parents_first(actors):
+        _, outcome = actor_upsert(
+            **{**item, "citations": _citations(item.get("citations", []))}, overwrite=overwrite
+        )
+        report["actors"][outcome] += 1
+
+    loaders = (
+        ("events", event_upsert, {"participants": lambda v: [ParticipantData(**p) for p in v]}),
+        ("statements", statement_upsert, {}),
+        ("pledges", pledge_upsert, {}),
+    )
+    for name, upsert, converters in loaders:
+        report[name] = Counter()
+        for item in _read_json(fixtures_dir / f"{name}.json"):
+            kwargs = _dates(item)
+            kwargs["citations"] = _citations(kwargs.get("citations", []))
+            for key, convert in converters.items():
+                if key in kwargs:
+                    kwargs[key] = convert(kwargs[key])
+            try:
+                _, outcome = upsert(**kwargs, overwrite=overwrite)
+            except TypeError as error:
+                raise ValidationError(f"{name}.json record “{item.get('slug')}”: {error}") from error
+            report[name][outcome] += 1
+    return report
+
+
+# Helpers -----------------------------------------------------------------------------------------------------
+
+
+def _upsert(model: type[models.Model], *, slug: str, fields: Mapping[str, Any], overwrite: bool):
+    fields = _with_derived_spans(model, slug, fields)
+    instance = model.objects.filter(slug=slug).first()
+    if instance is None:
+        instance = model(slug=slug, **fields)
+        _validate_and_save(instance)
+        return instance, "created"
+    if not overwrite:
+        return instance, "kept"
+    changed = False
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    if not changed:
+        return instance, "unchanged"
+    _validate_and_save(instance)
+    return instance, "updated"
+
+
+def _with_derived_spans(model: type[models.Model], slug: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill in the derived end of each partial date, so that comparing with the stored row is exact."""
+    fields = dict(fields)
+    for prefix in ("date", "target_date"):
+        if f"{prefix}_precision" in fields:
+            try:
+                fields[f"{prefix}_end"] = resolve_span(
+                    fields[prefix], fields[f"{prefix}_precision"], fields[f"{prefix}_end"], field=prefix
+                )
+            except ValidationError as error:
+                raise ValidationError(f"{model._meta.verbose_name} “{slug}”: {_messages(error)}") from error
+    for name in ("latitude", "longitude"):
+        if fields.get(name) is not None:
+            fields[name] = Decimal(str(fields[name]))
+    return fields
+
+
+def _validate_and_save(instance: models.Model) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise ValidationError(f"{_label(instance)}: {_messages(error)}") from error
+    instance.save()
+
+
+def _touch(instance: models.Model, outcome: Outcome, related_changed: bool) -> Outcome:
+    """Bump updated_at when only related rows changed, so change feeds see the record as changed."""
+    if related_changed and outcome == "unchanged":
+        instance.save(update_fields=["updated_at"])
+        return "updated"
+    return outcome
+
+
+def _aliases_set(*, actor: Actor, aliases: Sequence[str]) -> bool:
+    wanted = list(dict.fromkeys(aliases))
+    existing = {a.name: a for a in actor.aliases.all()}
+    changed = False
+    for name, alias in existing.items():
+        if name not in wanted:
+            alias.delete()
+            changed = True
+    for name in wanted:
+        if name not in existing:
+            alias = ActorAlias(actor=actor, name=name)
+            _validate_and_save(alias)
+            changed = True
+    return changed
+
+
+def _participants_set(*, event: Event, participants: Sequence[ParticipantData]) -> bool:
+    actors = _resolve(Actor, {p.actor for p in participants}, f"participant of event “{event.slug}”")
+    wanted = {(p.actor, p.role) for p in participants}
+    existing = {(p.actor.slug, p.role): p for p in event.participants.select_related("actor")}
+    changed = False
+    for key, participant in existing.items():
+        if key not in wanted:
+            participant.delete()
+            changed = True
+    for actor_slug, role in dict.fromkeys((p.actor, p.role) for p in participants):
+        if (actor_slug, role) not in existing:
+            _validate_and_save(EventParticipant(event=event, actor=actors[actor_slug], role=role))
+            changed = True
+    return changed
+
+
+def _m2m_set(manager, objects: Sequence[models.Model]) -> bool:
+    if {o.pk for o in manager.all()} == {o.pk for o in objects}:
+        return False
+    manager.set(objects)
+    return True
+
+
+def _resolve(model: type[models.Model], slugs: set[str], where: str) -> dict[str, Any]:
+    found = model.objects.in_bulk(list(slugs), field_name="slug")
+    missing = sorted(slugs - found.keys())
+    if missing:
+        raise ValidationError(f"Unknown {model._meta.verbose_name} slug(s) {', '.join(missing)} ({where}).")
+    return found
+
+
+def _resolve_one(model: type[models.Model], slug: str | None, where: str):
+    if slug is None:
+        return None
+    return _resolve(model, {slug}, where)[slug]
+
+
+def _citation_target(record: models.Model) -> str:
+    return {Event: "event", Pledge: "pledge", Statement: "statement", Actor: "actor"}[type(record)]
+
+
+def _label(instance: models.Model) -> str:
+    return f"{instance._meta.verbose_name} “{getattr(instance, 'slug', instance)}”"
+
+
+def _messages(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+def _read_json(path: Path) -> list[dict[str, Any]]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValidationError(f"{path.name} is not valid JSON: {error}") from error
+
+
+def _dates(item: Mapping[str, Any]) -> dict[str, Any]:
+    date_fields = ("date", "date_end", "target_date", "target_date_end", "status_date")
+    return {k: (datetime.date.fromisoformat(v) if k in date_fields and v else v) for k, v in item.items()}
+
+
+def _citations(items: Iterable[Mapping[str, str]]) -> list[CitationData]:
+    return [CitationData(source=c["source"], excerpt=c["excerpt"]) for c in items]
+
+
+def _parents_first(actors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_slug = {a["slug"]: a for a in actors}
+    ordered: dict[str, dict[str, Any]] = {}
+
+    def visit(item: dict[str, Any], path: tuple[str, ...]) -> None:
+        if item["slug"] in ordered:
+            return
+        if item["slug"] in path:
+            raise ValidationError(f"Actor parents form a loop: {' → '.join((*path, item['slug']))}.")
+        parent = item.get("parent")
+        if parent in by_slug:
+            visit(by_slug[parent], (*path, item["slug"]))
+        ordered[item["slug"]] = item
+
+    for item in actors:
+        visit(item, ())
+    return list(ordered.values())

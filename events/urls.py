@@ -1,0 +1,12 @@
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("events", views.EventViewSet, basename="event")
+router.register("pledges", views.PledgeViewSet, basename="pledge")
+router.register("statements", views.StatementViewSet, basename="statement")
+
+urlpatterns = router.urls
