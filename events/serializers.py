@@ -2,6 +2,7 @@
 
 import datetime
 
+from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -73,7 +74,7 @@ class SourceDetailSerializer(SourceSerializer):
         fields = (*SourceSerializer.Meta.fields, "text")
 
 
-class ActorSerializer(CitedSerializer):
+class ActorSerializer(CountryFieldMixin, CitedSerializer):
     api_url = _api_url("actor-detail")
     aliases = serializers.SlugRelatedField(
         slug_field="name", many=True, read_only=True, help_text="Other names the sources use for this actor."
@@ -107,7 +108,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = ("actor", "role")
 
 
-class EventSerializer(CitedSerializer):
+class EventSerializer(CountryFieldMixin, CitedSerializer):
     api_url = _api_url("event-detail")
     participants = ParticipantSerializer(many=True, read_only=True, help_text="Actors taking part, with roles.")
     statements = _slugs("Slugs of statements made at or belonging to this event.")

@@ -13,8 +13,8 @@ def _citations() -> Prefetch:
     return Prefetch("citations", queryset=Citation.objects.select_related("source").defer("source__text"))
 
 
-def _actor_summaries(lookup: str) -> Prefetch:
-    return Prefetch(lookup, queryset=Actor.objects.only("slug", "name", "kind"))
+def _actor_summaries(lookup: str, *extra: str) -> Prefetch:
+    return Prefetch(lookup, queryset=Actor.objects.only("slug", "name", "kind", *extra))
 
 
 def _slugs(lookup: str, model) -> Prefetch:
@@ -51,7 +51,7 @@ class ActorViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Actor]:
         return Actor.objects.select_related("parent").prefetch_related(
-            "aliases", _actor_summaries("children"), _citations()
+            "aliases", _actor_summaries("children", "parent_id"), _citations()
         )
 
 

@@ -1,0 +1,46 @@
+# Two entry points: `make run` and `make test`. Each does every set-up step it needs on a fresh machine.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# DATABASE_URL, if set in the environment, is passed through to every step (default: SQLite file db.sqlite3).
+
+.PHONY: run test setup install migrate load lint format lock clean
+
+run: setup
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: install migrate load
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+load: migrate
+	$(BIN)/python manage.py load_story
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-pin the whole dependency tree from the direct pins in pyproject.toml.
+lock:
+	$(PYTHON) -m venv /tmp/tracker-lock && /tmp/tracker-lock/bin/pip install --quiet pip-tools==7.6.2
+	/tmp/tracker-lock/bin/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
+	/tmp/tracker-lock/bin/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache
