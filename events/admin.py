@@ -1,6 +1,7 @@
 """The admin is where editors enter and correct data; citations are edited inline and checked verbatim on save."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
@@ -44,6 +45,7 @@ class SourceAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("sha256", *TIMESTAMPS)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("slug", "title", "publisher", "byline", "url", "seed_file")}),
         DATE_FIELDSET,

@@ -58,5 +58,7 @@ def resolve_span(
     else:
         raise ValidationError({f"{field}_precision": f"Unknown precision {precision!r}."})
     if end is not None and end != derived:
-        raise ValidationError({end_field: f"With {precision} precision the end is {derived.isoformat()}; leave it empty."})
+        raise ValidationError(
+            {end_field: f"With {precision} precision the end is {derived.isoformat()}; leave it empty."}
+        )
     return derived

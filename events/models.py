@@ -74,15 +74,15 @@ class PartialDateModel(models.Model):
             ),
         ]
 
-    def clean(self) -> None:
-        super().clean()
-        self.date_end = resolve_span(self.date, self.date_precision, self.date_end)
-
     def save(self, *args, **kwargs) -> None:
         if self.date_precision not in (DatePrecision.APPROXIMATE, DatePrecision.UNKNOWN) and self.date:
             # The end of a day/week/month/year date is derived, so it can never drift from its start.
             self.date_end = resolve_span(self.date, self.date_precision, None)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.date_end = resolve_span(self.date, self.date_precision, self.date_end)
 
 
 class Source(TimestampedModel, PartialDateModel):
@@ -170,11 +170,13 @@ class Actor(TimestampedModel):
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="person") | Q(title=""), name="actor_title_only_for_persons",
+                condition=Q(kind="person") | Q(title=""),
+                name="actor_title_only_for_persons",
                 violation_error_message="Only a person has a title.",
             ),
             models.CheckConstraint(
-                condition=Q(parent__isnull=True) | ~Q(parent=F("id")), name="actor_not_own_parent",
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")),
+                name="actor_not_own_parent",
                 violation_error_message="An actor cannot be its own parent.",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
@@ -248,7 +250,9 @@ class Event(TimestampedModel, PartialDateModel):
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
     title = models.CharField(max_length=300, help_text="Short headline of what happened.")
     description = models.TextField(blank=True, help_text="What happened, in neutral words.")
-    event_type = models.CharField(max_length=30, choices=Type.choices, help_text="Kind of event (controlled vocabulary).")
+    event_type = models.CharField(
+        max_length=30, choices=Type.choices, help_text="Kind of event (controlled vocabulary)."
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.OCCURRED, help_text="Whether it happened or is expected."
     )
@@ -603,7 +607,8 @@ class Citation(TimestampedModel):
         help_text="The source the excerpt comes from.",
     )
     excerpt = models.TextField(
-        max_length=EXCERPT_MAX_LENGTH, help_text="Words that stand verbatim in the source's text (a sentence or clause)."
+        max_length=EXCERPT_MAX_LENGTH,
+        help_text="Words that stand verbatim in the source's text (a sentence or clause).",
     )
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.CASCADE, related_name="citations", help_text="Cited event."
@@ -663,5 +668,3 @@ class Citation(TimestampedModel):
         super().clean()
         if self.source_id is not None:
             validate_verbatim(source_text=self.source.text, excerpt=self.excerpt, source_label=self.source.slug)
-
-

@@ -42,3 +42,18 @@ class TrackerPagination(PageNumberPagination):
             elif parameter["name"] == self.page_query_param:
                 parameter["schema"].update({"minimum": 1, "default": 1})
         return parameters
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        properties["count"]["description"] = "Total number of results across all pages."
+        properties["next"].update(
+            description="URL of the next page, or null on the last page.",
+            example="http://127.0.0.1:8000/api/v1/events/?page=3&page_size=20",
+        )
+        properties["previous"].update(
+            description="URL of the previous page, or null on the first page.",
+            example="http://127.0.0.1:8000/api/v1/events/?page=1&page_size=20",
+        )
+        properties["results"]["description"] = "The records on this page, in the list's documented order."
+        return response

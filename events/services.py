@@ -347,9 +347,7 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
     report["actors"] = Counter()
     # Parents first, so that every parent exists before its children refer to it.
     for item in _parents_first(actors):
-        _, outcome = actor_upsert(
-            **{**item, "citations": _citations(item.get("citations", []))}, overwrite=overwrite
-        )
+        _, outcome = actor_upsert(**{**item, "citations": _citations(item.get("citations", []))}, overwrite=overwrite)
         report["actors"][outcome] += 1
 
     loaders = (

@@ -1,11 +1,18 @@
 """Read-only API viewsets. Each get_queryset() loads exactly what its serializer needs, in a fixed number of queries."""
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from . import serializers
 from .models import Actor, Citation, Event, EventParticipant, Pledge, Source, Statement
+
+
+def _by_slug(summary: str, description: str = "") -> dict:
+    slug = OpenApiParameter(
+        "slug", str, OpenApiParameter.PATH, description="The record's slug, as given in lists and links."
+    )
+    return extend_schema(summary=summary, description=description, parameters=[slug])
 
 
 def _citations() -> Prefetch:
@@ -28,7 +35,7 @@ def _fk_columns(model) -> tuple[str, ...]:
 
 @extend_schema_view(
     list=extend_schema(summary="List sources", description="News articles, without their full text."),
-    retrieve=extend_schema(summary="Get a source", description="One article, with its full text and sha256."),
+    retrieve=_by_slug("Get a source", "One article, with its full text and sha256."),
 )
 class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
@@ -43,7 +50,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List actors", description="States, organisations, forces, groups, people, outlets."),
-    retrieve=extend_schema(summary="Get an actor"),
+    retrieve=_by_slug("Get an actor"),
 )
 class ActorViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
@@ -57,7 +64,7 @@ class ActorViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List events", description="What happened or is scheduled, ordered by date then slug."),
-    retrieve=extend_schema(summary="Get an event"),
+    retrieve=_by_slug("Get an event"),
 )
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
@@ -74,7 +81,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List statements", description="What actors said, ordered by date then slug."),
-    retrieve=extend_schema(summary="Get a statement"),
+    retrieve=_by_slug("Get a statement"),
 )
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
@@ -88,7 +95,7 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List pledges", description="Commitments and their status, ordered by date then slug."),
-    retrieve=extend_schema(summary="Get a pledge"),
+    retrieve=_by_slug("Get a pledge"),
 )
 class PledgeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"

@@ -80,11 +80,15 @@ def graph(source):
         target_date_precision="approximate",
         target_date_end=datetime.date(2026, 4, 30),
     )
-    CitationFactory(
-        pledge=pledge, source=source, excerpt="France stands ready to deploy approximately 100 gendarmes."
-    )
-    return {"france": france, "minister": minister, "hamas": hamas, "meeting": meeting, "statement": statement,
-            "pledge": pledge}
+    CitationFactory(pledge=pledge, source=source, excerpt="France stands ready to deploy approximately 100 gendarmes.")
+    return {
+        "france": france,
+        "minister": minister,
+        "hamas": hamas,
+        "meeting": meeting,
+        "statement": statement,
+        "pledge": pledge,
+    }
 
 
 def test_statement_detail_full_body(api_client, graph):

@@ -35,7 +35,9 @@ def _violates(constraint: str, *columns: str):
 def test_source_date_span_constraint():
     """An approximate date whose end precedes its start is refused by the database."""
     with _violates("source_date_span"):
-        SourceFactory(date=datetime.date(2025, 11, 20), date_precision="approximate", date_end=datetime.date(2025, 1, 1))
+        SourceFactory(
+            date=datetime.date(2025, 11, 20), date_precision="approximate", date_end=datetime.date(2025, 1, 1)
+        )
 
 
 def test_unknown_date_with_a_date_violates_span_constraint():
@@ -266,4 +268,6 @@ def test_str_and_ordering():
     assert str(StatementFactory(speaker=speaker, text="We support the mission,")) == "Barrot: We support the mission,"
     assert str(PledgeFactory(title="100 gendarmes")) == "100 gendarmes"
     assert str(Pledge.objects.get(title="100 gendarmes")) == "100 gendarmes"
-    assert Statement._meta.ordering and Pledge._meta.ordering and Source._meta.ordering
+    assert Statement._meta.ordering
+    assert Pledge._meta.ordering
+    assert Source._meta.ordering

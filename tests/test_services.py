@@ -98,7 +98,9 @@ def test_upsert_of_related_rows_bumps_updated_at(source):
     """A change to an actor's aliases alone still marks the actor as updated."""
     actor, _ = actor_upsert(slug="united-states", name="United States", kind="state", aliases=["US"])
     stamp = actor.updated_at
-    actor, outcome = actor_upsert(slug="united-states", name="United States", kind="state", aliases=["US", "Washington"])
+    actor, outcome = actor_upsert(
+        slug="united-states", name="United States", kind="state", aliases=["US", "Washington"]
+    )
     assert outcome == "updated"
     assert actor.updated_at > stamp
     assert sorted(actor.aliases.values_list("name", flat=True)) == ["US", "Washington"]
@@ -140,7 +142,9 @@ def test_direct_quote_must_stand_in_an_excerpt(source):
             citations=[CitationData(source="source-article", excerpt="“We support the mission,” the minister said.")],
             date_precision="unknown",
         )
-    assert error.value.message_dict == {"text": ["The direct quotation of statement “s” does not stand in any of its excerpts."]}
+    assert error.value.message_dict == {
+        "text": ["The direct quotation of statement “s” does not stand in any of its excerpts."]
+    }
     assert not Statement.objects.exists()
 
 
@@ -159,7 +163,9 @@ def test_story_load_is_all_or_nothing(tmp_path):
     with pytest.raises(ValidationError) as error:
         story_load(seeds_dir=seeds, fixtures_dir=fixtures)
     assert "is not verbatim in source" in " ".join(error.value.messages)
-    assert not Source.objects.exists() and not Actor.objects.exists() and not Event.objects.exists()
+    assert not Source.objects.exists()
+    assert not Actor.objects.exists()
+    assert not Event.objects.exists()
 
 
 def test_story_load_refuses_altered_seed(tmp_path):

@@ -8,3 +8,4 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-not-for-production-use-0123456789")
 # Static files are served from the apps' folders (WhiteNoise finders), so no collectstatic run is needed.
 STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

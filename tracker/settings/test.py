@@ -12,3 +12,4 @@ STORAGES = {
 }
 # Static files are served from the apps' folders (WhiteNoise finders), so no collectstatic run is needed.
 STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,137 @@
+"""The admin for editors: every model is listed and editable, and citations are checked verbatim on the page."""
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from conftest import ActorFactory, EventFactory
+from events.models import Event, Statement
+
+pytestmark = pytest.mark.django_db
+
+NOT_VERBATIM = (
+    "This excerpt is not verbatim in source “source-article”. Copy it exactly from the article text, "
+    "including quotation marks, apostrophes and dashes."
+)
+
+
+def _management(prefix: str, total: int) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+@pytest.mark.parametrize("model", ["source", "actor", "event", "statement", "pledge", "citation"])
+def test_changelist_and_add_pages_load(admin_client, model):
+    """Each model has a working list (with search and filters) and add page."""
+    EventFactory()
+    changelist = admin_client.get(reverse(f"admin:events_{model}_changelist"), {"q": "a"})
+    assert changelist.status_code == 200
+    assert admin_client.get(reverse(f"admin:events_{model}_add")).status_code == 200
+
+
+def test_actor_autocomplete(admin_client):
+    """Actor fields autocomplete by name and alias."""
+    france = ActorFactory(slug="france", name="France")
+    france.aliases.create(name="Paris")
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "events", "model_name": "statement", "field_name": "speaker", "term": "pari"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["France"]
+
+
+def _statement_form(speaker, source, excerpt: str) -> dict:
+    return {
+        "slug": "minister-supports-mission",
+        "speaker": str(speaker.pk),
+        "speaker_role": "",
+        "text": "We support the mission,",
+        "quote_type": "direct",
+        "medium": "video_statement",
+        "date": "2025-11-20",
+        "date_precision": "day",
+        "date_end": "",
+        "date_note": "",
+        "stance": "",
+        "stance_topic": "",
+        **_management("citations", 1),
+        "citations-0-source": str(source.pk),
+        "citations-0-excerpt": excerpt,
+    }
+
+
+def test_admin_refuses_non_verbatim_excerpt(admin_client, source):
+    """A statement whose inline citation is not verbatim is not saved, and the page says why."""
+    speaker = ActorFactory(kind="person")
+    response = admin_client.post(
+        reverse("admin:events_statement_add"),
+        _statement_form(speaker, source, '"We support the mission," the minister said.'),
+    )
+    assert response.status_code == 200
+    assert NOT_VERBATIM in html.unescape(response.content.decode())
+    assert not Statement.objects.exists()
+
+
+def test_admin_saves_statement_with_verbatim_citation(admin_client, source):
+    """A verbatim excerpt is saved inline with its new statement."""
+    speaker = ActorFactory(kind="person")
+    response = admin_client.post(
+        reverse("admin:events_statement_add"),
+        _statement_form(speaker, source, "“We support the mission,” the minister said."),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    statement = Statement.objects.get(slug="minister-supports-mission")
+    assert list(statement.citations.values_list("source__slug", "excerpt")) == [
+        ("source-article", "“We support the mission,” the minister said.")
+    ]
+    assert statement.date_end.isoformat() == "2025-11-20"
+
+
+def test_admin_creates_event_with_participant_and_citation(admin_client, source):
+    """A new event with a participant and a citation saves in one go."""
+    actor = ActorFactory()
+    response = admin_client.post(
+        reverse("admin:events_event_add"),
+        {
+            "slug": "brussels-meeting",
+            "title": "Brussels meeting",
+            "description": "",
+            "event_type": "diplomatic_meeting",
+            "status": "occurred",
+            "date": "2025-11-20",
+            "date_precision": "day",
+            "date_end": "",
+            "date_note": "",
+            "location": "Brussels",
+            "country": "BE",
+            "latitude": "",
+            "longitude": "",
+            **_management("participants", 1),
+            "participants-0-actor": str(actor.pk),
+            "participants-0-role": "participant",
+            **_management("citations", 1),
+            "citations-0-source": str(source.pk),
+            "citations-0-excerpt": "Ministers met in Brussels on Thursday.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get(slug="brussels-meeting")
+    assert event.participants.get().actor == actor
+    assert event.citations.get().excerpt == "Ministers met in Brussels on Thursday."
+
+
+def test_admin_rejects_inconsistent_partial_date(admin_client, source):
+    """A month-precision date that is not the 1st is refused on the form."""
+    speaker = ActorFactory(kind="person")
+    form = _statement_form(speaker, source, "“We support the mission,” the minister said.")
+    form.update(date="2025-11-20", date_precision="month")
+    response = admin_client.post(reverse("admin:events_statement_add"), form)
+    assert response.status_code == 200
+    assert "A month-precision date must be the first day of the month." in response.content.decode()
+    assert not Statement.objects.exists()

@@ -1,0 +1,47 @@
+"""Settings: production refuses to start without its secrets, and the schema of the models is fully migrated."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+
+def _import_production(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "tracker.settings.production", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_has_no_secret_default():
+    """Production settings fail to load without DJANGO_SECRET_KEY."""
+    result = _import_production(DJANGO_ALLOWED_HOSTS="tracker.example.org")
+    assert result.returncode != 0
+    assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_requires_allowed_hosts():
+    """Production settings fail to load without DJANGO_ALLOWED_HOSTS."""
+    result = _import_production(DJANGO_SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "Set the DJANGO_ALLOWED_HOSTS environment variable" in result.stderr
+
+
+def test_production_loads_with_its_environment():
+    """With its secret and hosts set, production settings load."""
+    result = _import_production(DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="tracker.example.org")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    """No model change is left without its migration."""
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
