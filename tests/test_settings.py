@@ -45,3 +45,32 @@ def test_production_loads_with_its_environment():
 def test_models_and_migrations_agree():
     """No model change is left without its migration."""
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_local_settings_serve_admin_and_docs_pages():
+    """Under the settings `make run` uses, the admin login and both docs pages render with their assets."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "from django.test.utils import setup_test_environment\n"
+        "setup_test_environment()\n"
+        "client = Client()\n"
+        "for path in ('/admin/login/', '/api/docs/', '/api/redoc/', '/static/admin/css/base.css'):\n"
+        "    print(path, client.get(path).status_code)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "tracker.settings.local"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split("\n") == [
+        "/admin/login/ 200",
+        "/api/docs/ 200",
+        "/api/redoc/ 200",
+        "/static/admin/css/base.css 200",
+        "",
+    ], result.stderr[-3000:]

@@ -9,6 +9,11 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
+# STATIC
+# ------------------------------------------------------------------------------
+# `manage.py collectstatic` fills STATIC_ROOT; WhiteNoise serves it compressed, with cache-busting names.
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
+
 # SECURITY
 # ------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto; see README "Deploying on PostgreSQL".

@@ -6,10 +6,6 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-insecure-key-not-for-production-use-0123456789")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 # Static files are served from the apps' folders (WhiteNoise finders), so no collectstatic run is needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
