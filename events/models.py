@@ -23,6 +23,13 @@ EXCERPT_MAX_LENGTH = 1000
 SLUG_HELP = "Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens)."
 
 
+class SlugManager(models.Manager):
+    """Looks records up by their slug, the natural key that fixtures, dumps and URLs use."""
+
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC).")
@@ -103,6 +110,8 @@ class Source(TimestampedModel, PartialDateModel):
         max_length=64, editable=False, help_text="SHA-256 of the text encoded as UTF-8, in hexadecimal."
     )
 
+    objects = SlugManager()
+
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
@@ -120,6 +129,9 @@ class Source(TimestampedModel, PartialDateModel):
 
     def get_absolute_url(self) -> str:
         return reverse("source-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
     def clean(self) -> None:
         super().clean()
@@ -166,6 +178,8 @@ class Actor(TimestampedModel):
     )
     description = models.TextField(blank=True, help_text="One neutral sentence on who the actor is.")
 
+    objects = SlugManager()
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -188,6 +202,9 @@ class Actor(TimestampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("actor-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
     def clean(self) -> None:
         super().clean()
@@ -268,6 +285,8 @@ class Event(TimestampedModel, PartialDateModel):
         Actor, through="EventParticipant", related_name="events", help_text="Actors taking part, with their roles."
     )
 
+    objects = SlugManager()
+
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
@@ -294,6 +313,9 @@ class Event(TimestampedModel, PartialDateModel):
 
     def get_absolute_url(self) -> str:
         return reverse("event-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class EventParticipant(models.Model):
@@ -404,6 +426,8 @@ class Statement(TimestampedModel, PartialDateModel):
         help_text="The event where it was said or to which it belongs.",
     )
 
+    objects = SlugManager()
+
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
@@ -422,6 +446,9 @@ class Statement(TimestampedModel, PartialDateModel):
 
     def get_absolute_url(self) -> str:
         return reverse("statement-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class Pledge(TimestampedModel, PartialDateModel):
@@ -532,6 +559,8 @@ class Pledge(TimestampedModel, PartialDateModel):
         help_text="The statement that announced the pledge.",
     )
 
+    objects = SlugManager()
+
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
@@ -586,6 +615,9 @@ class Pledge(TimestampedModel, PartialDateModel):
 
     def get_absolute_url(self) -> str:
         return reverse("pledge-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
     def clean(self) -> None:
         super().clean()
