@@ -2,6 +2,8 @@
 
 import hashlib
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -20,6 +22,14 @@ models.TextField.register_lookup(Length)
 CITATION_TARGETS = ("event", "pledge", "statement", "actor")
 EXCERPT_MAX_LENGTH = 1000
 
+SEARCH_CONFIG = "english"
+
+
+def search_index(model_name: str) -> GinIndex:
+    """A GIN index on the search document's tsvector; created on PostgreSQL only (see migration 0002)."""
+    return GinIndex(SearchVector("search_text", config=SEARCH_CONFIG), name=f"{model_name}_search_gin")
+
+
 SLUG_HELP = "Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens)."
 
 
@@ -33,6 +43,17 @@ class SlugManager(models.Manager):
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC).")
+
+    class Meta:
+        abstract = True
+
+
+class SearchableModel(models.Model):
+    """A record with a search document: its own text, aliases and citation excerpts, kept by the services."""
+
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="Everything `search=` matches: text fields, aliases and excerpts."
+    )
 
     class Meta:
         abstract = True
@@ -92,7 +113,7 @@ class PartialDateModel(models.Model):
         self.date_end = resolve_span(self.date, self.date_precision, self.date_end)
 
 
-class Source(TimestampedModel, PartialDateModel):
+class Source(TimestampedModel, PartialDateModel, SearchableModel):
     """One news article, kept byte for byte, that records cite."""
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
@@ -119,6 +140,7 @@ class Source(TimestampedModel, PartialDateModel):
             models.CheckConstraint(condition=Q(sha256__length=64), name="source_sha256_is_hex_digest"),
             models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
         ]
+        indexes = [search_index("source")]
 
     def __str__(self) -> str:
         return self.title
@@ -142,7 +164,7 @@ class Source(TimestampedModel, PartialDateModel):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Actor(TimestampedModel):
+class Actor(TimestampedModel, SearchableModel):
     """A state, organisation, force, group, person or outlet that acts, speaks or is spoken about."""
 
     class Kind(models.TextChoices):
@@ -195,7 +217,7 @@ class Actor(TimestampedModel):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
         ]
-        indexes = [models.Index(Lower("name"), name="actor_name_lower_idx")]
+        indexes = [search_index("actor"), models.Index(Lower("name"), name="actor_name_lower_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -237,7 +259,7 @@ class ActorAlias(models.Model):
         return self.name
 
 
-class Event(TimestampedModel, PartialDateModel):
+class Event(TimestampedModel, PartialDateModel, SearchableModel):
     """Something that happened, is happening or is scheduled."""
 
     class Type(models.TextChoices):
@@ -306,7 +328,7 @@ class Event(TimestampedModel, PartialDateModel):
                 violation_error_message="Give both latitude and longitude, or neither.",
             ),
         ]
-        indexes = [models.Index(fields=["date", "slug"], name="event_date_slug_idx")]
+        indexes = [search_index("event"), models.Index(fields=["date", "slug"], name="event_date_slug_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -349,7 +371,7 @@ class EventParticipant(models.Model):
         return f"{self.actor} ({self.get_role_display()}) in {self.event}"
 
 
-class Statement(TimestampedModel, PartialDateModel):
+class Statement(TimestampedModel, PartialDateModel, SearchableModel):
     """Something an actor said, quoted directly or reported."""
 
     class QuoteType(models.TextChoices):
@@ -439,7 +461,7 @@ class Statement(TimestampedModel, PartialDateModel):
             ),
             models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
         ]
-        indexes = [models.Index(fields=["date", "slug"], name="statement_date_slug_idx")]
+        indexes = [search_index("statement"), models.Index(fields=["date", "slug"], name="statement_date_slug_idx")]
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:80]}"
@@ -451,7 +473,7 @@ class Statement(TimestampedModel, PartialDateModel):
         return (self.slug,)
 
 
-class Pledge(TimestampedModel, PartialDateModel):
+class Pledge(TimestampedModel, PartialDateModel, SearchableModel):
     """A commitment, offer or declared intention by an actor, tracked from announcement to delivery.
 
     The inherited date is the date it was announced.
@@ -601,6 +623,7 @@ class Pledge(TimestampedModel, PartialDateModel):
             ),
         ]
         indexes = [
+            search_index("pledge"),
             models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),
             models.Index(fields=["status"], name="pledge_status_idx"),
         ]
@@ -700,3 +723,25 @@ class Citation(TimestampedModel):
         super().clean()
         if self.source_id is not None:
             validate_verbatim(source_text=self.source.text, excerpt=self.excerpt, source_label=self.source.slug)
+
+
+class DeletedRecord(models.Model):
+    """A tombstone: which record was deleted and when, so that mirrors can stay in sync."""
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", "Source"
+        ACTOR = "actor", "Actor"
+        EVENT = "event", "Event"
+        PLEDGE = "pledge", "Pledge"
+        STATEMENT = "statement", "Statement"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, help_text="What kind of record was deleted.")
+    slug = models.SlugField(max_length=100, help_text="The deleted record's slug.")
+    deleted_at = models.DateTimeField(auto_now_add=True, help_text="When it was deleted (UTC).")
+
+    class Meta:
+        ordering = ["deleted_at", "id"]
+        indexes = [models.Index(fields=["deleted_at", "id"], name="deleted_record_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.slug} deleted at {self.deleted_at:%Y-%m-%d %H:%M:%S}"

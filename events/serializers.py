@@ -2,20 +2,32 @@
 
 import datetime
 
+from django.urls import reverse as django_reverse
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Actor, Citation, Event, EventParticipant, Pledge, Source, Statement
+from .dates import DatePrecision
+from .models import Actor, Citation, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDS = ("date", "date_precision", "date_end", "date_note")
 
 
-def _api_url(view_name: str) -> serializers.HyperlinkedIdentityField:
-    return serializers.HyperlinkedIdentityField(
-        view_name=view_name, lookup_field="slug", help_text="URL of this record in the API."
-    )
+class ApiUrlField(serializers.HyperlinkedIdentityField):
+    """The record's canonical API URL, without the query string (a `?format=csv` export links to the JSON)."""
+
+    def get_url(self, obj, view_name, request, format):
+        return api_url(view_name, obj.slug, request)
+
+
+def api_url(view_name: str, slug: str, request) -> str:
+    path = django_reverse(view_name, kwargs={"slug": slug})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _api_url(view_name: str) -> ApiUrlField:
+    return ApiUrlField(view_name=view_name, lookup_field="slug", help_text="URL of this record in the API.")
 
 
 def _slugs(help_text: str) -> serializers.SlugRelatedField:
@@ -215,3 +227,71 @@ class PledgeSerializer(CitedSerializer):
             "citations",
             *TIMESTAMPS,
         )
+
+
+class DeletedRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeletedRecord
+        fields = ("kind", "slug", "deleted_at")
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    """One item of the timeline: an event, a pledge or a statement."""
+
+    TYPES = ("event", "pledge", "statement")
+
+    type = serializers.ChoiceField(choices=TYPES, help_text="What kind of record this is.")
+    slug = serializers.SlugField(help_text="The record's slug.")
+    date = serializers.DateField(allow_null=True, help_text="First day the record's date can denote.")
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices, help_text="How precisely it is known.")
+    date_end = serializers.DateField(allow_null=True, help_text="Last day the record's date can denote.")
+    title = serializers.CharField(help_text="The event's or pledge's title; for a statement, speaker and text.")
+    actors = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Names of the actors involved: participants, pledger and beneficiary, or speaker.",
+    )
+    api_url = serializers.SerializerMethodField(help_text="URL of the full record in the API.")
+    updated_at = serializers.DateTimeField(help_text="When the record was last changed (UTC).")
+
+    def get_api_url(self, item: dict) -> str:
+        return api_url(f"{item['type']}-detail", item["slug"], self.context.get("request"))
+
+
+class PaginatedTimelineSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Total number of items across all pages.")
+    next = serializers.URLField(allow_null=True, help_text="URL of the next page, or null on the last page.")
+    previous = serializers.URLField(allow_null=True, help_text="URL of the previous page, or null on the first.")
+    results = TimelineItemSerializer(many=True, help_text="The items on this page, in date order.")
+
+
+class PledgeSummarySerializer(serializers.ModelSerializer):
+    api_url = _api_url("pledge-detail")
+    pledger = ActorSummarySerializer(read_only=True, help_text="Who makes the commitment.")
+    beneficiary = ActorSummarySerializer(read_only=True, allow_null=True, help_text="To or for whom.")
+
+    class Meta:
+        model = Pledge
+        fields = ("slug", "api_url", "title", "category", "status", "pledger", "beneficiary")
+
+
+class StanceStatementSerializer(serializers.ModelSerializer):
+    api_url = _api_url("statement-detail")
+
+    class Meta:
+        model = Statement
+        fields = ("slug", "api_url", "stance_topic", "date", "quote_type")
+
+
+class StanceGroupSerializer(serializers.Serializer):
+    actor = ActorSummarySerializer(help_text="The other actor.")
+    statements = StanceStatementSerializer(many=True, help_text="The statements that take this stance.")
+
+
+class RelationsSerializer(serializers.Serializer):
+    actor = ActorSummarySerializer(help_text="The actor these relations are of.")
+    supports = StanceGroupSerializer(many=True, help_text="Actors this actor supports, and where it said so.")
+    opposes = StanceGroupSerializer(many=True, help_text="Actors this actor opposes, and where it said so.")
+    supported_by = StanceGroupSerializer(many=True, help_text="Actors that support this actor.")
+    opposed_by = StanceGroupSerializer(many=True, help_text="Actors that oppose this actor.")
+    pledges_made = PledgeSummarySerializer(many=True, help_text="Pledges this actor made.")
+    pledges_received = PledgeSummarySerializer(many=True, help_text="Pledges made to this actor.")

@@ -70,6 +70,35 @@ def citations_set(*, record: Event | Pledge | Statement | Actor, citations: Iter
     return changed
 
 
+# Search documents --------------------------------------------------------------------------------------------
+
+SEARCH_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Source: ("title", "publisher", "byline", "text"),
+    Actor: ("name", "title", "description"),
+    Event: ("title", "description", "location"),
+    Statement: ("text", "speaker_role", "stance_topic"),
+    Pledge: ("title", "description", "conditions"),
+}
+
+
+def search_text_refresh(*, record: Source | Actor | Event | Statement | Pledge) -> bool:
+    """Rebuild the record's search document from its text fields, aliases and excerpts; return whether it changed.
+
+    Written with update() so that refreshing the index never counts as an edit in updated_at.
+    """
+    parts = [getattr(record, name) for name in SEARCH_FIELDS[type(record)]]
+    if isinstance(record, Actor):
+        parts += record.aliases.values_list("name", flat=True)
+    if not isinstance(record, Source):
+        parts += record.citations.values_list("excerpt", flat=True)
+    text = "\n".join(part for part in parts if part)
+    if text == record.search_text:
+        return False
+    type(record).objects.filter(pk=record.pk).update(search_text=text)
+    record.search_text = text
+    return True
+
+
 # Records -----------------------------------------------------------------------------------------------------
 
 
@@ -107,6 +136,8 @@ def source_upsert(
             "date_note": date_note,
         },
     )
+    if outcome != "kept":
+        search_text_refresh(record=source)
     if outcome == "updated":
         broken = [c for c in source.citations.all() if c.excerpt not in source.text]
         if broken:
@@ -420,7 +451,8 @@ def _validate_and_save(instance: models.Model) -> None:
 
 
 def _touch(instance: models.Model, outcome: Outcome, related_changed: bool) -> Outcome:
-    """Bump updated_at when only related rows changed, so change feeds see the record as changed."""
+    """Refresh the search document; bump updated_at when only related rows changed, so change feeds see it."""
+    search_text_refresh(record=instance)
     if related_changed and outcome == "unchanged":
         instance.save(update_fields=["updated_at"])
         return "updated"

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -8,5 +9,9 @@ router.register("actors", views.ActorViewSet, basename="actor")
 router.register("events", views.EventViewSet, basename="event")
 router.register("pledges", views.PledgeViewSet, basename="pledge")
 router.register("statements", views.StatementViewSet, basename="statement")
+router.register("deleted", views.DeletedRecordViewSet, basename="deleted")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    *router.urls,
+]

@@ -7,303 +7,1153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created (UTC).')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record was last changed (UTC).')),
-                ('date', models.DateField(blank=True, help_text='First day the date can denote (null when unknown). With month precision, the 1st of the month.', null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'Day'), ('week', 'Week (the date is its Monday)'), ('month', 'Month (the date is its first day)'), ('year', 'Year (the date is 1 January)'), ('approximate', 'Approximate (somewhere between the date and its end)'), ('unknown', 'Unknown')], default='day', help_text='How precisely the date is known.', max_length=11)),
-                ('date_end', models.DateField(blank=True, help_text='Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.', null=True)),
-                ('date_note', models.TextField(blank=True, help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.")),
-                ('slug', models.SlugField(help_text='Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).', max_length=100, unique=True)),
-                ('title', models.CharField(help_text='Short headline of what happened.', max_length=300)),
-                ('description', models.TextField(blank=True, help_text='What happened, in neutral words.')),
-                ('event_type', models.CharField(choices=[('diplomatic_meeting', 'Diplomatic meeting'), ('negotiation', 'Negotiation'), ('resolution_vote', 'Resolution or vote'), ('agreement', 'Agreement or plan'), ('ceasefire', 'Ceasefire'), ('ceasefire_violation', 'Ceasefire violation'), ('military_operation', 'Military operation'), ('attack', 'Attack'), ('deployment', 'Deployment of forces'), ('withdrawal', 'Withdrawal of forces'), ('captive_release', 'Release of captives'), ('announcement', 'Announcement'), ('press_conference', 'Press conference or media briefing'), ('establishment', 'Establishment of a body, mission or programme'), ('humanitarian', 'Humanitarian aid or access'), ('other', 'Other')], help_text='Kind of event (controlled vocabulary).', max_length=30)),
-                ('status', models.CharField(choices=[('occurred', 'Occurred'), ('ongoing', 'Ongoing'), ('scheduled', 'Scheduled or expected'), ('cancelled', 'Cancelled')], default='occurred', help_text='Whether it happened or is expected.', max_length=20)),
-                ('location', models.CharField(blank=True, help_text='Place as the sources name it.', max_length=200)),
-                ('country', django_countries.fields.CountryField(blank=True, help_text='ISO 3166-1 alpha-2 code of the place, where known.', max_length=2)),
-                ('latitude', models.DecimalField(blank=True, decimal_places=5, help_text='WGS 84 latitude of the place, where known.', max_digits=8, null=True)),
-                ('longitude', models.DecimalField(blank=True, decimal_places=5, help_text='WGS 84 longitude of the place, where known.', max_digits=8, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC)."),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day the date can denote (null when unknown). With month precision, the 1st of the month.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week (the date is its Monday)"),
+                            ("month", "Month (the date is its first day)"),
+                            ("year", "Year (the date is 1 January)"),
+                            ("approximate", "Approximate (somewhere between the date and its end)"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="day",
+                        help_text="How precisely the date is known.",
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "date_end",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.",
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                ("title", models.CharField(help_text="Short headline of what happened.", max_length=300)),
+                ("description", models.TextField(blank=True, help_text="What happened, in neutral words.")),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("diplomatic_meeting", "Diplomatic meeting"),
+                            ("negotiation", "Negotiation"),
+                            ("resolution_vote", "Resolution or vote"),
+                            ("agreement", "Agreement or plan"),
+                            ("ceasefire", "Ceasefire"),
+                            ("ceasefire_violation", "Ceasefire violation"),
+                            ("military_operation", "Military operation"),
+                            ("attack", "Attack"),
+                            ("deployment", "Deployment of forces"),
+                            ("withdrawal", "Withdrawal of forces"),
+                            ("captive_release", "Release of captives"),
+                            ("announcement", "Announcement"),
+                            ("press_conference", "Press conference or media briefing"),
+                            ("establishment", "Establishment of a body, mission or programme"),
+                            ("humanitarian", "Humanitarian aid or access"),
+                            ("other", "Other"),
+                        ],
+                        help_text="Kind of event (controlled vocabulary).",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("occurred", "Occurred"),
+                            ("ongoing", "Ongoing"),
+                            ("scheduled", "Scheduled or expected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="occurred",
+                        help_text="Whether it happened or is expected.",
+                        max_length=20,
+                    ),
+                ),
+                ("location", models.CharField(blank=True, help_text="Place as the sources name it.", max_length=200)),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        blank=True, help_text="ISO 3166-1 alpha-2 code of the place, where known.", max_length=2
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        help_text="WGS 84 latitude of the place, where known.",
+                        max_digits=8,
+                        null=True,
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        help_text="WGS 84 longitude of the place, where known.",
+                        max_digits=8,
+                        null=True,
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('date'), nulls_last=True), 'slug'],
+                "ordering": [models.OrderBy(models.F("date"), nulls_last=True), "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Actor',
+            name="Actor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created (UTC).')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record was last changed (UTC).')),
-                ('slug', models.SlugField(help_text='Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).', max_length=100, unique=True)),
-                ('name', models.CharField(help_text='Name most commonly used in the sources.', max_length=200)),
-                ('kind', models.CharField(choices=[('state', 'State'), ('igo', 'Intergovernmental organisation or its body'), ('coalition', 'Coalition or group of states'), ('government', 'Government, ministry or officials'), ('armed_force', 'Armed force or unit'), ('armed_group', 'Armed group'), ('political_org', 'Political organisation'), ('person', 'Person'), ('media', 'Media outlet'), ('civilians', 'Civilians or population group'), ('other', 'Other')], help_text='What sort of actor this is.', max_length=20)),
-                ('country', django_countries.fields.CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code of the actor's country, where one applies (empty otherwise).", max_length=2)),
-                ('title', models.CharField(blank=True, help_text="A person's title or role, e.g. “Prime Minister of Israel”.", max_length=200)),
-                ('description', models.TextField(blank=True, help_text='One neutral sentence on who the actor is.')),
-                ('parent', models.ForeignKey(blank=True, help_text="What the actor belongs to: a minister's state, a brigade's army, a mission's organisation.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='events.actor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC)."),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(help_text="Name most commonly used in the sources.", max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("state", "State"),
+                            ("igo", "Intergovernmental organisation or its body"),
+                            ("coalition", "Coalition or group of states"),
+                            ("government", "Government, ministry or officials"),
+                            ("armed_force", "Armed force or unit"),
+                            ("armed_group", "Armed group"),
+                            ("political_org", "Political organisation"),
+                            ("person", "Person"),
+                            ("media", "Media outlet"),
+                            ("civilians", "Civilians or population group"),
+                            ("other", "Other"),
+                        ],
+                        help_text="What sort of actor this is.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        blank=True,
+                        help_text="ISO 3166-1 alpha-2 code of the actor's country, where one applies (empty otherwise).",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="A person's title or role, e.g. “Prime Minister of Israel”.",
+                        max_length=200,
+                    ),
+                ),
+                ("description", models.TextField(blank=True, help_text="One neutral sentence on who the actor is.")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="What the actor belongs to: a minister's state, a brigade's army, a mission's organisation.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="events.actor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='ActorAlias',
+            name="ActorAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The other name, as the sources write it.', max_length=200)),
-                ('actor', models.ForeignKey(help_text='The actor.', on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='events.actor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="The other name, as the sources write it.", max_length=200)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        help_text="The actor.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="events.actor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'actor aliases',
-                'ordering': ['actor_id', 'name'],
+                "verbose_name_plural": "actor aliases",
+                "ordering": ["actor_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='EventParticipant',
+            name="EventParticipant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('initiator', 'Initiator (carried it out)'), ('target', 'Target (aimed at or affected)'), ('host', 'Host'), ('participant', 'Participant'), ('mediator', 'Mediator'), ('subject', 'Subject (what it is about)')], help_text="The actor's role in the event.", max_length=20)),
-                ('actor', models.ForeignKey(help_text='The participating actor.', on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='events.actor')),
-                ('event', models.ForeignKey(help_text='The event.', on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='events.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("initiator", "Initiator (carried it out)"),
+                            ("target", "Target (aimed at or affected)"),
+                            ("host", "Host"),
+                            ("participant", "Participant"),
+                            ("mediator", "Mediator"),
+                            ("subject", "Subject (what it is about)"),
+                        ],
+                        help_text="The actor's role in the event.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        help_text="The participating actor.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participations",
+                        to="events.actor",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        help_text="The event.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="events.event",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event_id', 'role', 'actor__slug'],
+                "ordering": ["event_id", "role", "actor__slug"],
             },
         ),
         migrations.AddField(
-            model_name='event',
-            name='actors',
-            field=models.ManyToManyField(help_text='Actors taking part, with their roles.', related_name='events', through='events.EventParticipant', to='events.actor'),
+            model_name="event",
+            name="actors",
+            field=models.ManyToManyField(
+                help_text="Actors taking part, with their roles.",
+                related_name="events",
+                through="events.EventParticipant",
+                to="events.actor",
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created (UTC).')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record was last changed (UTC).')),
-                ('date', models.DateField(blank=True, help_text='First day the date can denote (null when unknown). With month precision, the 1st of the month.', null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'Day'), ('week', 'Week (the date is its Monday)'), ('month', 'Month (the date is its first day)'), ('year', 'Year (the date is 1 January)'), ('approximate', 'Approximate (somewhere between the date and its end)'), ('unknown', 'Unknown')], default='day', help_text='How precisely the date is known.', max_length=11)),
-                ('date_end', models.DateField(blank=True, help_text='Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.', null=True)),
-                ('date_note', models.TextField(blank=True, help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.")),
-                ('slug', models.SlugField(help_text='Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).', max_length=100, unique=True)),
-                ('title', models.CharField(help_text='Headline as printed.', max_length=300)),
-                ('publisher', models.CharField(blank=True, help_text='Outlet that published the article; empty when the text does not say.', max_length=200)),
-                ('byline', models.CharField(blank=True, help_text='Author or desk as credited in the text.', max_length=200)),
-                ('url', models.URLField(blank=True, help_text='Web address of the article, where known.', max_length=500)),
-                ('seed_file', models.CharField(blank=True, help_text='File name of the article under seeds/.', max_length=200, null=True, unique=True)),
-                ('text', models.TextField(help_text='The full text of the article; citation excerpts must stand in it verbatim.')),
-                ('sha256', models.CharField(editable=False, help_text='SHA-256 of the text encoded as UTF-8, in hexadecimal.', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC)."),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day the date can denote (null when unknown). With month precision, the 1st of the month.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week (the date is its Monday)"),
+                            ("month", "Month (the date is its first day)"),
+                            ("year", "Year (the date is 1 January)"),
+                            ("approximate", "Approximate (somewhere between the date and its end)"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="day",
+                        help_text="How precisely the date is known.",
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "date_end",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.",
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                ("title", models.CharField(help_text="Headline as printed.", max_length=300)),
+                (
+                    "publisher",
+                    models.CharField(
+                        blank=True,
+                        help_text="Outlet that published the article; empty when the text does not say.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "byline",
+                    models.CharField(blank=True, help_text="Author or desk as credited in the text.", max_length=200),
+                ),
+                (
+                    "url",
+                    models.URLField(blank=True, help_text="Web address of the article, where known.", max_length=500),
+                ),
+                (
+                    "seed_file",
+                    models.CharField(
+                        blank=True,
+                        help_text="File name of the article under seeds/.",
+                        max_length=200,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="The full text of the article; citation excerpts must stand in it verbatim."
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        editable=False, help_text="SHA-256 of the text encoded as UTF-8, in hexadecimal.", max_length=64
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('date'), nulls_last=True), 'slug'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_end__isnull', True), ('date_precision', 'unknown')), models.Q(models.Q(('date_precision', 'unknown'), _negated=True), ('date__isnull', False), ('date_end__gte', models.F('date')), ('date_end__isnull', False)), _connector='OR'), name='source_date_span', violation_error_message='A known date needs a start and an end no earlier than the start.'), models.CheckConstraint(condition=models.Q(('sha256__length', 64)), name='source_sha256_is_hex_digest'), models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='source_text_not_empty')],
+                "ordering": [models.OrderBy(models.F("date"), nulls_last=True), "slug"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("date__isnull", True), ("date_end__isnull", True), ("date_precision", "unknown")),
+                            models.Q(
+                                models.Q(("date_precision", "unknown"), _negated=True),
+                                ("date__isnull", False),
+                                ("date_end__gte", models.F("date")),
+                                ("date_end__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="source_date_span",
+                        violation_error_message="A known date needs a start and an end no earlier than the start.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("sha256__length", 64)), name="source_sha256_is_hex_digest"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("text", ""), _negated=True), name="source_text_not_empty"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created (UTC).')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record was last changed (UTC).')),
-                ('date', models.DateField(blank=True, help_text='First day the date can denote (null when unknown). With month precision, the 1st of the month.', null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'Day'), ('week', 'Week (the date is its Monday)'), ('month', 'Month (the date is its first day)'), ('year', 'Year (the date is 1 January)'), ('approximate', 'Approximate (somewhere between the date and its end)'), ('unknown', 'Unknown')], default='day', help_text='How precisely the date is known.', max_length=11)),
-                ('date_end', models.DateField(blank=True, help_text='Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.', null=True)),
-                ('date_note', models.TextField(blank=True, help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.")),
-                ('slug', models.SlugField(help_text='Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).', max_length=100, unique=True)),
-                ('speaker_role', models.CharField(blank=True, help_text='The role the speaker spoke in, at the time, e.g. “the minister”.', max_length=200)),
-                ('text', models.TextField(help_text='For a direct quotation, the quoted words exactly; for reported speech, a neutral paraphrase.')),
-                ('quote_type', models.CharField(choices=[('direct', 'Direct quotation'), ('reported', 'Reported speech or position')], help_text='Direct quotation or reported speech.', max_length=10)),
-                ('medium', models.CharField(choices=[('video_statement', 'Video statement'), ('press_conference', 'Press conference'), ('remarks_to_reporters', 'Remarks to reporters'), ('interview', 'Interview'), ('written_statement', 'Written statement'), ('speech', 'Speech'), ('social_media', 'Social media'), ('meeting', 'At a meeting'), ('news_report', 'Relayed by a news report or unnamed official'), ('unspecified', 'Unspecified')], default='unspecified', help_text='Venue or medium: video statement, press conference, remarks to reporters, …', max_length=25)),
-                ('stance', models.CharField(blank=True, choices=[('supports', 'Supports'), ('opposes', 'Opposes')], help_text="The speaker's stance towards the target, where the statement takes one.", max_length=10)),
-                ('stance_topic', models.CharField(blank=True, help_text='What the stance is about, e.g. “Turkish troops in the ISF”.', max_length=200)),
-                ('about', models.ManyToManyField(blank=True, help_text='Actors the statement is about.', related_name='statements_about', to='events.actor')),
-                ('event', models.ForeignKey(blank=True, help_text='The event where it was said or to which it belongs.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='events.event')),
-                ('speaker', models.ForeignKey(help_text='Who said it.', on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='events.actor')),
-                ('stance_target', models.ForeignKey(blank=True, help_text='The actor the stance is towards.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stances_received', to='events.actor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC)."),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day the date can denote (null when unknown). With month precision, the 1st of the month.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week (the date is its Monday)"),
+                            ("month", "Month (the date is its first day)"),
+                            ("year", "Year (the date is 1 January)"),
+                            ("approximate", "Approximate (somewhere between the date and its end)"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="day",
+                        help_text="How precisely the date is known.",
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "date_end",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.",
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "speaker_role",
+                    models.CharField(
+                        blank=True,
+                        help_text="The role the speaker spoke in, at the time, e.g. “the minister”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="For a direct quotation, the quoted words exactly; for reported speech, a neutral paraphrase."
+                    ),
+                ),
+                (
+                    "quote_type",
+                    models.CharField(
+                        choices=[("direct", "Direct quotation"), ("reported", "Reported speech or position")],
+                        help_text="Direct quotation or reported speech.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "medium",
+                    models.CharField(
+                        choices=[
+                            ("video_statement", "Video statement"),
+                            ("press_conference", "Press conference"),
+                            ("remarks_to_reporters", "Remarks to reporters"),
+                            ("interview", "Interview"),
+                            ("written_statement", "Written statement"),
+                            ("speech", "Speech"),
+                            ("social_media", "Social media"),
+                            ("meeting", "At a meeting"),
+                            ("news_report", "Relayed by a news report or unnamed official"),
+                            ("unspecified", "Unspecified"),
+                        ],
+                        default="unspecified",
+                        help_text="Venue or medium: video statement, press conference, remarks to reporters, …",
+                        max_length=25,
+                    ),
+                ),
+                (
+                    "stance",
+                    models.CharField(
+                        blank=True,
+                        choices=[("supports", "Supports"), ("opposes", "Opposes")],
+                        help_text="The speaker's stance towards the target, where the statement takes one.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "stance_topic",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the stance is about, e.g. “Turkish troops in the ISF”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "about",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Actors the statement is about.",
+                        related_name="statements_about",
+                        to="events.actor",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The event where it was said or to which it belongs.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        help_text="Who said it.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="events.actor",
+                    ),
+                ),
+                (
+                    "stance_target",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The actor the stance is towards.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stances_received",
+                        to="events.actor",
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('date'), nulls_last=True), 'slug'],
+                "ordering": [models.OrderBy(models.F("date"), nulls_last=True), "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created (UTC).')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record was last changed (UTC).')),
-                ('date', models.DateField(blank=True, help_text='First day the date can denote (null when unknown). With month precision, the 1st of the month.', null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'Day'), ('week', 'Week (the date is its Monday)'), ('month', 'Month (the date is its first day)'), ('year', 'Year (the date is 1 January)'), ('approximate', 'Approximate (somewhere between the date and its end)'), ('unknown', 'Unknown')], default='day', help_text='How precisely the date is known.', max_length=11)),
-                ('date_end', models.DateField(blank=True, help_text='Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.', null=True)),
-                ('date_note', models.TextField(blank=True, help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.")),
-                ('slug', models.SlugField(help_text='Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).', max_length=100, unique=True)),
-                ('title', models.CharField(help_text='Short statement of what is promised.', max_length=300)),
-                ('description', models.TextField(blank=True, help_text='What is promised, to whom and for what.')),
-                ('category', models.CharField(choices=[('troops', 'Troops'), ('police_training', 'Police training'), ('funding', 'Funding'), ('governance_reform', 'Governance reform'), ('border_monitoring', 'Border monitoring'), ('justice_sector', 'Justice sector'), ('reconstruction', 'Reconstruction'), ('humanitarian_aid', 'Humanitarian aid'), ('political_support', 'Political support'), ('security', 'Security responsibility or guarantee'), ('other', 'Other')], help_text='What kind of commitment.', max_length=20)),
-                ('quantity', models.PositiveBigIntegerField(blank=True, help_text='How many or how much is promised, in the unit (e.g. 100 gendarmes).', null=True)),
-                ('quantity_approximate', models.BooleanField(default=False, help_text='True when the source qualifies the quantity (“approximately 100”).')),
-                ('unit', models.CharField(blank=True, choices=[('troops', 'Troops'), ('police', 'Police officers'), ('gendarmes', 'Gendarmes'), ('personnel', 'Personnel'), ('states', 'States'), ('eur', 'Euros'), ('usd', 'US dollars')], help_text='Unit of the quantity; set exactly when it is.', max_length=20)),
-                ('conditions', models.TextField(blank=True, help_text='Conditions the commitment depends on, as reported.')),
-                ('target_date', models.DateField(blank=True, help_text='First day of the date by which delivery is promised (null when unstated).', null=True)),
-                ('target_date_precision', models.CharField(choices=[('day', 'Day'), ('week', 'Week (the date is its Monday)'), ('month', 'Month (the date is its first day)'), ('year', 'Year (the date is 1 January)'), ('approximate', 'Approximate (somewhere between the date and its end)'), ('unknown', 'Unknown')], default='unknown', help_text='How precisely the target date is known.', max_length=11)),
-                ('target_date_end', models.DateField(blank=True, help_text='Last day the target date can denote (derived unless approximate).', null=True)),
-                ('target_date_note', models.TextField(blank=True, help_text='How the target date was resolved from the text.')),
-                ('status', models.CharField(choices=[('announced', 'Announced'), ('in_progress', 'In progress'), ('fulfilled', 'Fulfilled'), ('partially_fulfilled', 'Partially fulfilled'), ('stalled', 'Stalled'), ('broken', 'Broken'), ('withdrawn', 'Withdrawn'), ('rejected', 'Rejected')], default='announced', help_text='Where the commitment stands, from announced to fulfilled, broken or withdrawn.', max_length=20)),
-                ('status_date', models.DateField(blank=True, help_text='Date of the last change of status, if known.', null=True)),
-                ('status_note', models.TextField(blank=True, help_text='Why the pledge has this status, from the sources.')),
-                ('beneficiary', models.ForeignKey(blank=True, help_text='To whom or for whom the commitment is made, where one is named.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pledges_received', to='events.actor')),
-                ('event', models.ForeignKey(blank=True, help_text='The event at which the pledge was made.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='events.event')),
-                ('pledger', models.ForeignKey(help_text='Who makes the commitment.', on_delete=django.db.models.deletion.PROTECT, related_name='pledges_made', to='events.actor')),
-                ('announced_by', models.ForeignKey(blank=True, help_text='The statement that announced the pledge.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='announced_pledges', to='events.statement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC)."),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day the date can denote (null when unknown). With month precision, the 1st of the month.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week (the date is its Monday)"),
+                            ("month", "Month (the date is its first day)"),
+                            ("year", "Year (the date is 1 January)"),
+                            ("approximate", "Approximate (somewhere between the date and its end)"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="day",
+                        help_text="How precisely the date is known.",
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "date_end",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day the date can denote. Derived from the precision, except for approximate dates, where an editor sets it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="How the date was resolved from the article's words, e.g. “'Thursday' is 6 Nov 2025”.",
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens).",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                ("title", models.CharField(help_text="Short statement of what is promised.", max_length=300)),
+                ("description", models.TextField(blank=True, help_text="What is promised, to whom and for what.")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("troops", "Troops"),
+                            ("police_training", "Police training"),
+                            ("funding", "Funding"),
+                            ("governance_reform", "Governance reform"),
+                            ("border_monitoring", "Border monitoring"),
+                            ("justice_sector", "Justice sector"),
+                            ("reconstruction", "Reconstruction"),
+                            ("humanitarian_aid", "Humanitarian aid"),
+                            ("political_support", "Political support"),
+                            ("security", "Security responsibility or guarantee"),
+                            ("other", "Other"),
+                        ],
+                        help_text="What kind of commitment.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="How many or how much is promised, in the unit (e.g. 100 gendarmes).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "quantity_approximate",
+                    models.BooleanField(
+                        default=False, help_text="True when the source qualifies the quantity (“approximately 100”)."
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("troops", "Troops"),
+                            ("police", "Police officers"),
+                            ("gendarmes", "Gendarmes"),
+                            ("personnel", "Personnel"),
+                            ("states", "States"),
+                            ("eur", "Euros"),
+                            ("usd", "US dollars"),
+                        ],
+                        help_text="Unit of the quantity; set exactly when it is.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "conditions",
+                    models.TextField(blank=True, help_text="Conditions the commitment depends on, as reported."),
+                ),
+                (
+                    "target_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day of the date by which delivery is promised (null when unstated).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "target_date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("week", "Week (the date is its Monday)"),
+                            ("month", "Month (the date is its first day)"),
+                            ("year", "Year (the date is 1 January)"),
+                            ("approximate", "Approximate (somewhere between the date and its end)"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        help_text="How precisely the target date is known.",
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "target_date_end",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day the target date can denote (derived unless approximate).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "target_date_note",
+                    models.TextField(blank=True, help_text="How the target date was resolved from the text."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("announced", "Announced"),
+                            ("in_progress", "In progress"),
+                            ("fulfilled", "Fulfilled"),
+                            ("partially_fulfilled", "Partially fulfilled"),
+                            ("stalled", "Stalled"),
+                            ("broken", "Broken"),
+                            ("withdrawn", "Withdrawn"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="announced",
+                        help_text="Where the commitment stands, from announced to fulfilled, broken or withdrawn.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status_date",
+                    models.DateField(blank=True, help_text="Date of the last change of status, if known.", null=True),
+                ),
+                (
+                    "status_note",
+                    models.TextField(blank=True, help_text="Why the pledge has this status, from the sources."),
+                ),
+                (
+                    "beneficiary",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="To whom or for whom the commitment is made, where one is named.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges_received",
+                        to="events.actor",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The event at which the pledge was made.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "pledger",
+                    models.ForeignKey(
+                        help_text="Who makes the commitment.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges_made",
+                        to="events.actor",
+                    ),
+                ),
+                (
+                    "announced_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The statement that announced the pledge.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="announced_pledges",
+                        to="events.statement",
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('date'), nulls_last=True), 'slug'],
+                "ordering": [models.OrderBy(models.F("date"), nulls_last=True), "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Citation',
+            name="Citation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created (UTC).')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record was last changed (UTC).')),
-                ('excerpt', models.TextField(help_text="Words that stand verbatim in the source's text (a sentence or clause).", max_length=1000)),
-                ('actor', models.ForeignKey(blank=True, help_text='Cited actor.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='events.actor')),
-                ('event', models.ForeignKey(blank=True, help_text='Cited event.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='events.event')),
-                ('pledge', models.ForeignKey(blank=True, help_text='Cited pledge.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='events.pledge')),
-                ('source', models.ForeignKey(help_text='The source the excerpt comes from.', on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='events.source')),
-                ('statement', models.ForeignKey(blank=True, help_text='Cited statement.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='events.statement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC)."),
+                ),
+                (
+                    "excerpt",
+                    models.TextField(
+                        help_text="Words that stand verbatim in the source's text (a sentence or clause).",
+                        max_length=1000,
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Cited actor.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="events.actor",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Cited event.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "pledge",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Cited pledge.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="events.pledge",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        help_text="The source the excerpt comes from.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citations",
+                        to="events.source",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Cited statement.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="events.statement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='actor',
-            index=models.Index(django.db.models.functions.text.Lower('name'), name='actor_name_lower_idx'),
+            model_name="actor",
+            index=models.Index(django.db.models.functions.text.Lower("name"), name="actor_name_lower_idx"),
         ),
         migrations.AddConstraint(
-            model_name='actor',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'person'), ('title', ''), _connector='OR'), name='actor_title_only_for_persons', violation_error_message='Only a person has a title.'),
+            model_name="actor",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "person"), ("title", ""), _connector="OR"),
+                name="actor_title_only_for_persons",
+                violation_error_message="Only a person has a title.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actor',
-            constraint=models.CheckConstraint(condition=models.Q(('parent__isnull', True), models.Q(('parent', models.F('id')), _negated=True), _connector='OR'), name='actor_not_own_parent', violation_error_message='An actor cannot be its own parent.'),
+            model_name="actor",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("parent__isnull", True), models.Q(("parent", models.F("id")), _negated=True), _connector="OR"
+                ),
+                name="actor_not_own_parent",
+                violation_error_message="An actor cannot be its own parent.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actor',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='actor_name_not_empty'),
+            model_name="actor",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="actor_name_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='actoralias',
-            index=models.Index(django.db.models.functions.text.Lower('name'), name='actor_alias_lower_idx'),
+            model_name="actoralias",
+            index=models.Index(django.db.models.functions.text.Lower("name"), name="actor_alias_lower_idx"),
         ),
         migrations.AddConstraint(
-            model_name='actoralias',
-            constraint=models.UniqueConstraint(models.F('actor'), django.db.models.functions.text.Lower('name'), name='actor_alias_unique_ci'),
+            model_name="actoralias",
+            constraint=models.UniqueConstraint(
+                models.F("actor"), django.db.models.functions.text.Lower("name"), name="actor_alias_unique_ci"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actoralias',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='actor_alias_not_empty'),
+            model_name="actoralias",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="actor_alias_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eventparticipant',
-            constraint=models.UniqueConstraint(fields=('event', 'actor', 'role'), name='event_participant_unique_role'),
+            model_name="eventparticipant",
+            constraint=models.UniqueConstraint(fields=("event", "actor", "role"), name="event_participant_unique_role"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['date', 'slug'], name='event_date_slug_idx'),
+            model_name="event",
+            index=models.Index(fields=["date", "slug"], name="event_date_slug_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_end__isnull', True), ('date_precision', 'unknown')), models.Q(models.Q(('date_precision', 'unknown'), _negated=True), ('date__isnull', False), ('date_end__gte', models.F('date')), ('date_end__isnull', False)), _connector='OR'), name='event_date_span', violation_error_message='A known date needs a start and an end no earlier than the start.'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date__isnull", True), ("date_end__isnull", True), ("date_precision", "unknown")),
+                    models.Q(
+                        models.Q(("date_precision", "unknown"), _negated=True),
+                        ("date__isnull", False),
+                        ("date_end__gte", models.F("date")),
+                        ("date_end__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="event_date_span",
+                violation_error_message="A known date needs a start and an end no earlier than the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='event_latitude_range'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True), models.Q(("latitude__gte", -90), ("latitude__lte", 90)), _connector="OR"
+                ),
+                name="event_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='event_longitude_range'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="event_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='event_coordinates_paired', violation_error_message='Give both latitude and longitude, or neither.'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
+                    _connector="OR",
+                ),
+                name="event_coordinates_paired",
+                violation_error_message="Give both latitude and longitude, or neither.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statement',
-            index=models.Index(fields=['date', 'slug'], name='statement_date_slug_idx'),
+            model_name="statement",
+            index=models.Index(fields=["date", "slug"], name="statement_date_slug_idx"),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_end__isnull', True), ('date_precision', 'unknown')), models.Q(models.Q(('date_precision', 'unknown'), _negated=True), ('date__isnull', False), ('date_end__gte', models.F('date')), ('date_end__isnull', False)), _connector='OR'), name='statement_date_span', violation_error_message='A known date needs a start and an end no earlier than the start.'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date__isnull", True), ("date_end__isnull", True), ("date_precision", "unknown")),
+                    models.Q(
+                        models.Q(("date_precision", "unknown"), _negated=True),
+                        ("date__isnull", False),
+                        ("date_end__gte", models.F("date")),
+                        ("date_end__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="statement_date_span",
+                violation_error_message="A known date needs a start and an end no earlier than the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('stance_target__isnull', True), models.Q(('stance', ''), _negated=True), _connector='OR'), name='statement_target_needs_stance', violation_error_message='A stance target needs a stance (supports or opposes).'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stance_target__isnull", True), models.Q(("stance", ""), _negated=True), _connector="OR"
+                ),
+                name="statement_target_needs_stance",
+                violation_error_message="A stance target needs a stance (supports or opposes).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='statement_text_not_empty'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="statement_text_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['date', 'slug'], name='pledge_date_slug_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['status'], name='pledge_status_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["status"], name="pledge_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_end__isnull', True), ('date_precision', 'unknown')), models.Q(models.Q(('date_precision', 'unknown'), _negated=True), ('date__isnull', False), ('date_end__gte', models.F('date')), ('date_end__isnull', False)), _connector='OR'), name='pledge_date_span', violation_error_message='A known date needs a start and an end no earlier than the start.'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date__isnull", True), ("date_end__isnull", True), ("date_precision", "unknown")),
+                    models.Q(
+                        models.Q(("date_precision", "unknown"), _negated=True),
+                        ("date__isnull", False),
+                        ("date_end__gte", models.F("date")),
+                        ("date_end__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="pledge_date_span",
+                violation_error_message="A known date needs a start and an end no earlier than the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('quantity__isnull', True), ('unit', '')), models.Q(('quantity__isnull', False), models.Q(('unit', ''), _negated=True)), _connector='OR'), name='pledge_quantity_has_unit', violation_error_message='A quantity needs a unit, and a unit needs a quantity.'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("quantity__isnull", True), ("unit", "")),
+                    models.Q(("quantity__isnull", False), models.Q(("unit", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="pledge_quantity_has_unit",
+                violation_error_message="A quantity needs a unit, and a unit needs a quantity.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__isnull', False), ('quantity_approximate', False), _connector='OR'), name='pledge_approximate_needs_quantity', violation_error_message='Only a quantity can be approximate.'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__isnull", False), ("quantity_approximate", False), _connector="OR"),
+                name="pledge_approximate_needs_quantity",
+                violation_error_message="Only a quantity can be approximate.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(('beneficiary__isnull', True), models.Q(('beneficiary', models.F('pledger')), _negated=True), _connector='OR'), name='pledge_beneficiary_not_pledger', violation_error_message='An actor cannot pledge to itself.'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("beneficiary__isnull", True),
+                    models.Q(("beneficiary", models.F("pledger")), _negated=True),
+                    _connector="OR",
+                ),
+                name="pledge_beneficiary_not_pledger",
+                violation_error_message="An actor cannot pledge to itself.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('target_date__isnull', True), ('target_date_end__isnull', True), ('target_date_precision', 'unknown')), models.Q(models.Q(('target_date_precision', 'unknown'), _negated=True), ('target_date__isnull', False), ('target_date_end__gte', models.F('target_date')), ('target_date_end__isnull', False)), _connector='OR'), name='pledge_target_date_span', violation_error_message='A known target date needs a start and an end no earlier than the start.'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("target_date__isnull", True),
+                        ("target_date_end__isnull", True),
+                        ("target_date_precision", "unknown"),
+                    ),
+                    models.Q(
+                        models.Q(("target_date_precision", "unknown"), _negated=True),
+                        ("target_date__isnull", False),
+                        ("target_date_end__gte", models.F("target_date")),
+                        ("target_date_end__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="pledge_target_date_span",
+                violation_error_message="A known target date needs a start and an end no earlier than the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('actor__isnull', True), ('event__isnull', False), ('pledge__isnull', True), ('statement__isnull', True)), models.Q(('actor__isnull', True), ('event__isnull', True), ('pledge__isnull', False), ('statement__isnull', True)), models.Q(('actor__isnull', True), ('event__isnull', True), ('pledge__isnull', True), ('statement__isnull', False)), models.Q(('actor__isnull', False), ('event__isnull', True), ('pledge__isnull', True), ('statement__isnull', True)), _connector='OR'), name='citation_exactly_one_record', violation_error_message='A citation supports exactly one event, pledge, statement or actor.'),
+            model_name="citation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("actor__isnull", True),
+                        ("event__isnull", False),
+                        ("pledge__isnull", True),
+                        ("statement__isnull", True),
+                    ),
+                    models.Q(
+                        ("actor__isnull", True),
+                        ("event__isnull", True),
+                        ("pledge__isnull", False),
+                        ("statement__isnull", True),
+                    ),
+                    models.Q(
+                        ("actor__isnull", True),
+                        ("event__isnull", True),
+                        ("pledge__isnull", True),
+                        ("statement__isnull", False),
+                    ),
+                    models.Q(
+                        ("actor__isnull", False),
+                        ("event__isnull", True),
+                        ("pledge__isnull", True),
+                        ("statement__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="citation_exactly_one_record",
+                violation_error_message="A citation supports exactly one event, pledge, statement or actor.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.CheckConstraint(condition=models.Q(('excerpt__length__gte', 1), ('excerpt__length__lte', 1000)), name='citation_excerpt_length', violation_error_message='An excerpt is between 1 and 1000 characters long.'),
+            model_name="citation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("excerpt__length__gte", 1), ("excerpt__length__lte", 1000)),
+                name="citation_excerpt_length",
+                violation_error_message="An excerpt is between 1 and 1000 characters long.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(condition=models.Q(('event__isnull', False)), fields=('event', 'source', 'excerpt'), name='citation_unique_per_event', violation_error_message='This record already cites this excerpt of this source.'),
+            model_name="citation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("event__isnull", False)),
+                fields=("event", "source", "excerpt"),
+                name="citation_unique_per_event",
+                violation_error_message="This record already cites this excerpt of this source.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(condition=models.Q(('pledge__isnull', False)), fields=('pledge', 'source', 'excerpt'), name='citation_unique_per_pledge', violation_error_message='This record already cites this excerpt of this source.'),
+            model_name="citation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("pledge__isnull", False)),
+                fields=("pledge", "source", "excerpt"),
+                name="citation_unique_per_pledge",
+                violation_error_message="This record already cites this excerpt of this source.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(condition=models.Q(('statement__isnull', False)), fields=('statement', 'source', 'excerpt'), name='citation_unique_per_statement', violation_error_message='This record already cites this excerpt of this source.'),
+            model_name="citation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("statement__isnull", False)),
+                fields=("statement", "source", "excerpt"),
+                name="citation_unique_per_statement",
+                violation_error_message="This record already cites this excerpt of this source.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(condition=models.Q(('actor__isnull', False)), fields=('actor', 'source', 'excerpt'), name='citation_unique_per_actor', violation_error_message='This record already cites this excerpt of this source.'),
+            model_name="citation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("actor__isnull", False)),
+                fields=("actor", "source", "excerpt"),
+                name="citation_unique_per_actor",
+                violation_error_message="This record already cites this excerpt of this source.",
+            ),
         ),
     ]

@@ -133,6 +133,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",
         "PledgeStatusEnum": "events.models.Pledge.Status",
-        "DatePrecisionEnum": "events.models.DatePrecision",
+        "DatePrecisionEnum": "events.dates.DatePrecision",
+        "ActorKindEnum": "events.models.Actor.Kind",
+        "DeletedRecordKindEnum": "events.models.DeletedRecord.Kind",
     },
 }

@@ -1,0 +1,412 @@
+"""Query parameters for every list: explicit FilterSets, one per resource, sharing the common ones.
+
+Conventions, the same on every list:
+- several values are comma-separated and OR'ed (`status=announced,in_progress`);
+- a date range matches a record when the record's span overlaps it, so a date known only to the month matches any
+  range that touches that month; records with an unknown date match no range;
+- actors are named by slug or any alias, case-insensitively, and `include_children=true` adds every actor below them;
+- an invalid value is a 400 that names the parameter, never an empty 200.
+"""
+
+from collections.abc import Iterable
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Lower
+from django_countries import countries
+from django_filters import rest_framework as filters
+
+from . import search
+from .models import Actor, ActorAlias, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+
+MAX_LIST_VALUES = 100
+
+# Which relations make a record "involve" an actor, per model: the meaning of `actor=`.
+ACTOR_LOOKUPS: dict[type, tuple[str, ...]] = {
+    Actor: ("id",),
+    Event: ("participants__actor",),
+    Statement: ("speaker", "about", "stance_target"),
+    Pledge: ("pledger", "beneficiary"),
+}
+
+
+# Form fields -------------------------------------------------------------------------------------------------
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no); anything else is an error rather than silently ignored."""
+
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        lowered = str(value).strip().lower()
+        if lowered in self.TRUE:
+            return True
+        if lowered in self.FALSE:
+            return False
+        raise forms.ValidationError("Must be true or false.")
+
+
+class ActorReferenceField(forms.CharField):
+    """Comma-separated actor slugs or aliases (case-insensitive), cleaned to the matching actors' ids."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        names = _split(value)
+        matches = actors_by_reference(names)
+        unknown = [name for name in names if not matches.get(name.lower())]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown actor: {', '.join(unknown)}. Use an actor's slug, name or alias (see /api/v1/actors/)."
+            )
+        return sorted({pk for name in names for pk in matches[name.lower()]})
+
+
+class SlugListField(forms.CharField):
+    """Comma-separated slugs of one model, cleaned to the matching ids; an unknown slug is an error."""
+
+    def __init__(self, *args, model=None, **kwargs):
+        self.model = model
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        slugs = _split(value)
+        found = dict(self.model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        unknown = [slug for slug in slugs if slug not in found]
+        if unknown:
+            raise forms.ValidationError(f"Unknown {self.model._meta.verbose_name}: {', '.join(unknown)}.")
+        return sorted(found.values())
+
+
+def _split(value: str) -> list[str]:
+    names = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if len(names) > MAX_LIST_VALUES:
+        raise forms.ValidationError(f"At most {MAX_LIST_VALUES} values.")
+    return names
+
+
+def actors_by_reference(names: Iterable[str]) -> dict[str, set[int]]:
+    """Map each lower-cased name to the ids of actors whose slug, name or alias it is."""
+    lowered = {name.lower() for name in names}
+    matches: dict[str, set[int]] = {}
+    own = Actor.objects.annotate(slug_l=Lower("slug"), name_l=Lower("name")).filter(
+        Q(slug_l__in=lowered) | Q(name_l__in=lowered)
+    )
+    for pk, slug, name in own.values_list("pk", "slug_l", "name_l"):
+        for key in {slug, name} & lowered:
+            matches.setdefault(key, set()).add(pk)
+    aliases = ActorAlias.objects.annotate(name_l=Lower("name")).filter(name_l__in=lowered)
+    for actor_id, name in aliases.values_list("actor_id", "name_l"):
+        matches.setdefault(name, set()).add(actor_id)
+    return matches
+
+
+def with_descendants(ids: Iterable[int]) -> set[int]:
+    """The actors and every actor below them, one query per level of the hierarchy."""
+    found, frontier = set(ids), set(ids)
+    while frontier:
+        frontier = set(Actor.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+# Filters -----------------------------------------------------------------------------------------------------
+
+
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """Comma-separated choices, OR'ed; each is checked against the allowed values."""
+
+
+class SlugInFilter(filters.Filter):
+    field_class = SlugListField
+
+    def __init__(self, *args, model, **kwargs):
+        super().__init__(*args, model=model, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(pk__in=qs.model.objects.filter(**{f"{self.field_name}__in": value}).values("pk"))
+
+
+class ActorInvolvedFilter(filters.CharFilter):
+    """Records involving any of the named actors through `lookups`; honours include_children."""
+
+    field_class = ActorReferenceField
+
+    def __init__(self, *args, lookups: tuple[str, ...] | None = None, **kwargs):
+        self.lookups = lookups
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        if self.parent.form.cleaned_data.get("include_children"):
+            value = with_descendants(value)
+        lookups = self.lookups or ACTOR_LOOKUPS[qs.model]
+        involved = Q()
+        for lookup in lookups:
+            involved |= Q(**{f"{lookup}__in": value})
+        return qs.filter(pk__in=qs.model.objects.filter(involved).values("pk"))
+
+
+class TrackerOrderingFilter(filters.OrderingFilter):
+    """Whitelisted orderings; unknown dates sort last either way and slug breaks ties, so pages are stable."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = F(self.param_map[param.lstrip("-")])
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if value in (None, [], ""):
+            return qs
+        return qs.order_by(*(self.get_ordering_value(param) for param in value), "slug")
+
+
+# Forms and FilterSets ----------------------------------------------------------------------------------------
+
+RANGES = (
+    ("date_after", "date_before"),
+    ("created_after", "created_before"),
+    ("updated_after", "updated_before"),
+    ("target_after", "target_before"),
+    ("quantity_min", "quantity_max"),
+)
+
+
+class TrackerFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        for low, high in RANGES:
+            if cleaned.get(low) is not None and cleaned.get(high) is not None and cleaned[low] > cleaned[high]:
+                self.add_error(high, f"{high} must not be before {low}.")
+        return cleaned
+
+
+def _date_range(field: str, what: str) -> tuple[filters.DateFilter, filters.DateFilter]:
+    return (
+        filters.DateFilter(
+            method=f"filter_{field}_after",
+            help_text=f"Only records whose {what} can fall on or after this day (YYYY-MM-DD); partial dates match "
+            "when their span overlaps.",
+        ),
+        filters.DateFilter(
+            method=f"filter_{field}_before",
+            help_text=f"Only records whose {what} can fall on or before this day (YYYY-MM-DD).",
+        ),
+    )
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+def _include_children() -> filters.Filter:
+    return StrictBooleanFilter(
+        method="filter_nothing",
+        help_text="With an actor parameter: also match every actor below the named ones (a state's ministers, an "
+        "army's units). true or false; default false.",
+    )
+
+
+def _ordering(*fields: str) -> TrackerOrderingFilter:
+    names = {field: field for field in fields}
+    return TrackerOrderingFilter(
+        fields=names,
+        help_text="Sort by these fields, comma-separated, `-` for descending: "
+        + ", ".join(fields)
+        + ". Ties are broken by slug. Default: date, then slug.",
+    )
+
+
+class CommonFilter(filters.FilterSet):
+    """Parameters every list shares: change feed, search, date ranges on timestamps."""
+
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=search.MAX_TERM_LENGTH,
+        help_text="Full-text search over names, aliases, titles, descriptions, statement text and excerpts. On "
+        "PostgreSQL, results are ranked by relevance unless `ordering` is given; words can be quoted or negated.",
+    )
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only records created or changed at or after this ISO 8601 time (the change feed).",
+    )
+    created_after = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Only records created at or after this ISO 8601 time."
+    )
+    created_before = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lte", help_text="Only records created at or before this ISO 8601 time."
+    )
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Only records last changed at or after this time."
+    )
+    updated_before = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lte", help_text="Only records last changed at or before this time."
+    )
+
+    class Meta:
+        form = TrackerFilterForm
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # For parameters that modify others (include_children reads as part of the actor filters; type picks
+        # which models a timeline draws from) rather than filtering by themselves.
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.search(queryset, value, ranked=not self.form.cleaned_data.get("ordering"))
+
+
+class DatedFilter(CommonFilter):
+    """Adds the record's own date range, the actors it involves, and the sources it cites."""
+
+    date_after, date_before = _date_range("date", "date")
+    actor = ActorInvolvedFilter(
+        help_text="Only records involving these actors (comma-separated slugs, names or aliases, case-insensitive).",
+    )
+    include_children = _include_children()
+    source = SlugInFilter(
+        field_name="citations__source", model=Source, help_text="Only records citing these sources (slugs)."
+    )
+
+    def filter_date_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(date_end__gte=value)
+
+    def filter_date_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(date__lte=value)
+
+
+class SourceFilter(CommonFilter):
+    date_after, date_before = _date_range("date", "publication date")
+    publisher = filters.CharFilter(
+        lookup_expr="iexact", help_text="Only sources from this publisher (case-insensitive)."
+    )
+    ordering = _ordering("date", "title", "slug", "updated_at")
+
+    class Meta(CommonFilter.Meta):
+        model = Source
+        fields = ()
+
+    filter_date_after = DatedFilter.filter_date_after
+    filter_date_before = DatedFilter.filter_date_before
+
+
+class ActorFilter(CommonFilter):
+    actor = ActorInvolvedFilter(
+        help_text="These actors (comma-separated slugs, names or aliases); with include_children, their members too."
+    )
+    include_children = _include_children()
+    kind = ChoiceInFilter(choices=Actor.Kind.choices, help_text="Only actors of these kinds (comma-separated).")
+    country = ChoiceInFilter(
+        choices=list(countries), help_text="Only actors of these countries (ISO 3166-1 alpha-2, comma-separated)."
+    )
+    parent = ActorInvolvedFilter(
+        lookups=("parent",), help_text="Only actors directly under these actors (slugs, names or aliases)."
+    )
+    ordering = _ordering("name", "slug", "kind", "updated_at")
+
+    class Meta(CommonFilter.Meta):
+        model = Actor
+        fields = ()
+
+
+class EventFilter(DatedFilter):
+    event_type = ChoiceInFilter(choices=Event.Type.choices, help_text="Only events of these types.")
+    status = ChoiceInFilter(choices=Event.Status.choices, help_text="Only events with these statuses.")
+    country = ChoiceInFilter(choices=list(countries), help_text="Only events in these countries (ISO codes).")
+    role = ChoiceInFilter(
+        choices=EventParticipant.Role.choices,
+        method="filter_role",
+        help_text="Only events where an actor has these roles; with `actor`, where those actors have them.",
+    )
+    ordering = _ordering("date", "slug", "title", "event_type", "updated_at")
+
+    class Meta(DatedFilter.Meta):
+        model = Event
+        fields = ()
+
+    def filter_role(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        participants = EventParticipant.objects.filter(role__in=value)
+        actors = self.form.cleaned_data.get("actor")
+        if actors is not None:
+            if self.form.cleaned_data.get("include_children"):
+                actors = with_descendants(actors)
+            participants = participants.filter(actor_id__in=actors)
+        return queryset.filter(pk__in=participants.values("event_id"))
+
+
+class StatementFilter(DatedFilter):
+    speaker = ActorInvolvedFilter(lookups=("speaker",), help_text="Only statements by these actors.")
+    stance_target = ActorInvolvedFilter(
+        lookups=("stance_target",), help_text="Only statements taking a stance towards these actors."
+    )
+    stance = ChoiceInFilter(choices=Statement.Stance.choices, help_text="Only statements with these stances.")
+    quote_type = ChoiceInFilter(choices=Statement.QuoteType.choices, help_text="direct and/or reported.")
+    medium = ChoiceInFilter(choices=Statement.Medium.choices, help_text="Only statements made through these media.")
+    event = SlugInFilter(field_name="event", model=Event, help_text="Only statements belonging to these events.")
+    ordering = _ordering("date", "slug", "updated_at")
+
+    class Meta(DatedFilter.Meta):
+        model = Statement
+        fields = ()
+
+
+class PledgeFilter(DatedFilter):
+    pledger = ActorInvolvedFilter(lookups=("pledger",), help_text="Only pledges made by these actors.")
+    beneficiary = ActorInvolvedFilter(lookups=("beneficiary",), help_text="Only pledges made to these actors.")
+    category = ChoiceInFilter(choices=Pledge.Category.choices, help_text="Only pledges in these categories.")
+    status = ChoiceInFilter(choices=Pledge.Status.choices, help_text="Only pledges with these statuses.")
+    unit = ChoiceInFilter(choices=Pledge.Unit.choices, help_text="Only pledges counted in these units.")
+    quantity_min = filters.NumberFilter(
+        field_name="quantity", lookup_expr="gte", min_value=0, max_value=2**63 - 1, help_text="Smallest quantity."
+    )
+    quantity_max = filters.NumberFilter(
+        field_name="quantity", lookup_expr="lte", min_value=0, max_value=2**63 - 1, help_text="Largest quantity."
+    )
+    target_after, target_before = _date_range("target", "target date")
+    event = SlugInFilter(field_name="event", model=Event, help_text="Only pledges made at these events.")
+    ordering = _ordering("date", "slug", "status", "quantity", "target_date", "updated_at")
+
+    class Meta(DatedFilter.Meta):
+        model = Pledge
+        fields = ()
+
+    def filter_target_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(target_date_end__gte=value)
+
+    def filter_target_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(target_date__lte=value)
+
+
+class TimelineFilter(DatedFilter):
+    """The parameters of the timeline; applied to events, pledges and statements alike."""
+
+    type = ChoiceInFilter(
+        choices=(("event", "Event"), ("pledge", "Pledge"), ("statement", "Statement")),
+        method="filter_nothing",
+        help_text="Only these kinds of item (event, pledge, statement; comma-separated). Default: all three.",
+    )
+
+    class Meta(DatedFilter.Meta):
+        model = Event
+        fields = ()
+
+
+class DeletedRecordFilter(filters.FilterSet):
+    kind = ChoiceInFilter(choices=DeletedRecord.Kind.choices, help_text="Only deletions of these kinds of record.")
+    deleted_since = filters.IsoDateTimeFilter(
+        field_name="deleted_at", lookup_expr="gte", help_text="Only deletions at or after this ISO 8601 time."
+    )
+
+    class Meta:
+        model = DeletedRecord
+        fields = ()
