@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django_countries import countries
 from django_filters import rest_framework as filters
+from django_filters.fields import ChoiceField
 
 from . import search
 from .models import Actor, ActorAlias, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
@@ -124,6 +125,20 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """Comma-separated choices, OR'ed; each is checked against the allowed values."""
 
 
+class UpperChoiceField(ChoiceField):
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
+class CountryInFilter(ChoiceInFilter):
+    """Comma-separated ISO 3166-1 alpha-2 codes, in either case."""
+
+    field_class = UpperChoiceField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=list(countries), **kwargs)
+
+
 class SlugInFilter(filters.Filter):
     field_class = SlugListField
 
@@ -207,6 +222,11 @@ def _date_range(field: str, what: str) -> tuple[filters.DateFilter, filters.Date
 
 class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns an unknown value into None (no filter); pass it through to the field.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 def _include_children() -> filters.Filter:
@@ -306,9 +326,7 @@ class ActorFilter(CommonFilter):
     )
     include_children = _include_children()
     kind = ChoiceInFilter(choices=Actor.Kind.choices, help_text="Only actors of these kinds (comma-separated).")
-    country = ChoiceInFilter(
-        choices=list(countries), help_text="Only actors of these countries (ISO 3166-1 alpha-2, comma-separated)."
-    )
+    country = CountryInFilter(help_text="Only actors of these countries (ISO 3166-1 alpha-2, comma-separated).")
     parent = ActorInvolvedFilter(
         lookups=("parent",), help_text="Only actors directly under these actors (slugs, names or aliases)."
     )
@@ -322,7 +340,7 @@ class ActorFilter(CommonFilter):
 class EventFilter(DatedFilter):
     event_type = ChoiceInFilter(choices=Event.Type.choices, help_text="Only events of these types.")
     status = ChoiceInFilter(choices=Event.Status.choices, help_text="Only events with these statuses.")
-    country = ChoiceInFilter(choices=list(countries), help_text="Only events in these countries (ISO codes).")
+    country = CountryInFilter(help_text="Only events in these countries (ISO 3166-1 alpha-2, comma-separated).")
     role = ChoiceInFilter(
         choices=EventParticipant.Role.choices,
         method="filter_role",
