@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
+from .services import search_text_refresh
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
@@ -37,8 +38,16 @@ class EventParticipantInline(admin.TabularInline):
     autocomplete_fields = ("actor",)
 
 
+class SearchableAdmin(admin.ModelAdmin):
+    """Rebuilds the record's search document once the record and its inlines (aliases, citations) are saved."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        search_text_refresh(record=form.instance)
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SearchableAdmin):
     list_display = ("title", "publisher", "date", "date_precision", "seed_file")
     list_filter = ("publisher", "date_precision")
     search_fields = ("slug", "title", "publisher", "text")
@@ -55,7 +64,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(SearchableAdmin):
     list_display = ("name", "kind", "country", "title", "parent")
     list_filter = ("kind", "country")
     list_select_related = ("parent",)
@@ -67,7 +76,7 @@ class ActorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(SearchableAdmin):
     list_display = ("title", "event_type", "status", "date", "date_precision", "location")
     list_filter = ("event_type", "status", "date_precision", "country")
     search_fields = ("slug", "title", "description", "location", "citations__excerpt")
@@ -84,7 +93,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(SearchableAdmin):
     list_display = ("slug", "speaker", "quote_type", "medium", "stance", "stance_target", "date")
     list_filter = ("quote_type", "medium", "stance", "date_precision")
     list_select_related = ("speaker", "stance_target")
@@ -102,7 +111,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(admin.ModelAdmin):
+class PledgeAdmin(SearchableAdmin):
     list_display = ("title", "pledger", "category", "quantity", "unit", "status", "date")
     list_filter = ("category", "status", "unit", "date_precision")
     list_select_related = ("pledger",)

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django_countries import countries
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField
+from rest_framework.exceptions import ValidationError
 
 from . import search
 from .models import Actor, ActorAlias, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
@@ -428,3 +429,28 @@ class DeletedRecordFilter(filters.FilterSet):
     class Meta:
         model = DeletedRecord
         fields = ()
+
+
+# Backend -----------------------------------------------------------------------------------------------------
+
+ALWAYS_ALLOWED = frozenset({"page", "page_size", "format"})
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """DjangoFilterBackend that refuses parameters it does not know, so a mistyped filter is not silently ignored."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and getattr(view, "action", "list") == "list":
+            check_parameters(request.query_params, set(filterset_class.base_filters))
+        return super().filter_queryset(request, queryset, view)
+
+
+def check_parameters(params, names: set[str]) -> None:
+    """Refuse query parameters outside ``names`` (and page, page_size, format) with a 400 naming each."""
+    known = ALWAYS_ALLOWED | names
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValidationError(
+            {name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."] for name in unknown}
+        )

@@ -174,6 +174,7 @@ class ActorViewSet(TrackerViewSet):
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, renderer_classes=RENDERERS[:2])
     def relations(self, request, slug=None):
+        filters.check_parameters(request.query_params, {"include_children"})
         actor = get_object_or_404(Actor, slug=slug)
         try:
             include_children = bool(
@@ -282,6 +283,7 @@ class TimelineView(GenericAPIView):
 
     @staticmethod
     def respond(view, request, params, *, filename: str) -> Response:
+        filters.check_parameters(params, set(filters.TimelineFilter.base_filters))
         checked = selectors.timeline_filter(params)
         if not checked.is_valid():
             raise ValidationError(checked.errors)

@@ -135,3 +135,12 @@ def test_admin_rejects_inconsistent_partial_date(admin_client, source):
     assert response.status_code == 200
     assert "A month-precision date must be the first day of the month." in response.content.decode()
     assert not Statement.objects.exists()
+
+
+def test_admin_save_refreshes_search(admin_client, source, api_client):
+    """A statement entered in the admin is found by search through its inline citation's words."""
+    speaker = ActorFactory(kind="person")
+    form = _statement_form(speaker, source, "“We support the mission,” the minister said.")
+    assert admin_client.post(reverse("admin:events_statement_add"), form).status_code == 302
+    found = api_client.get("/api/v1/statements/?search=minister").json()["results"]
+    assert [s["slug"] for s in found] == ["minister-supports-mission"]

@@ -7,14 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conftest import (
-    ActorAliasFactory,
-    ActorFactory,
-    CitationFactory,
     EventFactory,
-    EventParticipantFactory,
-    PledgeFactory,
-    SourceFactory,
-    StatementFactory,
 )
 from events.models import Event, Pledge, Statement
 from events.services import search_text_refresh
@@ -28,148 +21,6 @@ def _slugs(api_client, url: str) -> list[str]:
     response = api_client.get(url)
     assert response.status_code == 200, response.json()
     return [r["slug"] for r in response.json()["results"]]
-
-
-@pytest.fixture
-def world(source):
-    """France with a ministry and its minister, the US, Turkey and Hamas; events across partial dates; statements
-    and pledges between them; two sources."""
-    france = ActorFactory(slug="france", name="France", kind="state", country="FR")
-    ministry = ActorFactory(
-        slug="french-foreign-ministry", name="French foreign ministry", kind="government", country="FR", parent=france
-    )
-    barrot = ActorFactory(slug="barrot", name="Jean-Noël Barrot", kind="person", country="FR", parent=ministry)
-    us = ActorFactory(slug="united-states", name="United States", kind="state", country="US")
-    ActorAliasFactory(actor=us, name="Washington")
-    turkey = ActorFactory(slug="turkey", name="Turkey", kind="state", country="TR")
-    ActorAliasFactory(actor=turkey, name="Ankara")
-    hamas = ActorFactory(slug="hamas", name="Hamas", kind="armed_group")
-    other = SourceFactory(slug="other-article", text="Hamas rejected disarmament. Troops will deploy.")
-
-    september = EventFactory(
-        slug="september-press-conference",
-        title="Press conference",
-        event_type="press_conference",
-        date=D(2025, 9, 1),
-        date_precision="month",
-    )
-    EventParticipantFactory(event=september, actor=us, role="host")
-    meeting = EventFactory(
-        slug="brussels-meeting",
-        title="Brussels meeting",
-        event_type="diplomatic_meeting",
-        date=D(2025, 11, 20),
-        country="BE",
-    )
-    EventParticipantFactory(event=meeting, actor=barrot, role="participant")
-    EventParticipantFactory(event=meeting, actor=us, role="participant")
-    deployment = EventFactory(
-        slug="isf-deployment",
-        title="ISF deployment",
-        event_type="deployment",
-        status="scheduled",
-        date=D(2026, 1, 1),
-        date_precision="approximate",
-        date_end=D(2026, 4, 30),
-    )
-    EventParticipantFactory(event=deployment, actor=us, role="initiator")
-    plan = EventFactory(
-        slug="peace-plan", title="Peace plan", event_type="agreement", date=None, date_precision="unknown"
-    )
-    for event in (september, meeting, deployment, plan):
-        CitationFactory(event=event, source=source)
-    CitationFactory(event=deployment, source=other, excerpt="Troops will deploy.")
-
-    barrot_says = StatementFactory(
-        slug="barrot-supports-mission",
-        speaker=barrot,
-        stance="supports",
-        stance_target=us,
-        event=meeting,
-        quote_type="direct",
-        medium="video_statement",
-    )
-    us_opposes = StatementFactory(
-        slug="us-opposes-turkish-troops",
-        speaker=us,
-        text="No Turkish troops.",
-        quote_type="reported",
-        medium="unspecified",
-        stance="opposes",
-        stance_target=turkey,
-        date=D(2025, 11, 6),
-    )
-    hamas_says = StatementFactory(
-        slug="hamas-rejects-disarmament",
-        speaker=hamas,
-        text="No disarmament.",
-        quote_type="reported",
-        medium="news_report",
-        stance="opposes",
-        date=None,
-        date_precision="unknown",
-    )
-    hamas_says.about.set([hamas])
-    CitationFactory(statement=barrot_says, source=source, excerpt="“We support the mission,” the minister said.")
-    CitationFactory(statement=us_opposes, source=source)
-    CitationFactory(statement=hamas_says, source=other, excerpt="Hamas rejected disarmament.")
-
-    gendarmes = PledgeFactory(
-        slug="france-100-gendarmes",
-        title="100 gendarmes",
-        pledger=france,
-        quantity=100,
-        unit="gendarmes",
-        quantity_approximate=True,
-        category="police_training",
-        event=meeting,
-        announced_by=barrot_says,
-        target_date=D(2026, 1, 1),
-        target_date_precision="month",
-    )
-    turkish_troops = PledgeFactory(
-        slug="turkey-troops",
-        title="Turkish troops",
-        pledger=turkey,
-        category="troops",
-        status="rejected",
-        date=D(2025, 10, 1),
-        date_precision="month",
-    )
-    isf = PledgeFactory(
-        slug="us-isf-troops",
-        title="20,000-strong force",
-        pledger=us,
-        beneficiary=hamas,
-        quantity=20000,
-        unit="troops",
-        category="troops",
-        status="in_progress",
-        date=D(2025, 11, 7),
-    )
-    CitationFactory(
-        pledge=gendarmes, source=source, excerpt="France stands ready to deploy approximately 100 gendarmes."
-    )
-    CitationFactory(pledge=turkish_troops, source=other, excerpt="Troops will deploy.")
-    CitationFactory(pledge=isf, source=source)
-    for record in (
-        france,
-        us,
-        turkey,
-        hamas,
-        september,
-        meeting,
-        deployment,
-        plan,
-        barrot_says,
-        us_opposes,
-        hamas_says,
-        gendarmes,
-        turkish_troops,
-        isf,
-    ):
-        search_text_refresh(record=record)
-    return locals()
 
 
 # Dates -------------------------------------------------------------------------------------------------------
@@ -485,3 +336,13 @@ def test_filters_are_documented_in_the_schema(api_client):
     assert set(parameters["status"]["schema"]["items"]["enum"]) == set(Pledge.Status.values)
     assert all(p.get("description") for p in parameters.values())
     assert "Statement" in str(Statement._meta.verbose_name).title()
+
+
+def test_unknown_parameter_is_refused(api_client, world):
+    """A mistyped parameter is a 400 naming it, not a silently unfiltered list."""
+    response = api_client.get("/api/v1/pledges/?statu=announced")
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["statu"]
+    assert message.startswith("Unknown parameter. Known parameters: actor, beneficiary, category,")
+    assert api_client.get("/api/v1/timeline/?kind=state").status_code == 400
+    assert api_client.get("/api/v1/actors/france/relations/?depth=2").status_code == 400

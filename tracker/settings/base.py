@@ -104,7 +104,7 @@ TRACKER_FIXTURES_DIR = BASE_DIR / "fixtures"
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "events.pagination.TrackerPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["events.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

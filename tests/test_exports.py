@@ -1,0 +1,166 @@
+"""CSV and NDJSON exports: every matching record, streamed, with flat columns and the lists' filters."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+STATEMENT_HEADER = [
+    "slug",
+    "api_url",
+    "speaker",
+    "speaker_role",
+    "text",
+    "quote_type",
+    "medium",
+    "date",
+    "date_precision",
+    "date_end",
+    "date_note",
+    "about",
+    "stance",
+    "stance_target",
+    "stance_topic",
+    "event",
+    "announced_pledges",
+    "citation_count",
+    "citation_source",
+    "citation_excerpt",
+    "first_appearance_source",
+    "created_at",
+    "updated_at",
+]
+
+
+def _csv(response) -> list[dict]:
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_statements_csv_has_flat_columns(api_client, world):
+    """Actor names instead of objects, lists joined with '; ', and the first citation's source and excerpt."""
+    response = api_client.get("/api/v1/statements/?format=csv&speaker=barrot")
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.splitlines()[0].split(",") == STATEMENT_HEADER
+    (row,) = csv.DictReader(io.StringIO(text))
+    statement = world["barrot_says"]
+    assert row == {
+        "slug": "barrot-supports-mission",
+        "api_url": "http://testserver/api/v1/statements/barrot-supports-mission/",
+        "speaker": "Jean-Noël Barrot",
+        "speaker_role": "",
+        "text": "We support the mission,",
+        "quote_type": "direct",
+        "medium": "video_statement",
+        "date": "2025-11-20",
+        "date_precision": "day",
+        "date_end": "2025-11-20",
+        "date_note": "",
+        "about": "",
+        "stance": "supports",
+        "stance_target": "United States",
+        "stance_topic": "",
+        "event": "brussels-meeting",
+        "announced_pledges": "france-100-gendarmes",
+        "citation_count": "1",
+        "citation_source": "source-article",
+        "citation_excerpt": "“We support the mission,” the minister said.",
+        "first_appearance_source": "source-article",
+        "created_at": statement.created_at.isoformat().replace("+00:00", "Z"),
+        "updated_at": statement.updated_at.isoformat().replace("+00:00", "Z"),
+    }
+    assert response["Content-Disposition"] == 'attachment; filename="statements.csv"'
+
+
+def test_events_csv_joins_participants_with_roles(api_client, world):
+    """An event's participants become one cell: names with roles, joined with '; '."""
+    rows = _csv(api_client.get("/api/v1/events/?format=csv&actor=united-states"))
+    assert [(r["slug"], r["participants"]) for r in rows] == [
+        ("september-press-conference", "United States (host)"),
+        ("brussels-meeting", "Jean-Noël Barrot (participant); United States (participant)"),
+        ("isf-deployment", "United States (initiator)"),
+    ]
+
+
+def test_export_is_every_matching_record_not_a_page(api_client, world):
+    """An export holds every record the filters match, beyond the page size."""
+    for n in range(30):
+        StatementFactory(slug=f"extra-{n:02d}", speaker=world["hamas"], quote_type="reported", text="More.")
+    rows = _csv(api_client.get("/api/v1/statements/?format=csv&speaker=hamas"))
+    assert len(rows) == 31
+    assert api_client.get("/api/v1/statements/?speaker=hamas").json()["count"] == 31
+
+
+def test_accept_header_selects_csv(api_client, world):
+    """Accept: text/csv works as well as ?format=csv."""
+    rows = _csv(api_client.get("/api/v1/pledges/", HTTP_ACCEPT="text/csv"))
+    assert [r["slug"] for r in rows] == ["turkey-troops", "us-isf-troops", "france-100-gendarmes"]
+    assert rows[0]["pledger"] == "Turkey"
+
+
+def test_ndjson_lines_are_the_api_records(api_client, world):
+    """Each NDJSON line is exactly the record the JSON list serves."""
+    response = api_client.get("/api/v1/events/?format=ndjson")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson"
+    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert records == api_client.get("/api/v1/events/").json()["results"]
+
+
+def test_timeline_exports(api_client, world):
+    """The timeline exports to CSV with the same filters."""
+    rows = _csv(api_client.get("/api/v1/timeline/?format=csv&type=pledge"))
+    assert list(rows[0]) == [
+        "type",
+        "slug",
+        "date",
+        "date_precision",
+        "date_end",
+        "title",
+        "actors",
+        "api_url",
+        "updated_at",
+    ]
+    assert [(r["slug"], r["actors"]) for r in rows] == [
+        ("turkey-troops", "Turkey"),
+        ("us-isf-troops", "United States; Hamas"),
+        ("france-100-gendarmes", "France"),
+    ]
+    lines = b"".join(api_client.get("/api/v1/actors/turkey/timeline/?format=ndjson").streaming_content).splitlines()
+    assert [json.loads(line)["slug"] for line in lines] == ["turkey-troops", "us-opposes-turkish-troops"]
+
+
+def test_detail_as_csv_is_one_row(api_client, world):
+    """A single record in CSV is a header and one flat row."""
+    response = api_client.get("/api/v1/pledges/france-100-gendarmes/?format=csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert len(rows) == 1
+    assert rows[0]["pledger"] == "France"
+    assert rows[0]["quantity"] == "100"
+
+
+def test_export_errors_stay_json(api_client, world):
+    """A bad filter on an export is the usual JSON 400, not a CSV of the error."""
+    response = api_client.get("/api/v1/statements/?format=csv&stance=maybe")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"] == {
+        "stance": ["Select a valid choice. maybe is not one of the available choices."]
+    }
+
+
+def test_all_statements_as_csv_from_the_story(api_client, story):
+    """“All statements as CSV”: one row per statement of the real data set, each with its evidence."""
+    rows = _csv(api_client.get("/api/v1/statements/?format=csv"))
+    assert len(rows) == api_client.get("/api/v1/statements/").json()["count"]
+    assert all(r["citation_excerpt"] and r["citation_source"] for r in rows)
