@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EventsConfig(AppConfig):
@@ -7,4 +8,6 @@ class EventsConfig(AppConfig):
     verbose_name = "Tracker"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the deletion tombstones
+        from . import history, signals  # noqa: F401 - connects tombstones and change origins
+
+        post_migrate.connect(signals.ensure_editors_group, sender=self)

@@ -2,14 +2,13 @@
 
 import hashlib
 
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from .dates import DatePrecision, resolve_span
 from .validators import validate_verbatim
@@ -22,12 +21,8 @@ models.TextField.register_lookup(Length)
 CITATION_TARGETS = ("event", "pledge", "statement", "actor")
 EXCERPT_MAX_LENGTH = 1000
 
+# Text search configuration; the GIN indexes in migration 0002 are built with the same one.
 SEARCH_CONFIG = "english"
-
-
-def search_index(model_name: str) -> GinIndex:
-    """A GIN index on the search document's tsvector; created on PostgreSQL only (see migration 0002)."""
-    return GinIndex(SearchVector("search_text", config=SEARCH_CONFIG), name=f"{model_name}_search_gin")
 
 
 SLUG_HELP = "Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens)."
@@ -43,6 +38,17 @@ class SlugManager(models.Manager):
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC).")
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(models.Model):
+    """A record edited by people: its version is its ETag, so that two editors cannot overwrite each other."""
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Increases with every change; sent as the ETag and checked on If-Match."
+    )
 
     class Meta:
         abstract = True
@@ -113,7 +119,7 @@ class PartialDateModel(models.Model):
         self.date_end = resolve_span(self.date, self.date_precision, self.date_end)
 
 
-class Source(TimestampedModel, PartialDateModel, SearchableModel):
+class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """One news article, kept byte for byte, that records cite."""
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
@@ -132,6 +138,7 @@ class Source(TimestampedModel, PartialDateModel, SearchableModel):
     )
 
     objects = SlugManager()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -140,7 +147,6 @@ class Source(TimestampedModel, PartialDateModel, SearchableModel):
             models.CheckConstraint(condition=Q(sha256__length=64), name="source_sha256_is_hex_digest"),
             models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
         ]
-        indexes = [search_index("source")]
 
     def __str__(self) -> str:
         return self.title
@@ -164,7 +170,7 @@ class Source(TimestampedModel, PartialDateModel, SearchableModel):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Actor(TimestampedModel, SearchableModel):
+class Actor(TimestampedModel, VersionedModel, SearchableModel):
     """A state, organisation, force, group, person or outlet that acts, speaks or is spoken about."""
 
     class Kind(models.TextChoices):
@@ -201,6 +207,7 @@ class Actor(TimestampedModel, SearchableModel):
     description = models.TextField(blank=True, help_text="One neutral sentence on who the actor is.")
 
     objects = SlugManager()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["slug"]
@@ -217,7 +224,7 @@ class Actor(TimestampedModel, SearchableModel):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
         ]
-        indexes = [search_index("actor"), models.Index(Lower("name"), name="actor_name_lower_idx")]
+        indexes = [models.Index(Lower("name"), name="actor_name_lower_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -246,6 +253,8 @@ class ActorAlias(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases", help_text="The actor.")
     name = models.CharField(max_length=200, help_text="The other name, as the sources write it.")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["actor_id", "name"]
         verbose_name_plural = "actor aliases"
@@ -259,7 +268,7 @@ class ActorAlias(models.Model):
         return self.name
 
 
-class Event(TimestampedModel, PartialDateModel, SearchableModel):
+class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """Something that happened, is happening or is scheduled."""
 
     class Type(models.TextChoices):
@@ -308,6 +317,7 @@ class Event(TimestampedModel, PartialDateModel, SearchableModel):
     )
 
     objects = SlugManager()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -328,7 +338,7 @@ class Event(TimestampedModel, PartialDateModel, SearchableModel):
                 violation_error_message="Give both latitude and longitude, or neither.",
             ),
         ]
-        indexes = [search_index("event"), models.Index(fields=["date", "slug"], name="event_date_slug_idx")]
+        indexes = [models.Index(fields=["date", "slug"], name="event_date_slug_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -361,6 +371,8 @@ class EventParticipant(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices, help_text="The actor's role in the event.")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["event_id", "role", "actor__slug"]
         constraints = [
@@ -371,7 +383,7 @@ class EventParticipant(models.Model):
         return f"{self.actor} ({self.get_role_display()}) in {self.event}"
 
 
-class Statement(TimestampedModel, PartialDateModel, SearchableModel):
+class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """Something an actor said, quoted directly or reported."""
 
     class QuoteType(models.TextChoices):
@@ -449,6 +461,7 @@ class Statement(TimestampedModel, PartialDateModel, SearchableModel):
     )
 
     objects = SlugManager()
+    history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[about])
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -461,7 +474,7 @@ class Statement(TimestampedModel, PartialDateModel, SearchableModel):
             ),
             models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
         ]
-        indexes = [search_index("statement"), models.Index(fields=["date", "slug"], name="statement_date_slug_idx")]
+        indexes = [models.Index(fields=["date", "slug"], name="statement_date_slug_idx")]
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:80]}"
@@ -473,7 +486,7 @@ class Statement(TimestampedModel, PartialDateModel, SearchableModel):
         return (self.slug,)
 
 
-class Pledge(TimestampedModel, PartialDateModel, SearchableModel):
+class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """A commitment, offer or declared intention by an actor, tracked from announcement to delivery.
 
     The inherited date is the date it was announced.
@@ -534,6 +547,11 @@ class Pledge(TimestampedModel, PartialDateModel, SearchableModel):
     quantity = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="How many or how much is promised, in the unit (e.g. 100 gendarmes)."
     )
+    quantity_delivered = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="How much of the quantity has been delivered so far, in the same unit (pledged against delivered).",
+    )
     quantity_approximate = models.BooleanField(
         default=False, help_text="True when the source qualifies the quantity (“approximately 100”)."
     )
@@ -582,6 +600,7 @@ class Pledge(TimestampedModel, PartialDateModel, SearchableModel):
     )
 
     objects = SlugManager()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -591,6 +610,11 @@ class Pledge(TimestampedModel, PartialDateModel, SearchableModel):
                 condition=Q(quantity__isnull=True, unit="") | (Q(quantity__isnull=False) & ~Q(unit="")),
                 name="pledge_quantity_has_unit",
                 violation_error_message="A quantity needs a unit, and a unit needs a quantity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_delivered__isnull=True) | ~Q(unit=""),
+                name="pledge_delivered_has_unit",
+                violation_error_message="A delivered quantity is counted in the pledge's unit; set the unit.",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=False) | Q(quantity_approximate=False),
@@ -623,7 +647,6 @@ class Pledge(TimestampedModel, PartialDateModel, SearchableModel):
             ),
         ]
         indexes = [
-            search_index("pledge"),
             models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),
             models.Index(fields=["status"], name="pledge_status_idx"),
         ]
@@ -682,6 +705,8 @@ class Citation(TimestampedModel):
     actor = models.ForeignKey(
         Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="citations", help_text="Cited actor."
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -745,3 +770,36 @@ class DeletedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.slug} deleted at {self.deleted_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PledgeStatusChange(models.Model):
+    """One dated step in a pledge's life, with the evidence for it: the pledge's status timeline."""
+
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="status_changes", help_text="The pledge whose status changed."
+    )
+    status = models.CharField(max_length=20, choices=Pledge.Status.choices, help_text="The status it changed to.")
+    date = models.DateField(help_text="When the status changed, as the source reports it.")
+    quantity_delivered = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="How much had been delivered by then, in the pledge's unit, if reported."
+    )
+    note = models.TextField(blank=True, help_text="Why the status changed, from the source.")
+    citation = models.ForeignKey(
+        Citation,
+        null=True,
+        blank=True,
+        # PROTECT: the citation is this step's evidence; it cannot disappear from under it.
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+        help_text="The excerpt that reports the change.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the change was recorded (UTC).")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pledge_id", "date", "id"]
+        indexes = [models.Index(fields=["pledge", "date"], name="pledge_status_change_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pledge.slug}: {self.status} on {self.date:%Y-%m-%d}"

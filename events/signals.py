@@ -23,3 +23,20 @@ def record_deletion(sender, instance, **kwargs) -> None:
     kind = KINDS.get(sender)
     if kind is not None:
         DeletedRecord.objects.create(kind=kind, slug=instance.slug)
+
+
+EDITORS_GROUP = "editors"
+
+
+def ensure_editors_group(sender, **kwargs) -> None:
+    """After every migrate: an "editors" group that may add, change and delete every tracker record.
+
+    Accounts outside it (and without those permissions) can read but not write, through the API and the admin.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    permissions = Permission.objects.filter(content_type__app_label="events").exclude(
+        content_type__model__startswith="historical"
+    )
+    group.permissions.add(*permissions)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from events.history import change_origin, command_origin
 from events.services import story_load
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, seeds: Path, fixtures: Path, overwrite: bool, **options):
         try:
-            report = story_load(seeds_dir=seeds, fixtures_dir=fixtures, overwrite=overwrite)
+            with change_origin(command_origin("load_story")):
+                report = story_load(seeds_dir=seeds, fixtures_dir=fixtures, overwrite=overwrite)
         except (ValidationError, FileNotFoundError) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             raise CommandError("Nothing was loaded: " + " ".join(messages)) from error
