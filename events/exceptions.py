@@ -20,8 +20,39 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = "This write needs an If-Match header with the record's current ETag (from a GET)."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record has changed since you read it; fetch it again and reapply your change."
+    default_code = "precondition_failed"
+
+
+class Duplicate(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "duplicate"
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    from .services import DuplicateRecord, StaleVersion
+
+    if isinstance(exc, StaleVersion):
+        exc = PreconditionFailed(str(exc))
+    elif isinstance(exc, DuplicateRecord):
+        name = type(exc.existing).__name__.lower()
+        response = drf_exception_handler(Duplicate(str(exc)), context)
+        response.data = {
+            "status": 409,
+            "code": "duplicate",
+            "detail": str(exc),
+            "errors": {"existing": [f"{name}:{exc.existing.slug}"]},
+        }
+        return response
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
@@ -44,12 +75,11 @@ def exception_handler(exc, context):
 
 def error_body(exc: exceptions.APIException, status_code: int) -> dict:
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return {
             "status": status_code,
             "code": "invalid",
             "detail": "The request has invalid values; see errors.",
-            "errors": {field: _flatten(messages) for field, messages in detail.items()},
+            "errors": field_errors(exc.detail),
         }
     codes = exc.get_codes()
     return {
@@ -60,12 +90,20 @@ def error_body(exc: exceptions.APIException, status_code: int) -> dict:
     }
 
 
-def _flatten(messages) -> list[str]:
-    if isinstance(messages, dict):
-        return [f"{key}: {msg}" for key, value in messages.items() for msg in _flatten(value)]
-    if isinstance(messages, list):
-        return [msg for item in messages for msg in _flatten(item)]
-    return [str(messages)]
+def field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten nested validation errors to dotted paths: {"citations.0.excerpt": ["…"]}."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            errors.update(field_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            if item:
+                errors.update(field_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        items = detail if isinstance(detail, list) else [detail]
+        errors.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in items)
+    return errors
 
 
 def not_found(request, exception=None):

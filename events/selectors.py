@@ -1,8 +1,10 @@
-"""Reads that span several models: the timeline and an actor's relations."""
+"""Reads that span several models: the timeline, an actor's relations and a record's history."""
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import CharField, F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 
@@ -114,3 +116,35 @@ def _group(statements: Iterable[Statement], other: str, stance: str) -> list[dic
         group = groups.setdefault(counterpart.pk, {"actor": counterpart, "statements": []})
         group["statements"].append(statement)
     return list(groups.values())
+
+
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def record_history(record) -> list[dict]:
+    """Every version of ``record``, newest first, each with the fields that changed from the version before."""
+    rows = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries, previous = [], None
+    for row in rows:
+        changes = []
+        if previous is not None:
+            delta = row.diff_against(previous, excluded_fields=["version", "updated_at"], foreign_keys_are_objs=False)
+            changes = [{"field": c.field, "old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes]
+        entries.append(
+            {
+                "history_id": row.history_id,
+                "history_date": row.history_date,
+                "history_type": HISTORY_TYPES[row.history_type],
+                "history_user": row.history_user.get_username() if row.history_user else None,
+                "history_change_reason": row.history_change_reason,
+                "version": row.version,
+                "changes": changes,
+            }
+        )
+        previous = row
+    return entries[::-1]
+
+
+def _plain(value):
+    """A history value as JSON: dates as ISO strings, decimals and countries as text, related rows as ids."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))

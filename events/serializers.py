@@ -8,9 +8,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .dates import DatePrecision
-from .models import Actor, Citation, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from .models import (
+    Actor,
+    Citation,
+    DeletedRecord,
+    Event,
+    EventParticipant,
+    Pledge,
+    PledgeStatusChange,
+    Source,
+    Statement,
+)
 
-TIMESTAMPS = ("created_at", "updated_at")
+TIMESTAMPS = ("version", "created_at", "updated_at")
 DATE_FIELDS = ("date", "date_precision", "date_end", "date_note")
 
 
@@ -193,12 +203,26 @@ class StatementSerializer(CitedSerializer):
         return CitationSerializer(dated[0]).data if dated else None
 
 
+class StatusChangeSerializer(serializers.ModelSerializer):
+    citation = CitationSerializer(read_only=True, allow_null=True, help_text="The evidence for the change.")
+
+    class Meta:
+        model = PledgeStatusChange
+        fields = ("status", "date", "quantity_delivered", "note", "citation", "created_at")
+
+
 class PledgeSerializer(CitedSerializer):
     api_url = _api_url("pledge-detail")
     pledger = ActorSummarySerializer(read_only=True, help_text="Who makes the commitment.")
     beneficiary = ActorSummarySerializer(read_only=True, allow_null=True, help_text="To or for whom.")
     event = _slug("Slug of the event at which the pledge was made.")
     announced_by = _slug("Slug of the statement that announced the pledge.")
+    status_history = StatusChangeSerializer(
+        source="status_changes",
+        many=True,
+        read_only=True,
+        help_text="The pledge's dated status timeline, oldest first, each step with its evidence.",
+    )
 
     class Meta:
         model = Pledge
@@ -211,6 +235,7 @@ class PledgeSerializer(CitedSerializer):
             "pledger",
             "beneficiary",
             "quantity",
+            "quantity_delivered",
             "quantity_approximate",
             "unit",
             "conditions",
@@ -222,6 +247,7 @@ class PledgeSerializer(CitedSerializer):
             "status",
             "status_date",
             "status_note",
+            "status_history",
             "event",
             "announced_by",
             "citations",
@@ -295,3 +321,256 @@ class RelationsSerializer(serializers.Serializer):
     opposed_by = StanceGroupSerializer(many=True, help_text="Actors that oppose this actor.")
     pledges_made = PledgeSummarySerializer(many=True, help_text="Pledges this actor made.")
     pledges_received = PledgeSummarySerializer(many=True, help_text="Pledges made to this actor.")
+
+
+# Writes ------------------------------------------------------------------------------------------------------
+# Write serializers only parse and check shapes; the rules (verbatim excerpts, de-duplication, versions) live in
+# services.py, which the views call with the validated data.
+
+MAX_RELATED = 100
+
+
+def _ref(model, help_text: str, **kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
+
+
+class CitationWriteSerializer(serializers.Serializer):
+    source = _ref(Source, "Slug of the cited source.")
+    excerpt = serializers.CharField(
+        max_length=1000,
+        trim_whitespace=False,
+        help_text="Words copied exactly from the source's text (curly quotes, dashes and all).",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["excerpt"] not in attrs["source"].text:
+            raise serializers.ValidationError(
+                {
+                    "excerpt": [
+                        f"This excerpt is not verbatim in source “{attrs['source'].slug}”. Copy it exactly from the "
+                        "article text, including quotation marks, apostrophes and dashes."
+                    ]
+                }
+            )
+        return attrs
+
+
+class ParticipantWriteSerializer(serializers.Serializer):
+    actor = _ref(Actor, "Slug of the participating actor.")
+    role = serializers.ChoiceField(choices=EventParticipant.Role.choices, help_text="The actor's role.")
+
+
+def _citations_field() -> CitationWriteSerializer:
+    return CitationWriteSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_RELATED,
+        help_text=f"Evidence, at least one and at most {MAX_RELATED}: each excerpt verbatim in its source.",
+    )
+
+
+class WriteSerializer(serializers.ModelSerializer):
+    """Slugs are chosen once, on creation; a record's URL never changes."""
+
+    def validate_slug(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.slug:
+            raise serializers.ValidationError("A slug cannot change; create a new record instead.")
+        return value
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and "slug" in fields:
+            fields["slug"].required = False
+        return fields
+
+
+class SourceWriteSerializer(WriteSerializer):
+    class Meta:
+        model = Source
+        fields = (
+            "slug",
+            "title",
+            "publisher",
+            "byline",
+            "url",
+            "date",
+            "date_precision",
+            "date_end",
+            "date_note",
+            "text",
+        )
+        extra_kwargs = {"text": {"trim_whitespace": False}}
+
+
+class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=MAX_RELATED,
+        required=False,
+        help_text="Other names for the actor (replaces the list on update).",
+    )
+    parent = _ref(Actor, "Slug of the actor this one belongs to.", required=False, allow_null=True)
+    force = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Create the actor even though its name or an alias matches an existing actor.",
+    )
+
+    class Meta:
+        model = Actor
+        fields = ("slug", "name", "kind", "aliases", "country", "title", "parent", "description", "force")
+
+
+class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
+    participants = ParticipantWriteSerializer(
+        many=True, required=False, max_length=MAX_RELATED, help_text="Actors taking part, with roles."
+    )
+    citations = _citations_field()
+
+    class Meta:
+        model = Event
+        fields = (
+            "slug",
+            "title",
+            "description",
+            "event_type",
+            "status",
+            *DATE_FIELDS,
+            "location",
+            "country",
+            "latitude",
+            "longitude",
+            "participants",
+            "citations",
+        )
+
+
+class StatementWriteSerializer(WriteSerializer):
+    speaker = _ref(Actor, "Slug of who said it.")
+    about = serializers.ListField(
+        child=_ref(Actor, "Slug of an actor the statement is about."),
+        required=False,
+        max_length=MAX_RELATED,
+        help_text=f"Slugs of the actors it is about (at most {MAX_RELATED}).",
+    )
+    stance_target = _ref(Actor, "Slug of the actor the stance is towards.", required=False, allow_null=True)
+    event = _ref(Event, "Slug of the event where it was said.", required=False, allow_null=True)
+    citations = _citations_field()
+
+    class Meta:
+        model = Statement
+        fields = (
+            "slug",
+            "speaker",
+            "speaker_role",
+            "text",
+            "quote_type",
+            "medium",
+            *DATE_FIELDS,
+            "about",
+            "stance",
+            "stance_target",
+            "stance_topic",
+            "event",
+            "citations",
+        )
+
+
+class PledgeWriteSerializer(WriteSerializer):
+    pledger = _ref(Actor, "Slug of who makes the commitment.")
+    beneficiary = _ref(Actor, "Slug of to whom or for whom.", required=False, allow_null=True)
+    event = _ref(Event, "Slug of the event where it was made.", required=False, allow_null=True)
+    announced_by = _ref(Statement, "Slug of the statement that announced it.", required=False, allow_null=True)
+    citations = _citations_field()
+    force = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Record a separate pledge even though it matches an existing one (same pledger, beneficiary, "
+        "category and quantity, or title). Without it, the new citations are added to the existing pledge.",
+    )
+
+    class Meta:
+        model = Pledge
+        fields = (
+            "slug",
+            "title",
+            "description",
+            "category",
+            "pledger",
+            "beneficiary",
+            "quantity",
+            "quantity_delivered",
+            "quantity_approximate",
+            "unit",
+            "conditions",
+            *DATE_FIELDS,
+            "target_date",
+            "target_date_precision",
+            "target_date_end",
+            "target_date_note",
+            "status",
+            "status_date",
+            "status_note",
+            "event",
+            "announced_by",
+            "citations",
+            "force",
+        )
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is not None:
+            moved = [f for f in ("status", "status_date") if f in attrs and attrs[f] != getattr(self.instance, f)]
+            if moved:
+                raise serializers.ValidationError(
+                    {
+                        f: ["A status changes with a date and a citation: POST to this pledge's status/ endpoint."]
+                        for f in moved
+                    }
+                )
+        return attrs
+
+
+class StatusChangeWriteSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Pledge.Status.choices, help_text="The new status.")
+    date = serializers.DateField(help_text="When the status changed, as the source reports it.")
+    source = _ref(Source, "Slug of the source reporting the change.")
+    excerpt = serializers.CharField(max_length=1000, trim_whitespace=False, help_text="Verbatim evidence.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why it changed.")
+    quantity_delivered = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=2**63 - 1, help_text="Delivered so far, if reported."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        CitationWriteSerializer().validate({"source": attrs["source"], "excerpt": attrs["excerpt"]})
+        return attrs
+
+
+class CitationDetailSerializer(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the cited source.")
+
+    class Meta:
+        model = Citation
+        fields = ("id", "source", "excerpt", "created_at")
+        extra_kwargs = {"id": {"help_text": "The citation's id, for removing it (DELETE …/citations/{id}/)."}}
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field that changed.")
+    old = serializers.JSONField(help_text="Its value before.")
+    new = serializers.JSONField(help_text="Its value after.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    history_id = serializers.IntegerField(help_text="Identifier of this version.")
+    history_date = serializers.DateTimeField(help_text="When the change was made (UTC).")
+    history_type = serializers.ChoiceField(
+        choices=(("created", "created"), ("changed", "changed"), ("deleted", "deleted")), help_text="What happened."
+    )
+    history_user = serializers.CharField(allow_null=True, help_text="Username of who made it, if known.")
+    history_change_reason = serializers.CharField(
+        allow_null=True, help_text="Where it came from: the API, the admin, or a management command."
+    )
+    version = serializers.IntegerField(help_text="The record's version after the change.")
+    changes = HistoryChangeSerializer(many=True, help_text="Fields that changed compared with the version before.")

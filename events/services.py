@@ -16,9 +16,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from .dates import resolve_span
-from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
+from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
 
@@ -39,8 +41,36 @@ class ParticipantData:
 
 
 @transaction.atomic
-def citation_add(*, record: Event | Pledge | Statement | Actor, source: Source, excerpt: str) -> Citation:
-    """Cite ``source`` for ``record``; the excerpt must stand verbatim in the source's text."""
+def citation_add(
+    *,
+    record: Event | Pledge | Statement | Actor,
+    source: Source,
+    excerpt: str,
+    expected_version: int | None = None,
+) -> Citation:
+    """Cite ``source`` for ``record``; the excerpt must stand verbatim in the source's text.
+
+    Adding evidence changes the record, so its version, updated_at and search document move on too.
+    """
+    if expected_version is not None:
+        _claim(record, expected_version)
+    citation = _citation_create(record=record, source=source, excerpt=excerpt)
+    _finish(record, "unchanged", related_changed=True, claimed=expected_version is not None)
+    return citation
+
+
+@transaction.atomic
+def citation_remove(*, citation: Citation, expected_version: int) -> None:
+    """Remove one citation from its record; an event, pledge or statement keeps at least one."""
+    record = citation.record
+    if not isinstance(record, Actor) and record.citations.count() == 1:
+        raise ValidationError({"citations": [f"{_label(record)} needs at least one citation; add another first."]})
+    _claim(record, expected_version)
+    citation.delete()
+    _finish(record, "unchanged", related_changed=True, claimed=True)
+
+
+def _citation_create(*, record: Event | Pledge | Statement | Actor, source: Source, excerpt: str) -> Citation:
     citation = Citation(source=source, excerpt=excerpt, **{_citation_target(record): record})
     citation.full_clean()
     citation.save()
@@ -63,9 +93,9 @@ def citations_set(*, record: Event | Pledge | Statement | Actor, citations: Iter
     for item in wanted:
         if (item.source, item.excerpt) not in existing:
             try:
-                citation_add(record=record, source=sources[item.source], excerpt=item.excerpt)
+                _citation_create(record=record, source=sources[item.source], excerpt=item.excerpt)
             except ValidationError as error:
-                raise ValidationError(f"{_label(record)}: {_messages(error)}") from error
+                raise ValidationError({"citations": [f"{_label(record)}: {_messages(error)}"]}) from error
             changed = True
     return changed
 
@@ -117,12 +147,14 @@ def source_upsert(
     date_end: datetime.date | None = None,
     date_note: str = "",
     overwrite: bool = True,
+    expected_version: int | None = None,
 ) -> tuple[Source, Outcome]:
     """Create or update a source. Changing the text of a source that is cited is refused if an excerpt would break."""
     source, outcome = _upsert(
         Source,
         slug=slug,
         overwrite=overwrite,
+        expected_version=expected_version,
         fields={
             "title": title,
             "text": text,
@@ -137,7 +169,7 @@ def source_upsert(
         },
     )
     if outcome != "kept":
-        search_text_refresh(record=source)
+        outcome = _finish(source, outcome, related_changed=False, claimed=expected_version is not None)
     if outcome == "updated":
         broken = [c for c in source.citations.all() if c.excerpt not in source.text]
         if broken:
@@ -160,6 +192,7 @@ def actor_upsert(
     description: str = "",
     citations: Sequence[CitationData] = (),
     overwrite: bool = True,
+    expected_version: int | None = None,
 ) -> tuple[Actor, Outcome]:
     """Create or update an actor with its aliases and citations."""
     parent_actor = _resolve_one(Actor, parent, f"parent of actor “{slug}”")
@@ -167,6 +200,7 @@ def actor_upsert(
         Actor,
         slug=slug,
         overwrite=overwrite,
+        expected_version=expected_version,
         fields={
             "name": name,
             "kind": kind,
@@ -180,7 +214,7 @@ def actor_upsert(
         return actor, outcome
     related_changed = _aliases_set(actor=actor, aliases=aliases)
     related_changed |= citations_set(record=actor, citations=citations)
-    return actor, _touch(actor, outcome, related_changed)
+    return actor, _finish(actor, outcome, related_changed, claimed=expected_version is not None)
 
 
 @transaction.atomic
@@ -202,12 +236,14 @@ def event_upsert(
     longitude: float | None = None,
     participants: Sequence[ParticipantData] = (),
     overwrite: bool = True,
+    expected_version: int | None = None,
 ) -> tuple[Event, Outcome]:
     """Create or update an event with its participants and citations."""
     event, outcome = _upsert(
         Event,
         slug=slug,
         overwrite=overwrite,
+        expected_version=expected_version,
         fields={
             "title": title,
             "description": description,
@@ -227,7 +263,7 @@ def event_upsert(
         return event, outcome
     related_changed = _participants_set(event=event, participants=participants)
     related_changed |= citations_set(record=event, citations=citations)
-    return event, _touch(event, outcome, related_changed)
+    return event, _finish(event, outcome, related_changed, claimed=expected_version is not None)
 
 
 @transaction.atomic
@@ -250,6 +286,7 @@ def statement_upsert(
     stance_topic: str = "",
     event: str | None = None,
     overwrite: bool = True,
+    expected_version: int | None = None,
 ) -> tuple[Statement, Outcome]:
     """Create or update a statement. A direct quotation must stand verbatim in one of its excerpts."""
     where = f"statement “{slug}”"
@@ -257,6 +294,7 @@ def statement_upsert(
         Statement,
         slug=slug,
         overwrite=overwrite,
+        expected_version=expected_version,
         fields={
             "speaker": _resolve_one(Actor, speaker, f"speaker of {where}"),
             "speaker_role": speaker_role,
@@ -280,7 +318,7 @@ def statement_upsert(
     about_actors = _resolve(Actor, set(about), f"“about” of {where}")
     related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
     related_changed |= citations_set(record=statement, citations=citations)
-    return statement, _touch(statement, outcome, related_changed)
+    return statement, _finish(statement, outcome, related_changed, claimed=expected_version is not None)
 
 
 @transaction.atomic
@@ -294,6 +332,7 @@ def pledge_upsert(
     description: str = "",
     beneficiary: str | None = None,
     quantity: int | None = None,
+    quantity_delivered: int | None = None,
     quantity_approximate: bool = False,
     unit: str = "",
     conditions: str = "",
@@ -311,6 +350,7 @@ def pledge_upsert(
     event: str | None = None,
     announced_by: str | None = None,
     overwrite: bool = True,
+    expected_version: int | None = None,
 ) -> tuple[Pledge, Outcome]:
     """Create or update a pledge with its citations."""
     where = f"pledge “{slug}”"
@@ -318,6 +358,7 @@ def pledge_upsert(
         Pledge,
         slug=slug,
         overwrite=overwrite,
+        expected_version=expected_version,
         fields={
             "title": title,
             "description": description,
@@ -325,6 +366,7 @@ def pledge_upsert(
             "pledger": _resolve_one(Actor, pledger, f"pledger of {where}"),
             "beneficiary": _resolve_one(Actor, beneficiary, f"beneficiary of {where}"),
             "quantity": quantity,
+            "quantity_delivered": quantity_delivered,
             "quantity_approximate": quantity_approximate,
             "unit": unit,
             "conditions": conditions,
@@ -345,7 +387,186 @@ def pledge_upsert(
     )
     if outcome == "kept":
         return pledge, outcome
-    return pledge, _touch(pledge, outcome, citations_set(record=pledge, citations=citations))
+    related_changed = citations_set(record=pledge, citations=citations)
+    if outcome == "created":
+        _initial_status(pledge)
+    return pledge, _finish(pledge, outcome, related_changed, claimed=expected_version is not None)
+
+
+# Writes from editors: creation with de-duplication, deletion, status changes --------------------------------
+
+
+class StaleVersion(Exception):
+    """The record changed since the client read it: its If-Match no longer holds. Nothing was written."""
+
+
+class DuplicateRecord(Exception):
+    """The new record looks like one that exists; the editor may insist (force) if it really is another."""
+
+    def __init__(self, message: str, *, existing: models.Model) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor | None = None) -> list[Actor]:
+    """Actors whose name or alias equals the given name or any of the aliases, ignoring case."""
+    names = {n.strip().lower() for n in (name, *aliases) if n and n.strip()}
+    matches = Actor.objects.annotate(name_l=Lower("name")).filter(
+        Q(name_l__in=names) | Q(pk__in=ActorAlias.objects.annotate(l=Lower("name")).filter(l__in=names).values("actor"))
+    )
+    if exclude is not None:
+        matches = matches.exclude(pk=exclude.pk)
+    return list(matches.order_by("slug"))
+
+
+@transaction.atomic
+def actor_create(*, force: bool = False, **fields: Any) -> Actor:
+    """Create an actor, refusing one whose name or alias is already an existing actor's, unless ``force``."""
+    if Actor.objects.filter(slug=fields["slug"]).exists():
+        raise ValidationError({"slug": [f"An actor with slug “{fields['slug']}” already exists."]})
+    if not force:
+        duplicates = actor_duplicates(name=fields["name"], aliases=fields.get("aliases", ()))
+        if duplicates:
+            existing = duplicates[0]
+            raise DuplicateRecord(
+                f"“{fields['name']}” matches the name or an alias of existing actor “{existing.slug}” "
+                f"({existing.name}). Use that actor, or send force=true if this really is another actor.",
+                existing=existing,
+            )
+    actor, _ = actor_upsert(**fields)
+    return actor
+
+
+def pledge_duplicate(
+    *, pledger: str, category: str, beneficiary: str | None, quantity: int | None, unit: str, title: str
+) -> Pledge | None:
+    """An existing pledge recording the same commitment: same pledger, beneficiary, category and quantity (or,
+    without a quantity, the same title). Status is deliberately not part of the fingerprint."""
+    candidates = Pledge.objects.filter(
+        pledger__slug=pledger, category=category, quantity=quantity, unit=unit, beneficiary__slug=beneficiary
+    )
+    if beneficiary is None:
+        candidates = Pledge.objects.filter(
+            pledger__slug=pledger, category=category, quantity=quantity, unit=unit, beneficiary__isnull=True
+        )
+    if quantity is None:
+        candidates = candidates.annotate(title_l=Lower("title")).filter(title_l=title.strip().lower())
+    return candidates.order_by("slug").first()
+
+
+@transaction.atomic
+def pledge_create(*, force: bool = False, **fields: Any) -> tuple[Pledge, Literal["created", "merged"]]:
+    """Create a pledge; if it already exists (another article reporting the same commitment), add the new
+    citations to the existing pledge instead of creating a duplicate, unless ``force``."""
+    if Pledge.objects.filter(slug=fields["slug"]).exists():
+        raise ValidationError({"slug": [f"A pledge with slug “{fields['slug']}” already exists."]})
+    existing = None
+    if not force:
+        existing = pledge_duplicate(
+            pledger=fields["pledger"],
+            category=fields["category"],
+            beneficiary=fields.get("beneficiary"),
+            quantity=fields.get("quantity"),
+            unit=fields.get("unit", ""),
+            title=fields["title"],
+        )
+    if existing is None:
+        pledge, _ = pledge_upsert(**fields)
+        return pledge, "created"
+    known = {(c.source.slug, c.excerpt) for c in existing.citations.select_related("source")}
+    sources = _resolve(Source, {c.source for c in fields["citations"]}, f"citation of {_label(existing)}")
+    added = False
+    for item in fields["citations"]:
+        if (item.source, item.excerpt) not in known:
+            _citation_create(record=existing, source=sources[item.source], excerpt=item.excerpt)
+            added = True
+    _finish(existing, "unchanged", related_changed=added, claimed=False)
+    return existing, "merged"
+
+
+@transaction.atomic
+def pledge_status_change(
+    *,
+    pledge: Pledge,
+    status: str,
+    date: datetime.date,
+    source: Source,
+    excerpt: str,
+    note: str = "",
+    quantity_delivered: int | None = None,
+    expected_version: int,
+) -> PledgeStatusChange:
+    """Move a pledge to a new status, as of a date and on the evidence of a verbatim excerpt.
+
+    The change joins the pledge's dated status timeline, and the pledge's current status follows the latest step.
+    """
+    _claim(pledge, expected_version)
+    citation = pledge.citations.filter(source=source, excerpt=excerpt).first() or _citation_create(
+        record=pledge, source=source, excerpt=excerpt
+    )
+    change = PledgeStatusChange(
+        pledge=pledge, status=status, date=date, note=note, quantity_delivered=quantity_delivered, citation=citation
+    )
+    change.full_clean()
+    change.save()
+    latest = pledge.status_changes.order_by("-date", "-id").first()
+    pledge.status, pledge.status_date, pledge.status_note = latest.status, latest.date, latest.note
+    if latest.quantity_delivered is not None:
+        pledge.quantity_delivered = latest.quantity_delivered
+    _validate_and_save(pledge)
+    _finish(pledge, "updated", related_changed=True, claimed=True)
+    return change
+
+
+def _initial_status(pledge: Pledge) -> None:
+    """Open a new pledge's status timeline with its status as entered, when the date is known."""
+    date = pledge.status_date or pledge.date
+    if date is None:
+        return
+    PledgeStatusChange.objects.create(
+        pledge=pledge,
+        status=pledge.status,
+        date=date,
+        note=pledge.status_note,
+        quantity_delivered=pledge.quantity_delivered,
+        citation=pledge.citations.order_by("id").first(),
+    )
+
+
+@transaction.atomic
+def record_delete(*, record: models.Model, expected_version: int) -> None:
+    """Delete a record the client has seen at ``expected_version``. Records that evidence depends on are
+    protected by the database (ProtectedError), and then nothing changes."""
+    _claim(record, expected_version)
+    record.delete()
+
+
+def record_fields(record: Source | Actor | Event | Statement | Pledge) -> dict[str, Any]:
+    """The record as keyword arguments of its upsert service: the base a partial update is applied to."""
+    fields = {f.name: getattr(record, f.name) for f in record._meta.concrete_fields if f.editable and not f.is_relation}
+    fields.pop("id", None)
+    for name in ("country",):
+        if name in fields:
+            fields[f"{name}_code"] = str(fields.pop(name) or "")
+    for f in record._meta.concrete_fields:
+        if f.is_relation and f.editable:
+            related = getattr(record, f.name)
+            fields[f.name] = related.slug if related is not None else None
+    if not isinstance(record, Source):
+        fields["citations"] = [
+            CitationData(source=c.source.slug, excerpt=c.excerpt) for c in record.citations.select_related("source")
+        ]
+    if isinstance(record, Actor):
+        fields["aliases"] = list(record.aliases.values_list("name", flat=True))
+    if isinstance(record, Event):
+        fields["participants"] = [
+            ParticipantData(actor=p.actor.slug, role=p.role) for p in record.participants.select_related("actor")
+        ]
+    if isinstance(record, Statement):
+        fields["about"] = list(record.about.values_list("slug", flat=True))
+    for name in ("created_at", "updated_at", "version", "search_text", "sha256"):
+        fields.pop(name, None)
+    return fields
 
 
 # Loading the story from seeds/ and fixtures/ -----------------------------------------------------------------
@@ -405,15 +626,26 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
 # Helpers -----------------------------------------------------------------------------------------------------
 
 
-def _upsert(model: type[models.Model], *, slug: str, fields: Mapping[str, Any], overwrite: bool):
+def _upsert(
+    model: type[models.Model],
+    *,
+    slug: str,
+    fields: Mapping[str, Any],
+    overwrite: bool,
+    expected_version: int | None = None,
+):
     fields = _with_derived_spans(model, slug, fields)
     instance = model.objects.filter(slug=slug).first()
     if instance is None:
+        if expected_version is not None:
+            raise StaleVersion(f"{model._meta.verbose_name} “{slug}” no longer exists.")
         instance = model(slug=slug, **fields)
         _validate_and_save(instance)
         return instance, "created"
     if not overwrite:
         return instance, "kept"
+    if expected_version is not None:
+        _claim(instance, expected_version)
     changed = False
     for name, value in fields.items():
         if getattr(instance, name) != value:
@@ -446,17 +678,46 @@ def _validate_and_save(instance: models.Model) -> None:
     try:
         instance.full_clean()
     except ValidationError as error:
+        # Keep the field names (the API reports errors per field) and add which record (the loader's context).
+        if hasattr(error, "error_dict"):
+            raise ValidationError(
+                {field: [f"{_label(instance)}: {m}" for m in msgs] for field, msgs in error.message_dict.items()}
+            ) from error
         raise ValidationError(f"{_label(instance)}: {_messages(error)}") from error
     instance.save()
 
 
-def _touch(instance: models.Model, outcome: Outcome, related_changed: bool) -> Outcome:
-    """Refresh the search document; bump updated_at when only related rows changed, so change feeds see it."""
+def _finish(instance: models.Model, outcome: Outcome, related_changed: bool, *, claimed: bool) -> Outcome:
+    """Refresh the search document; when only related rows changed, bump updated_at so that change feeds see it;
+    and move the version on for any change that a claim (If-Match) has not already counted."""
     search_text_refresh(record=instance)
     if related_changed and outcome == "unchanged":
         instance.save(update_fields=["updated_at"])
-        return "updated"
+        outcome = "updated"
+    if outcome == "updated" and not claimed:
+        _bump(instance)
     return outcome
+
+
+def _bump(instance: models.Model) -> None:
+    type(instance).objects.filter(pk=instance.pk).update(version=models.F("version") + 1)
+    instance.version += 1
+
+
+def _claim(instance: models.Model, expected_version: int) -> None:
+    """Move the version on only if it is still the one the client read; otherwise nothing is written.
+
+    A conditional UPDATE, so that of two concurrent writers holding the same ETag exactly one wins, on
+    PostgreSQL and SQLite alike.
+    """
+    claimed = (
+        type(instance).objects.filter(pk=instance.pk, version=expected_version).update(version=expected_version + 1)
+    )
+    if not claimed:
+        raise StaleVersion(
+            f"{_label(instance)} has changed since version {expected_version}; fetch it again and reapply your change."
+        )
+    instance.version = expected_version + 1
 
 
 def _aliases_set(*, actor: Actor, aliases: Sequence[str]) -> bool:

@@ -7,16 +7,27 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from . import filters, selectors, serializers
+from . import filters, selectors, serializers, services
+from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
-from .models import Actor, Citation, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from .models import (
+    Actor,
+    Citation,
+    DeletedRecord,
+    Event,
+    EventParticipant,
+    Pledge,
+    PledgeStatusChange,
+    Source,
+    Statement,
+)
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 
 RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)
@@ -113,8 +124,182 @@ class ExportMixin:
         return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
 
 
-class TrackerViewSet(ExportMixin, viewsets.ReadOnlyModelViewSet):
+def etag(record) -> str:
+    return f'"{record.version}"'
+
+
+def if_match(request, record) -> int:
+    """The version the client last saw, from If-Match: 428 without the header, 412 if it is not current."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    tags = {tag.strip() for tag in header.split(",")}
+    if "*" not in tags and etag(record) not in tags:
+        raise PreconditionFailed(
+            f"The record is at ETag {etag(record)}, not {header}; fetch it again and reapply your change."
+        )
+    return record.version
+
+
+def service_kwargs(validated: dict) -> dict:
+    """Validated write data in the services' terms: slugs for references, dataclasses for nested rows."""
+    kwargs = {}
+    for key, value in validated.items():
+        if key == "force":
+            continue
+        if key == "citations":
+            value = [services.CitationData(source=c["source"].slug, excerpt=c["excerpt"]) for c in value]
+        elif key == "participants":
+            value = [services.ParticipantData(actor=p["actor"].slug, role=p["role"]) for p in value]
+        elif key == "country":
+            key, value = "country_code", str(value or "")
+        elif isinstance(value, list):
+            value = [getattr(item, "slug", item) for item in value]
+        elif hasattr(value, "slug"):
+            value = value.slug
+        kwargs[key] = value
+    return kwargs
+
+
+UPSERTS = {
+    Source: services.source_upsert,
+    Actor: services.actor_upsert,
+    Event: services.event_upsert,
+    Statement: services.statement_upsert,
+    Pledge: services.pledge_upsert,
+}
+
+
+class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
+    """Read for anyone; create, update and delete with the model's permission, If-Match and the services."""
+
     lookup_field = "slug"
+    write_serializer_class = None
+    change_actions = ("citations", "citation_detail", "status")
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return self.write_serializer_class
+        return self.serializer_class
+
+    @property
+    def record_serializer_class(self):
+        """What a single record is answered with: on a GET of it and after a write."""
+        return self.serializer_class
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        if request.headers.get("If-None-Match") == etag(record):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(record)})
+        return self._record_response(record)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record, created = self.create_record(service_kwargs(serializer.validated_data), serializer.validated_data)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return self._record_response(record, status=code, location=True)
+
+    def create_record(self, kwargs: dict, validated: dict):
+        record, _ = UPSERTS[self.queryset_model](**kwargs)
+        return record, True
+
+    def update(self, request, *args, **kwargs):
+        record = self.get_object()
+        expected = if_match(request, record)
+        serializer = self.get_serializer(record, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        changes = service_kwargs(serializer.validated_data)
+        self.check_update(record, changes, serializer.validated_data)
+        record, _ = UPSERTS[self.queryset_model](
+            **{**services.record_fields(record), **changes}, expected_version=expected
+        )
+        return self._record_response(record)
+
+    def check_update(self, record, changes: dict, validated: dict) -> None:
+        """Per-resource rules on an update, before it is applied."""
+
+    def destroy(self, request, *args, **kwargs):
+        record = self.get_object()
+        services.record_delete(record=record, expected_version=if_match(request, record))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @property
+    def queryset_model(self):
+        return self.get_queryset().model
+
+    def _record_response(self, record, *, status=status.HTTP_200_OK, location=False) -> Response:
+        fresh = self.get_queryset().get(pk=record.pk)
+        data = self.record_serializer_class(fresh, context=self.get_serializer_context()).data
+        headers = {"ETag": etag(fresh)}
+        if location:
+            headers["Location"] = data["api_url"]
+        return Response(data, status=status, headers=headers)
+
+    @extend_schema(
+        summary="A record's history",
+        description="Every version of the record, newest first: when, who, through which door (API, admin or a "
+        "command) and which fields changed.",
+        parameters=[_slug_parameter()],
+        responses=serializers.HistoryEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def history(self, request, slug=None):
+        record = get_object_or_404(self.queryset_model, slug=slug)
+        filters.check_parameters(request.query_params, set())
+        entries = selectors.record_history(record)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="A record's citations",
+        description="GET lists the citations with their ids. POST adds one ({source, excerpt}, the excerpt verbatim "
+        "in the source); If-Match is optional on POST and checked when sent. Needs the change permission.",
+        parameters=[_slug_parameter()],
+        request=serializers.CitationWriteSerializer,
+        responses=serializers.CitationDetailSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def citations(self, request, slug=None):
+        record = get_object_or_404(self.queryset_model, slug=slug)
+        if request.method == "POST":
+            expected = if_match(request, record) if request.headers.get("If-Match") else None
+            incoming = serializers.CitationWriteSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            citation = services.citation_add(record=record, expected_version=expected, **incoming.validated_data)
+            record.refresh_from_db(fields=["version"])
+            data = serializers.CitationDetailSerializer(citation).data
+            return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag(record)})
+        citations = record.citations.select_related("source").defer("source__text")
+        return Response(serializers.CitationDetailSerializer(citations, many=True).data)
+
+    @extend_schema(
+        summary="Remove a citation",
+        description="Removes one citation; needs If-Match with the record's ETag. An event, pledge or statement "
+        "keeps at least one citation.",
+        parameters=[
+            _slug_parameter(),
+            OpenApiParameter("citation_id", int, OpenApiParameter.PATH, description="The citation's id."),
+        ],
+        responses={204: None},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"citations/(?P<citation_id>[0-9]+)",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def citation_detail(self, request, slug=None, citation_id=None):
+        record = get_object_or_404(self.queryset_model, slug=slug)
+        citation = get_object_or_404(record.citations, pk=citation_id)
+        services.citation_remove(citation=citation, expected_version=if_match(request, record))
+        record.refresh_from_db(fields=["version"])
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": etag(record)})
 
 
 @extend_schema_view(
@@ -122,15 +307,16 @@ class TrackerViewSet(ExportMixin, viewsets.ReadOnlyModelViewSet):
     retrieve=_by_slug("Get a source", "One article, with its full text and sha256."),
 )
 class SourceViewSet(TrackerViewSet):
+    serializer_class = serializers.SourceSerializer
+    write_serializer_class = serializers.SourceWriteSerializer
+    record_serializer_class = serializers.SourceDetailSerializer
     filterset_class = filters.SourceFilter
     export_name = "sources"
 
     def get_queryset(self) -> QuerySet[Source]:
         queryset = Source.objects.all()
-        return queryset if self.action == "retrieve" else queryset.defer("text", "search_text")
-
-    def get_serializer_class(self):
-        return serializers.SourceDetailSerializer if self.action == "retrieve" else serializers.SourceSerializer
+        # Lists never carry the full text; a single source always does.
+        return queryset.defer("text", "search_text") if self.action == "list" else queryset
 
 
 @extend_schema_view(
@@ -141,6 +327,7 @@ class SourceViewSet(TrackerViewSet):
 )
 class ActorViewSet(TrackerViewSet):
     serializer_class = serializers.ActorSerializer
+    write_serializer_class = serializers.ActorWriteSerializer
     filterset_class = filters.ActorFilter
     export_name = "actors"
 
@@ -148,6 +335,21 @@ class ActorViewSet(TrackerViewSet):
         return Actor.objects.select_related("parent").prefetch_related(
             "aliases", _actor_summaries("children", "parent_id"), _citations()
         )
+
+    def create_record(self, kwargs: dict, validated: dict):
+        return services.actor_create(force=validated.get("force", False), **kwargs), True
+
+    def check_update(self, record, changes: dict, validated: dict) -> None:
+        if validated.get("force") or not ({"name", "aliases"} & set(changes)):
+            return
+        fields = {**services.record_fields(record), **changes}
+        duplicates = services.actor_duplicates(name=fields["name"], aliases=fields["aliases"], exclude=record)
+        if duplicates:
+            raise services.DuplicateRecord(
+                f"The new name or aliases match existing actor “{duplicates[0].slug}” ({duplicates[0].name}). "
+                "Send force=true if they really are different actors.",
+                existing=duplicates[0],
+            )
 
     @extend_schema(
         summary="An actor's timeline",
@@ -194,6 +396,7 @@ class ActorViewSet(TrackerViewSet):
 )
 class EventViewSet(TrackerViewSet):
     serializer_class = serializers.EventSerializer
+    write_serializer_class = serializers.EventWriteSerializer
     filterset_class = filters.EventFilter
     export_name = "events"
 
@@ -212,6 +415,7 @@ class EventViewSet(TrackerViewSet):
 )
 class StatementViewSet(TrackerViewSet):
     serializer_class = serializers.StatementSerializer
+    write_serializer_class = serializers.StatementWriteSerializer
     filterset_class = filters.StatementFilter
     export_name = "statements"
 
@@ -231,6 +435,7 @@ class StatementViewSet(TrackerViewSet):
 )
 class PledgeViewSet(TrackerViewSet):
     serializer_class = serializers.PledgeSerializer
+    write_serializer_class = serializers.PledgeWriteSerializer
     filterset_class = filters.PledgeFilter
     export_name = "pledges"
 
@@ -238,8 +443,33 @@ class PledgeViewSet(TrackerViewSet):
         return (
             Pledge.objects.defer("search_text")
             .select_related("pledger", "beneficiary", "event", "announced_by")
-            .prefetch_related(_citations())
+            .prefetch_related(
+                _citations(),
+                Prefetch("status_changes", queryset=PledgeStatusChange.objects.select_related("citation__source")),
+            )
         )
+
+    def create_record(self, kwargs: dict, validated: dict):
+        pledge, outcome = services.pledge_create(force=validated.get("force", False), **kwargs)
+        return pledge, outcome == "created"
+
+    @extend_schema(
+        summary="Change a pledge's status",
+        description="Moves the pledge to a new status as of a date, on the evidence of a verbatim excerpt; the step "
+        "joins the pledge's status_history. Needs If-Match with the pledge's ETag and the change permission.",
+        parameters=[_slug_parameter()],
+        request=serializers.StatusChangeWriteSerializer,
+        responses={201: serializers.PledgeSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def status(self, request, slug=None):
+        pledge = get_object_or_404(Pledge, slug=slug)
+        expected = if_match(request, pledge)
+        incoming = serializers.StatusChangeWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.pledge_status_change(pledge=pledge, expected_version=expected, **incoming.validated_data)
+        return self._record_response(pledge, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -119,6 +119,7 @@ def test_statement_detail_full_body(api_client, graph):
             {"source": "source-article", "excerpt": "“We support the mission,” the minister said."},
         ],
         "first_appearance": {"source": "source-article", "excerpt": "“We support the mission,” the minister said."},
+        "version": 1,
         "created_at": _ts(statement.created_at),
         "updated_at": _ts(statement.updated_at),
     }
@@ -148,6 +149,7 @@ def test_event_detail_full_body(api_client, graph):
         "statements": ["barrot-supports-mission"],
         "pledges": ["france-100-gendarmes"],
         "citations": [{"source": "source-article", "excerpt": "Ministers met in Brussels on Thursday."}],
+        "version": 1,
         "created_at": _ts(meeting.created_at),
         "updated_at": _ts(meeting.updated_at),
     }
@@ -167,6 +169,7 @@ def test_pledge_detail_full_body(api_client, graph):
         "pledger": _summary(graph["france"]),
         "beneficiary": None,
         "quantity": 100,
+        "quantity_delivered": None,
         "quantity_approximate": True,
         "unit": "gendarmes",
         "conditions": "",
@@ -181,11 +184,13 @@ def test_pledge_detail_full_body(api_client, graph):
         "status": "announced",
         "status_date": None,
         "status_note": "",
+        "status_history": [],
         "event": "brussels-meeting",
         "announced_by": "barrot-supports-mission",
         "citations": [
             {"source": "source-article", "excerpt": "France stands ready to deploy approximately 100 gendarmes."}
         ],
+        "version": 1,
         "created_at": _ts(pledge.created_at),
         "updated_at": _ts(pledge.updated_at),
     }
@@ -208,6 +213,7 @@ def test_actor_detail_full_body(api_client, graph):
         "children": [_summary(graph["minister"])],
         "description": "",
         "citations": [],
+        "version": 1,
         "created_at": _ts(france.created_at),
         "updated_at": _ts(france.updated_at),
     }
@@ -317,8 +323,8 @@ def _populate(n: int, source) -> None:
         ("events", 6),
         # count + page (with speaker, target, event) + about + announced pledges + citations
         ("statements", 5),
-        # count + page (with pledger, beneficiary, event, statement) + citations
-        ("pledges", 3),
+        # count + page (with pledger, beneficiary, event, statement) + citations + status history
+        ("pledges", 4),
     ],
 )
 def test_list_query_count_is_fixed(api_client, source, django_assert_num_queries, resource, queries):

@@ -32,6 +32,7 @@ STATEMENT_HEADER = [
     "citation_source",
     "citation_excerpt",
     "first_appearance_source",
+    "version",
     "created_at",
     "updated_at",
 ]
@@ -74,6 +75,7 @@ def test_statements_csv_has_flat_columns(api_client, world):
         "citation_source": "source-article",
         "citation_excerpt": "“We support the mission,” the minister said.",
         "first_appearance_source": "source-article",
+        "version": "1",
         "created_at": statement.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": statement.updated_at.isoformat().replace("+00:00", "Z"),
     }
