@@ -1,11 +1,18 @@
 """The admin is where editors enter and correct data; citations are edited inline and checked verbatim on save."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
-from .services import search_text_refresh
+from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
+from .services import StaleVersion, pledge_status_change, record_claim, search_text_refresh
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
@@ -27,6 +34,18 @@ def citation_inline(target: str) -> type[CitationInline]:
     return type(f"{target.title()}CitationInline", (CitationInline,), {"fk_name": target})
 
 
+class PledgeStatusChangeInline(admin.TabularInline):
+    model = PledgeStatusChange
+    extra = 0
+    fields = ("date", "status", "quantity_delivered", "note", "citation")
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "status timeline (add steps with the “change status” action or POST …/status/)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ActorAliasInline(admin.TabularInline):
     model = ActorAlias
     extra = 1
@@ -38,8 +57,47 @@ class EventParticipantInline(admin.TabularInline):
     autocomplete_fields = ("actor",)
 
 
-class SearchableAdmin(admin.ModelAdmin):
-    """Rebuilds the record's search document once the record and its inlines (aliases, citations) are saved."""
+class VersionCheckedForm(forms.ModelForm):
+    """Carries the version the editor opened, so that a save over someone else's newer change is refused."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # The version now in the database, not the instance's: a history revert shows an older instance.
+            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            self.fields["seen_version"].initial = current.first()
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if self.instance.pk is not None and seen is not None:
+            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current != seen:
+                raise forms.ValidationError(
+                    f"Someone else changed this record while you were editing it (now version {current}, you "
+                    f"opened version {seen}). Open it again and reapply your changes."
+                )
+        return cleaned
+
+
+class TrackerAdmin(SimpleHistoryAdmin):
+    """History and revert for every record; a version check against lost updates; and, once the record and its
+    inlines (aliases, citations) are saved, a fresh search document."""
+
+    form = VersionCheckedForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if not any("seen_version" in flatten_fieldsets([fs]) for fs in fieldsets):
+            fieldsets.append((None, {"fields": ("seen_version",), "classes": ("hidden",)}))
+        return fieldsets
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and form.cleaned_data.get("seen_version") is not None:
+            record_claim(record=obj, expected_version=form.cleaned_data["seen_version"])
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
@@ -47,7 +105,7 @@ class SearchableAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SearchableAdmin):
+class SourceAdmin(TrackerAdmin):
     list_display = ("title", "publisher", "date", "date_precision", "seed_file")
     list_filter = ("publisher", "date_precision")
     search_fields = ("slug", "title", "publisher", "text")
@@ -64,7 +122,7 @@ class SourceAdmin(SearchableAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(SearchableAdmin):
+class ActorAdmin(TrackerAdmin):
     list_display = ("name", "kind", "country", "title", "parent")
     list_filter = ("kind", "country")
     list_select_related = ("parent",)
@@ -76,7 +134,7 @@ class ActorAdmin(SearchableAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SearchableAdmin):
+class EventAdmin(TrackerAdmin):
     list_display = ("title", "event_type", "status", "date", "date_precision", "location")
     list_filter = ("event_type", "status", "date_precision", "country")
     search_fields = ("slug", "title", "description", "location", "citations__excerpt")
@@ -93,7 +151,7 @@ class EventAdmin(SearchableAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(SearchableAdmin):
+class StatementAdmin(TrackerAdmin):
     list_display = ("slug", "speaker", "quote_type", "medium", "stance", "stance_target", "date")
     list_filter = ("quote_type", "medium", "stance", "date_precision")
     list_select_related = ("speaker", "stance_target")
@@ -110,8 +168,20 @@ class StatementAdmin(SearchableAdmin):
     inlines = (citation_inline("statement"),)
 
 
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(choices=Pledge.Status.choices, help_text="The new status.")
+    date = forms.DateField(help_text="When the status changed, as the source reports it (YYYY-MM-DD).")
+    source = forms.ModelChoiceField(queryset=Source.objects.defer("text", "search_text"), help_text="The source.")
+    excerpt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), strip=False, help_text="Copied exactly from the source's text."
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Why it changed.")
+    quantity_delivered = forms.IntegerField(min_value=0, required=False, help_text="Delivered so far, if reported.")
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 @admin.register(Pledge)
-class PledgeAdmin(SearchableAdmin):
+class PledgeAdmin(TrackerAdmin):
     list_display = ("title", "pledger", "category", "quantity", "unit", "status", "date")
     list_filter = ("category", "status", "unit", "date_precision")
     list_select_related = ("pledger",)
@@ -128,11 +198,66 @@ class PledgeAdmin(SearchableAdmin):
         ("Status", {"fields": (("status", "status_date"), "status_note")}),
         ("Record", {"fields": TIMESTAMPS}),
     )
-    inlines = (citation_inline("pledge"),)
+    inlines = (citation_inline("pledge"), PledgeStatusChangeInline)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once a pledge exists its status moves only through "Change status", with a date and evidence.
+        fixed = ("status", "status_date", "status_note", "status_change_link") if obj is not None else ()
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": (*opts["fields"], "status_change_link")}) if name == "Status" else (name, opts)
+            for name, opts in fieldsets
+        ]
+
+    @admin.display(description="Change status")
+    def status_change_link(self, obj) -> str:
+        url = reverse("admin:events_pledge_status", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Change status…</a>', url)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="events_pledge_status",
+            )
+        ]
+        return own + super().get_urls()
+
+    def status_view(self, request, object_id):
+        pledge = get_object_or_404(Pledge, pk=object_id)
+        if not self.has_change_permission(request, pledge):
+            raise PermissionDenied
+        form = StatusChangeForm(request.POST or None, initial={"seen_version": pledge.version})
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                pledge_status_change(pledge=pledge, expected_version=data.pop("seen_version"), **data)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("excerpt" if "excerpt" in message else None, message)
+            except StaleVersion as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, f"Status of “{pledge}” changed to {data['status']}.")
+                return redirect(reverse("admin:events_pledge_change", args=[pledge.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change the status of “{pledge}”",
+            "form": form,
+            "pledge": pledge,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/events/pledge/status.html", context)
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "source", "event", "pledge", "statement", "actor")
     list_filter = ("source",)
     list_select_related = ("source", "event", "pledge", "statement__speaker", "actor")

@@ -38,10 +38,12 @@ class Duplicate(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    from .services import DuplicateRecord, StaleVersion
+    from .services import AlreadyExists, DuplicateRecord, StaleVersion
 
     if isinstance(exc, StaleVersion):
         exc = PreconditionFailed(str(exc))
+    elif isinstance(exc, AlreadyExists):
+        exc = Conflict(str(exc))
     elif isinstance(exc, DuplicateRecord):
         name = type(exc.existing).__name__.lower()
         response = drf_exception_handler(Duplicate(str(exc)), context)

@@ -748,6 +748,14 @@ class Citation(TimestampedModel):
         super().clean()
         if self.source_id is not None:
             validate_verbatim(source_text=self.source.text, excerpt=self.excerpt, source_label=self.source.slug)
+            # The conditional unique constraints are not checked by inline forms, which leave out the parent key.
+            target = next((t for t in CITATION_TARGETS if getattr(self, f"{t}_id") is not None), None)
+            if target is not None:
+                twins = Citation.objects.filter(
+                    **{f"{target}_id": getattr(self, f"{target}_id")}, source_id=self.source_id, excerpt=self.excerpt
+                ).exclude(pk=self.pk)
+                if twins.exists():
+                    raise ValidationError({"excerpt": "This record already cites this excerpt of this source."})
 
 
 class DeletedRecord(models.Model):

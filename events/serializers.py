@@ -6,6 +6,7 @@ from django.urls import reverse as django_reverse
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from .dates import DatePrecision
 from .models import (
@@ -330,6 +331,24 @@ class RelationsSerializer(serializers.Serializer):
 MAX_RELATED = 100
 
 
+class SlugListField(serializers.ListField):
+    """A list of slugs of one model, resolved in one query after its length is checked."""
+
+    def __init__(self, *, model, **kwargs):
+        self.model = model
+        super().__init__(child=serializers.SlugField(), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        slugs = super().to_internal_value(data)
+        found = self.model.objects.in_bulk(set(slugs), field_name="slug")
+        missing = sorted(set(slugs) - found.keys())
+        if missing:
+            raise serializers.ValidationError(f"Unknown {self.model._meta.verbose_name}: {', '.join(missing)}.")
+        return [found[slug] for slug in dict.fromkeys(slugs)]
+
+
 def _ref(model, help_text: str, **kwargs) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
 
@@ -448,8 +467,8 @@ class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
 
 class StatementWriteSerializer(WriteSerializer):
     speaker = _ref(Actor, "Slug of who said it.")
-    about = serializers.ListField(
-        child=_ref(Actor, "Slug of an actor the statement is about."),
+    about = SlugListField(
+        model=Actor,
         required=False,
         max_length=MAX_RELATED,
         help_text=f"Slugs of the actors it is about (at most {MAX_RELATED}).",
@@ -574,3 +593,15 @@ class HistoryEntrySerializer(serializers.Serializer):
     )
     version = serializers.IntegerField(help_text="The record's version after the change.")
     changes = HistoryChangeSerializer(many=True, help_text="Fields that changed compared with the version before.")
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    username = serializers.CharField(write_only=True, help_text="The account's username.")
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The account's password."
+    )
+    token = serializers.CharField(read_only=True, help_text="The API token.")
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>` on writes.")

@@ -400,6 +400,10 @@ class StaleVersion(Exception):
     """The record changed since the client read it: its If-Match no longer holds. Nothing was written."""
 
 
+class AlreadyExists(Exception):
+    """A record with this slug exists already (typically created a moment ago by a concurrent request)."""
+
+
 class DuplicateRecord(Exception):
     """The new record looks like one that exists; the editor may insist (force) if it really is another."""
 
@@ -420,10 +424,24 @@ def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor |
 
 
 @transaction.atomic
+def record_create(*, model: type[models.Model], **fields: Any) -> models.Model:
+    """Create a record through its upsert service, never updating one that exists under the same slug."""
+    upsert = {
+        Source: source_upsert,
+        Actor: actor_upsert,
+        Event: event_upsert,
+        Statement: statement_upsert,
+        Pledge: pledge_upsert,
+    }[model]
+    record, outcome = upsert(**fields, overwrite=False)
+    if outcome == "kept":
+        raise AlreadyExists(f"A {model._meta.verbose_name} with slug “{fields['slug']}” already exists.")
+    return record
+
+
+@transaction.atomic
 def actor_create(*, force: bool = False, **fields: Any) -> Actor:
     """Create an actor, refusing one whose name or alias is already an existing actor's, unless ``force``."""
-    if Actor.objects.filter(slug=fields["slug"]).exists():
-        raise ValidationError({"slug": [f"An actor with slug “{fields['slug']}” already exists."]})
     if not force:
         duplicates = actor_duplicates(name=fields["name"], aliases=fields.get("aliases", ()))
         if duplicates:
@@ -433,8 +451,7 @@ def actor_create(*, force: bool = False, **fields: Any) -> Actor:
                 f"({existing.name}). Use that actor, or send force=true if this really is another actor.",
                 existing=existing,
             )
-    actor, _ = actor_upsert(**fields)
-    return actor
+    return record_create(model=Actor, **fields)
 
 
 def pledge_duplicate(
@@ -458,8 +475,6 @@ def pledge_duplicate(
 def pledge_create(*, force: bool = False, **fields: Any) -> tuple[Pledge, Literal["created", "merged"]]:
     """Create a pledge; if it already exists (another article reporting the same commitment), add the new
     citations to the existing pledge instead of creating a duplicate, unless ``force``."""
-    if Pledge.objects.filter(slug=fields["slug"]).exists():
-        raise ValidationError({"slug": [f"A pledge with slug “{fields['slug']}” already exists."]})
     existing = None
     if not force:
         existing = pledge_duplicate(
@@ -471,8 +486,7 @@ def pledge_create(*, force: bool = False, **fields: Any) -> tuple[Pledge, Litera
             title=fields["title"],
         )
     if existing is None:
-        pledge, _ = pledge_upsert(**fields)
-        return pledge, "created"
+        return record_create(model=Pledge, **fields), "created"
     known = {(c.source.slug, c.excerpt) for c in existing.citations.select_related("source")}
     sources = _resolve(Source, {c.source for c in fields["citations"]}, f"citation of {_label(existing)}")
     added = False
@@ -531,6 +545,12 @@ def _initial_status(pledge: Pledge) -> None:
         quantity_delivered=pledge.quantity_delivered,
         citation=pledge.citations.order_by("id").first(),
     )
+
+
+@transaction.atomic
+def record_claim(*, record: models.Model, expected_version: int) -> None:
+    """Take the next version of a record the editor saw at ``expected_version``, or raise StaleVersion."""
+    _claim(record, expected_version)
 
 
 @transaction.atomic

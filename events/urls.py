@@ -12,6 +12,7 @@ router.register("statements", views.StatementViewSet, basename="statement")
 router.register("deleted", views.DeletedRecordViewSet, basename="deleted")
 
 urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     *router.urls,
 ]

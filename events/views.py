@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -202,8 +203,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self._record_response(record, status=code, location=True)
 
     def create_record(self, kwargs: dict, validated: dict):
-        record, _ = UPSERTS[self.queryset_model](**kwargs)
-        return record, True
+        return services.record_create(model=self.queryset_model, **kwargs), True
 
     def update(self, request, *args, **kwargs):
         record = self.get_object()
@@ -531,3 +531,15 @@ def _timeline_data(rows, request) -> list[dict]:
     return serializers.TimelineItemSerializer(
         selectors.timeline_items(rows), many=True, context={"request": request}
     ).data
+
+
+@extend_schema(
+    summary="Get an API token",
+    description="POST a username and password (form or JSON) to receive the account's token. Send it on writes as "
+    "`Authorization: Token <key>`. The same token is returned until it is revoked in the admin.",
+    request=serializers.TokenRequestSerializer,
+    responses=serializers.TokenResponseSerializer,
+)
+class TokenView(ObtainAuthToken):
+    renderer_classes = (JSONRenderer,)
+    serializer_class = serializers.TokenRequestSerializer

@@ -5,7 +5,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from conftest import ActorFactory, EventFactory
+from conftest import ActorFactory, EventFactory, PledgeFactory
 from events.models import Event, Statement
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,55 @@ def test_admin_save_refreshes_search(admin_client, source, api_client):
     assert admin_client.post(reverse("admin:events_statement_add"), form).status_code == 302
     found = api_client.get("/api/v1/statements/?search=minister").json()["results"]
     assert [s["slug"] for s in found] == ["minister-supports-mission"]
+
+
+def test_admin_refuses_a_duplicate_citation_on_the_page(admin_client, source):
+    """Citing the same excerpt twice is a form error on the page, not a database error."""
+    speaker = ActorFactory(kind="person")
+    form = _statement_form(speaker, source, "“We support the mission,” the minister said.")
+    assert admin_client.post(reverse("admin:events_statement_add"), form).status_code == 302
+    statement = Statement.objects.get(slug="minister-supports-mission")
+    form.update({"seen_version": str(statement.version)})
+    response = admin_client.post(reverse("admin:events_statement_change", args=[statement.pk]), form)
+    assert response.status_code == 200
+    assert "This record already cites this excerpt of this source." in html.unescape(response.content.decode())
+    assert statement.citations.count() == 1
+
+
+def test_admin_refuses_a_save_over_someone_elses_change(admin_client, source):
+    """Two editors open the same record; the second save is refused with a message, and the first edit stays."""
+    speaker = ActorFactory(kind="person")
+    form = _statement_form(speaker, source, "“We support the mission,” the minister said.")
+    admin_client.post(reverse("admin:events_statement_add"), form)
+    statement = Statement.objects.get(slug="minister-supports-mission")
+    url = reverse("admin:events_statement_change", args=[statement.pk])
+    edit = {**form, "seen_version": "1", "citations-TOTAL_FORMS": "0", "speaker_role": "first editor"}
+    assert admin_client.post(url, edit).status_code == 302
+    stale = {**edit, "speaker_role": "second editor"}
+    response = admin_client.post(url, stale)
+    assert response.status_code == 200
+    assert "Someone else changed this record while you were editing it" in html.unescape(response.content.decode())
+    statement.refresh_from_db()
+    assert (statement.speaker_role, statement.version) == ("first editor", 2)
+
+
+def test_admin_status_change_form(admin_client, source):
+    """The admin's “Change status” page goes through the service: verbatim evidence and a dated step."""
+    pledge = PledgeFactory(slug="p", pledger=ActorFactory())
+    url = reverse("admin:events_pledge_status", args=[pledge.pk])
+    assert admin_client.get(url).status_code == 200
+    data = {
+        "status": "stalled",
+        "date": "2025-12-01",
+        "source": source.pk,
+        "excerpt": "Not in the text.",
+        "note": "",
+        "seen_version": pledge.version,
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "is not verbatim in source" in html.unescape(response.content.decode())
+    data["excerpt"] = "Hamas rejected disarmament."
+    assert admin_client.post(url, data).status_code == 302
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.status_changes.get().citation.excerpt) == ("stalled", "Hamas rejected disarmament.")

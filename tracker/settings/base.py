@@ -138,6 +138,10 @@ SPECTACULAR_SETTINGS = {
     # No validator badge: it would send the schema URL to an outside service.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "events.schema.describe_common_parameters",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",
         "PledgeStatusEnum": "events.models.Pledge.Status",

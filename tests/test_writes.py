@@ -1,0 +1,532 @@
+"""The write API: authentication and permissions, validation, de-duplication, lost-update protection, history."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from conftest import ActorFactory, CitationFactory, EventFactory, StatementFactory
+from events.models import Actor, Citation, DeletedRecord, Event, Pledge, PledgeStatusChange, Source, Statement
+
+pytestmark = pytest.mark.django_db
+
+EXCERPT = "“We support the mission,” the minister said."
+
+
+def _client(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def editor(db) -> APIClient:
+    user = User.objects.create_user("editor", password="pw-editor-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    return _client(user)
+
+
+@pytest.fixture
+def reader(db) -> APIClient:
+    return _client(User.objects.create_user("reader", password="pw-reader-1"))
+
+
+def _statement_body(speaker: str, **extra) -> dict:
+    return {
+        "slug": "minister-supports-mission",
+        "speaker": speaker,
+        "text": "We support the mission,",
+        "quote_type": "direct",
+        "medium": "video_statement",
+        "date": "2025-11-20",
+        "date_precision": "day",
+        "citations": [{"source": "source-article", "excerpt": EXCERPT}],
+        **extra,
+    }
+
+
+# Authentication and permissions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/actors/"),
+        ("put", "/api/v1/actors/france/"),
+        ("patch", "/api/v1/actors/france/"),
+        ("delete", "/api/v1/actors/france/"),
+        ("post", "/api/v1/events/brussels-meeting/citations/"),
+        ("post", "/api/v1/pledges/france-100-gendarmes/status/"),
+    ],
+)
+def test_anonymous_writes_are_401(api_client, world, method, path):
+    """OWASP API2: an anonymous write is refused with 401 and a Token challenge; nothing changes."""
+    response = getattr(api_client, method)(path, {"name": "X"}, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {
+        "status": 401,
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "errors": {},
+    }
+    assert Actor.objects.get(slug="france").name == "France"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/actors/"),
+        ("patch", "/api/v1/actors/france/"),
+        ("delete", "/api/v1/actors/france/"),
+        ("post", "/api/v1/events/brussels-meeting/citations/"),
+        ("post", "/api/v1/pledges/france-100-gendarmes/status/"),
+    ],
+)
+def test_writes_without_permission_are_403(reader, world, method, path):
+    """OWASP API5: an authenticated account without the model permission may read but not write."""
+    assert reader.get("/api/v1/actors/france/").status_code == 200
+    response = getattr(reader, method)(path, {"name": "X"}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_bad_and_deactivated_tokens_are_401(world):
+    """OWASP API2: a wrong token and the token of a deactivated account are both refused."""
+    response = APIClient().post("/api/v1/actors/", {}, HTTP_AUTHORIZATION="Token not-a-real-token", format="json")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+    user = User.objects.create_user("gone", password="pw-gone-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    client = _client(user)
+    user.is_active = False
+    user.save()
+    response = client.post("/api/v1/actors/", {}, format="json")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_token_endpoint(db):
+    """POST username and password to /api/v1/auth/token/ to get the account's token."""
+    user = User.objects.create_user("script", password="pw-script-1")
+    response = APIClient().post("/api/v1/auth/token/", {"username": "script", "password": "pw-script-1"}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"token": Token.objects.get(user=user).key}
+    wrong = APIClient().post("/api/v1/auth/token/", {"username": "script", "password": "nope"}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"] == {"non_field_errors": ["Unable to log in with provided credentials."]}
+
+
+# Creating ----------------------------------------------------------------------------------------------------
+
+
+def test_create_statement(editor, world):
+    """A statement is created from slugs, answers 201 with its representation, Location and ETag."""
+    response = editor.post(
+        "/api/v1/statements/",
+        _statement_body("barrot", about=["hamas", "france"], event="brussels-meeting"),
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert response["Location"] == "http://testserver/api/v1/statements/minister-supports-mission/"
+    assert response["ETag"] == '"1"'
+    assert body["speaker"]["slug"] == "barrot"
+    assert [a["slug"] for a in body["about"]] == ["france", "hamas"]
+    assert body["citations"] == [{"source": "source-article", "excerpt": EXCERPT}]
+    assert editor.get(response["Location"]).json() == body
+
+
+def test_create_source_with_full_text_then_cite_it(editor, world):
+    """A new article is posted with its full text; its sha256 is computed; citations are checked against it."""
+    text = "Ankara offered troops on Monday. Israel said no."
+    response = editor.post(
+        "/api/v1/sources/",
+        {"slug": "new-article", "title": "New article", "text": text, "date": "2025-11-24", "date_precision": "day"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["text"] == text
+    assert response.json()["sha256"] == Source.digest(text)
+    cited = editor.post(
+        "/api/v1/events/brussels-meeting/citations/",
+        {"source": "new-article", "excerpt": "Israel said no."},
+        format="json",
+    )
+    assert cited.status_code == 201
+    assert cited.json()["excerpt"] == "Israel said no."
+
+
+def test_non_verbatim_excerpt_is_a_field_error(editor, world):
+    """A citation whose excerpt is not in the source is a 400 pointing at that excerpt; nothing is created."""
+    body = _statement_body("barrot")
+    body["citations"] = [{"source": "source-article", "excerpt": '"We support the mission," the minister said.'}]
+    response = editor.post("/api/v1/statements/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "citations.0.excerpt": [
+            "This excerpt is not verbatim in source “source-article”. Copy it exactly from the article text, "
+            "including quotation marks, apostrophes and dashes."
+        ]
+    }
+    assert not Statement.objects.filter(slug="minister-supports-mission").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            {},
+            {
+                "slug": ["This field is required."],
+                "name": ["This field is required."],
+                "kind": ["This field is required."],
+            },
+        ),
+        ({"slug": "x", "name": "X", "kind": "planet"}, {"kind": ['"planet" is not a valid choice.']}),
+        (
+            {"slug": "Not A Slug", "name": "X", "kind": "state"},
+            {"slug": ['Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.']},
+        ),
+        ({"slug": "france", "name": "X", "kind": "state"}, {"slug": ["actor with this slug already exists."]}),
+        (
+            {"slug": "x", "name": "X", "kind": "state", "parent": "atlantis"},
+            {"parent": ["Object with slug=atlantis does not exist."]},
+        ),
+        (
+            {"slug": "x", "name": "X", "kind": "state", "title": "King"},
+            {"title": ["actor “x”: Only a person has a title; leave it empty for other kinds."]},
+        ),
+    ],
+)
+def test_invalid_actor_is_400_with_field_messages(editor, world, body, errors):
+    """Invalid data gives 400 with messages per field, in the one error format."""
+    response = editor.post("/api/v1/actors/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "code": "invalid",
+        "detail": "The request has invalid values; see errors.",
+        "errors": errors,
+    }
+
+
+def test_mass_assignment_is_ignored(editor, world):
+    """OWASP API3: read-only fields in a body (ids, versions, timestamps, digests) are never written."""
+    response = editor.post(
+        "/api/v1/sources/",
+        {
+            "slug": "sneaky",
+            "title": "Sneaky",
+            "text": "Some text.",
+            "date": "2025-11-24",
+            "id": 999,
+            "version": 42,
+            "sha256": "0" * 64,
+            "created_at": "2000-01-01T00:00:00Z",
+            "search_text": "injected",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    source = Source.objects.get(slug="sneaky")
+    assert source.pk != 999
+    assert source.version == 1
+    assert source.sha256 == Source.digest("Some text.")
+    assert source.created_at.year > 2000
+    assert "injected" not in source.search_text
+
+
+def test_too_many_related_values_are_refused(editor, world, django_assert_max_num_queries):
+    """OWASP API4: ten thousand related slugs in one write are refused by a cap, in a bounded number of queries."""
+    body = _statement_body("barrot", about=["hamas"] * 10_000)
+    with django_assert_max_num_queries(10):
+        response = editor.post("/api/v1/statements/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"about": ["Ensure this field has no more than 100 elements."]}
+
+
+def test_create_race_on_the_same_slug_is_409(editor, world, monkeypatch):
+    """When the slug check passes but the slug is taken by the time of the write, the answer is 409, not 500."""
+    from rest_framework.validators import UniqueValidator
+
+    monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, field: None)
+    response = editor.post(
+        "/api/v1/actors/", {"slug": "france", "name": "Another France", "kind": "state", "force": True}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"] == "A actor with slug “france” already exists."
+    assert Actor.objects.get(slug="france").name == "France"
+
+
+# De-duplication ----------------------------------------------------------------------------------------------
+
+
+def test_actor_matching_an_alias_is_refused_unless_forced(editor, world):
+    """A new actor named like an existing actor's alias is refused with 409 naming it; force=true insists."""
+    body = {"slug": "washington-dc", "name": "WASHINGTON", "kind": "government"}
+    response = editor.post("/api/v1/actors/", body, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "status": 409,
+        "code": "duplicate",
+        "detail": "“WASHINGTON” matches the name or an alias of existing actor “united-states” (United States). "
+        "Use that actor, or send force=true if this really is another actor.",
+        "errors": {"existing": ["actor:united-states"]},
+    }
+    assert editor.post("/api/v1/actors/", {**body, "force": True}, format="json").status_code == 201
+
+
+def test_second_report_of_a_pledge_adds_a_citation(editor, world):
+    """Entering a pledge another article already reports adds its citation to the existing pledge."""
+    body = {
+        "slug": "france-gendarmes-again",
+        "title": "France offers gendarmes",
+        "category": "police_training",
+        "pledger": "france",
+        "quantity": 100,
+        "unit": "gendarmes",
+        "date": "2025-11-20",
+        "citations": [{"source": "other-article", "excerpt": "Troops will deploy."}],
+    }
+    response = editor.post("/api/v1/pledges/", body, format="json")
+    assert response.status_code == 200
+    assert response.json()["slug"] == "france-100-gendarmes"
+    assert response.json()["citations"] == [
+        {"source": "source-article", "excerpt": "France stands ready to deploy approximately 100 gendarmes."},
+        {"source": "other-article", "excerpt": "Troops will deploy."},
+    ]
+    assert not Pledge.objects.filter(slug="france-gendarmes-again").exists()
+    forced = editor.post("/api/v1/pledges/", {**body, "force": True}, format="json")
+    assert forced.status_code == 201
+
+
+# Lost updates ------------------------------------------------------------------------------------------------
+
+
+def test_detail_carries_an_etag_and_answers_304(api_client, world):
+    """GET gives an ETag; If-None-Match with it answers 304 with no body."""
+    response = api_client.get("/api/v1/actors/france/")
+    assert response["ETag"] == '"1"'
+    again = api_client.get("/api/v1/actors/france/", HTTP_IF_NONE_MATCH='"1"')
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_writes_without_if_match_are_428(editor, world, method):
+    """PUT, PATCH and DELETE without If-Match are refused with 428, and nothing is written."""
+    response = getattr(editor, method)(
+        "/api/v1/actors/hamas/", {"slug": "hamas", "name": "H", "kind": "armed_group"}, format="json"
+    )
+    assert response.status_code == 428
+    assert response.json() == {
+        "status": 428,
+        "code": "precondition_required",
+        "detail": "This write needs an If-Match header with the record's current ETag (from a GET).",
+        "errors": {},
+    }
+    assert Actor.objects.get(slug="hamas").name == "Hamas"
+
+
+def test_two_editors_cannot_overwrite_each_other(editor, world):
+    """Both read version 1; the first PATCH wins and moves the ETag; the second gets 412 and writes nothing."""
+    etag = editor.get("/api/v1/actors/hamas/")["ETag"]
+    first = editor.patch("/api/v1/actors/hamas/", {"description": "First edit."}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200
+    assert first["ETag"] == '"2"'
+    assert first.json()["description"] == "First edit."
+    second = editor.patch("/api/v1/actors/hamas/", {"description": "Second edit."}, format="json", HTTP_IF_MATCH=etag)
+    assert second.status_code == 412
+    assert second.json()["code"] == "precondition_failed"
+    assert Actor.objects.get(slug="hamas").description == "First edit."
+
+
+def test_stale_version_at_write_time_is_412(editor, world):
+    """Even if the record changes between the If-Match check and the write, the conditional update refuses it."""
+    from events import services
+
+    hamas = Actor.objects.get(slug="hamas")
+    Actor.objects.filter(pk=hamas.pk).update(version=7)
+    with pytest.raises(services.StaleVersion):
+        services.actor_upsert(**{**services.record_fields(hamas), "description": "x"}, expected_version=1)
+    assert Actor.objects.get(pk=hamas.pk).description == ""
+
+
+def test_put_replaces_and_keeps_slug(editor, world):
+    """PUT updates the record; a slug cannot be changed."""
+    etag = editor.get("/api/v1/events/peace-plan/")["ETag"]
+    body = {
+        "slug": "peace-plan",
+        "title": "Twenty-point peace plan",
+        "event_type": "agreement",
+        "date_precision": "unknown",
+        "date": None,
+        "citations": [{"source": "source-article", "excerpt": "Ministers met in Brussels on Thursday."}],
+    }
+    response = editor.put("/api/v1/events/peace-plan/", body, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Twenty-point peace plan"
+    renamed = editor.put(
+        "/api/v1/events/peace-plan/", {**body, "slug": "other"}, format="json", HTTP_IF_MATCH=response["ETag"]
+    )
+    assert renamed.status_code == 400
+    assert renamed.json()["errors"] == {"slug": ["A slug cannot change; create a new record instead."]}
+
+
+# Deleting ----------------------------------------------------------------------------------------------------
+
+
+def test_deleting_an_actor_evidence_depends_on_is_409(editor, world):
+    """Deleting an actor that statements and pledges depend on is refused, naming them; nothing changes."""
+    response = editor.delete("/api/v1/actors/united-states/", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert detail.startswith("Refused: other records depend on this one (")
+    assert "statement “United States: No Turkish troops.”" in detail
+    assert "pledge “20,000-strong force”" in detail
+    actor = Actor.objects.get(slug="united-states")
+    assert actor.version == 1
+
+
+def test_delete_with_if_match_leaves_a_tombstone(editor, world):
+    """A deletable record is deleted with 204 and appears in /deleted/."""
+    lone = ActorFactory(slug="lone-actor")
+    response = editor.delete("/api/v1/actors/lone-actor/", HTTP_IF_MATCH=f'"{lone.version}"')
+    assert response.status_code == 204
+    assert DeletedRecord.objects.filter(kind="actor", slug="lone-actor").exists()
+
+
+# Citations and status ----------------------------------------------------------------------------------------
+
+
+def test_citation_remove_needs_if_match_and_keeps_one(editor, world):
+    """Removing a citation needs the record's ETag; the last citation of an event cannot be removed."""
+    event = Event.objects.get(slug="isf-deployment")
+    ids = [c["id"] for c in editor.get("/api/v1/events/isf-deployment/citations/").json()]
+    assert len(ids) == 2
+    assert editor.delete(f"/api/v1/events/isf-deployment/citations/{ids[0]}/").status_code == 428
+    response = editor.delete(f"/api/v1/events/isf-deployment/citations/{ids[0]}/", HTTP_IF_MATCH=f'"{event.version}"')
+    assert response.status_code == 204
+    last = editor.delete(f"/api/v1/events/isf-deployment/citations/{ids[1]}/", HTTP_IF_MATCH=response["ETag"])
+    assert last.status_code == 400
+    assert last.json()["errors"] == {
+        "citations": ["event “isf-deployment” needs at least one citation; add another first."]
+    }
+    assert Citation.objects.filter(event=event).count() == 1
+
+
+def test_pledge_status_changes_build_a_timeline(editor, world):
+    """A status change needs a date, verbatim evidence and If-Match; the pledge shows its dated status history."""
+    url = "/api/v1/pledges/france-100-gendarmes/"
+    etag = editor.get(url)["ETag"]
+    patched = editor.patch(url, {"status": "fulfilled"}, format="json", HTTP_IF_MATCH=etag)
+    assert patched.status_code == 400
+    assert patched.json()["errors"] == {
+        "status": ["A status changes with a date and a citation: POST to this pledge's status/ endpoint."]
+    }
+    body = {
+        "status": "in_progress",
+        "date": "2025-12-01",
+        "source": "other-article",
+        "excerpt": "Troops will deploy.",
+        "note": "Deployment under way.",
+        "quantity_delivered": 40,
+    }
+    assert editor.post(url + "status/", body, format="json").status_code == 428
+    changed = editor.post(url + "status/", body, format="json", HTTP_IF_MATCH=etag)
+    assert changed.status_code == 201, changed.json()
+    pledge = changed.json()
+    assert (pledge["status"], pledge["status_date"], pledge["quantity_delivered"]) == ("in_progress", "2025-12-01", 40)
+    assert pledge["status_history"] == [
+        {
+            "status": "in_progress",
+            "date": "2025-12-01",
+            "quantity_delivered": 40,
+            "note": "Deployment under way.",
+            "citation": {"source": "other-article", "excerpt": "Troops will deploy."},
+            "created_at": pledge["status_history"][0]["created_at"],
+        }
+    ]
+    bad = editor.post(
+        url + "status/", {**body, "excerpt": "Troops will not deploy."}, format="json", HTTP_IF_MATCH=changed["ETag"]
+    )
+    assert bad.status_code == 400
+    assert PledgeStatusChange.objects.filter(pledge__slug="france-100-gendarmes").count() == 1
+
+
+def test_pledge_status_command(world):
+    """The pledge_status command goes through the same service and leaves a history row saying so."""
+    call_command(
+        "pledge_status",
+        "turkey-troops",
+        "withdrawn",
+        date="2025-12-02",
+        source="other-article",
+        excerpt="Troops will deploy.",
+        note="Offer withdrawn.",
+    )
+    pledge = Pledge.objects.get(slug="turkey-troops")
+    assert (pledge.status, pledge.status_date) == ("withdrawn", datetime.date(2025, 12, 2))
+    assert pledge.history.first().history_change_reason.startswith("command pledge_status (by ")
+
+
+# History -----------------------------------------------------------------------------------------------------
+
+
+def test_history_records_api_writes_with_who_and_what(editor, world):
+    """Each API change leaves a history row with the user, the origin and the fields that changed."""
+    etag = editor.get("/api/v1/actors/hamas/")["ETag"]
+    editor.patch("/api/v1/actors/hamas/", {"description": "Armed group."}, format="json", HTTP_IF_MATCH=etag)
+    response = editor.get("/api/v1/actors/hamas/history/")
+    assert response.status_code == 200
+    latest = response.json()["results"][0]
+    assert latest["history_type"] == "changed"
+    assert latest["history_user"] == "editor"
+    assert latest["history_change_reason"] == "api PATCH"
+    assert latest["version"] == 2
+    assert latest["changes"] == [{"field": "description", "old": "", "new": "Armed group."}]
+    assert response.json()["results"][-1]["history_type"] == "created"
+
+
+def test_history_records_admin_and_command_writes(admin_client, world):
+    """Admin saves and management commands leave history rows marked with their origin."""
+    call_command("load_story", verbosity=0)
+    assert Source.history.filter(history_change_reason__startswith="command load_story").exists()
+    statement = StatementFactory(slug="to-edit", speaker=Actor.objects.get(slug="barrot"))
+    CitationFactory(statement=statement, excerpt=EXCERPT)
+    from tests.test_admin import _statement_form
+
+    form = _statement_form(statement.speaker, Source.objects.get(slug="source-article"), EXCERPT)
+    form.update(
+        {"slug": "to-edit", "text": "We support the mission,", "seen_version": "1", "citations-TOTAL_FORMS": "0"}
+    )
+    response = admin_client.post(f"/admin/events/statement/{statement.pk}/change/", form)
+    assert response.status_code == 302
+    row = Statement.history.filter(slug="to-edit").first()
+    assert row.history_change_reason == "admin"
+    assert row.history_user.username == "admin"
+
+
+def test_every_model_keeps_history(world):
+    """Sources, actors, aliases, events, participants, statements, pledges, citations and status changes all do."""
+    from events import models
+
+    for model in (
+        models.Source,
+        models.Actor,
+        models.ActorAlias,
+        models.Event,
+        models.EventParticipant,
+        models.Statement,
+        models.Pledge,
+        models.Citation,
+        models.PledgeStatusChange,
+    ):
+        assert hasattr(model, "history"), model
+    assert models.Event.history.filter(slug="brussels-meeting", history_type="+").count() == 1
+    assert EventFactory._meta.model is Event
