@@ -5,13 +5,22 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # DATABASE_URL, if set in the environment, is passed through to every step (default: SQLite file db.sqlite3).
 
-.PHONY: run test setup install migrate load lint format lock clean
+# Root installs system packages directly; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup install migrate load browser lint format lock clean
 
 run: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium with Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 setup: install migrate load
 

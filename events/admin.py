@@ -24,7 +24,8 @@ class CitationInline(admin.TabularInline):
     min_num = 0
     fields = ("source", "excerpt")
     autocomplete_fields = ("source",)
-    verbose_name = "citation (excerpt copied verbatim from the source)"
+    verbose_name = "citation"
+    verbose_name_plural = "citations (each excerpt copied verbatim from its source)"
 
     def get_queryset(self, request) -> QuerySet[Citation]:
         return super().get_queryset(request).select_related("source")
