@@ -234,7 +234,8 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         data = self.record_serializer_class(fresh, context=self.get_serializer_context()).data
         headers = {"ETag": etag(fresh)}
         if location:
-            headers["Location"] = data["api_url"]
+            # str(): DRF's Hyperlink is a str subclass, which WSGI servers refuse as a header value.
+            headers["Location"] = str(data["api_url"])
         return Response(data, status=status, headers=headers)
 
     @extend_schema(

@@ -134,6 +134,7 @@ def test_create_statement(editor, world):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert response["Location"] == "http://testserver/api/v1/statements/minister-supports-mission/"
+    assert type(response.headers["Location"]) is str  # a WSGI server refuses str subclasses in headers
     assert response["ETag"] == '"1"'
     assert body["speaker"]["slug"] == "barrot"
     assert [a["slug"] for a in body["about"]] == ["france", "hamas"]
