@@ -12,7 +12,14 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
-from .services import StaleVersion, pledge_status_change, record_claim, search_text_refresh
+from .services import (
+    StaleVersion,
+    actor_duplicates,
+    pledge_duplicate,
+    pledge_status_change,
+    record_claim,
+    search_text_refresh,
+)
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
@@ -122,8 +129,57 @@ class SourceAdmin(TrackerAdmin):
     )
 
 
+class ActorForm(VersionCheckedForm):
+    distinct = forms.BooleanField(
+        required=False,
+        label="This is a different actor",
+        help_text="Tick to save although the name matches an existing actor's name or alias.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if name and not cleaned.get("distinct"):
+            existing = actor_duplicates(name=name, exclude=self.instance if self.instance.pk else None)
+            if existing:
+                self.add_error(
+                    "name",
+                    f"“{name}” is already the name or an alias of “{existing[0].slug}” ({existing[0].name}). Use that "
+                    "actor, or tick “This is a different actor”.",
+                )
+        return cleaned
+
+
+class PledgeForm(VersionCheckedForm):
+    distinct = forms.BooleanField(
+        required=False,
+        label="This is a different pledge",
+        help_text="Tick to save although an existing pledge records the same commitment.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and cleaned.get("pledger") and not cleaned.get("distinct"):
+            existing = pledge_duplicate(
+                pledger=cleaned["pledger"].slug,
+                category=cleaned.get("category"),
+                beneficiary=cleaned["beneficiary"].slug if cleaned.get("beneficiary") else None,
+                quantity=cleaned.get("quantity"),
+                unit=cleaned.get("unit") or "",
+                title=cleaned.get("title") or "",
+            )
+            if existing is not None:
+                self.add_error(
+                    None,
+                    f"Pledge “{existing.slug}” ({existing}) already records this commitment. Add this article's "
+                    "excerpt to its citations instead, or tick “This is a different pledge”.",
+                )
+        return cleaned
+
+
 @admin.register(Actor)
 class ActorAdmin(TrackerAdmin):
+    form = ActorForm
     list_display = ("name", "kind", "country", "title", "parent")
     list_filter = ("kind", "country")
     list_select_related = ("parent",)
@@ -183,6 +239,7 @@ class StatusChangeForm(forms.Form):
 
 @admin.register(Pledge)
 class PledgeAdmin(TrackerAdmin):
+    form = PledgeForm
     list_display = ("title", "pledger", "category", "quantity", "unit", "status", "date")
     list_filter = ("category", "status", "unit", "date_precision")
     list_select_related = ("pledger",)
@@ -192,7 +249,7 @@ class PledgeAdmin(TrackerAdmin):
     autocomplete_fields = ("pledger", "beneficiary", "event", "announced_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("slug", "title", "description", "category", "pledger", "beneficiary")}),
+        (None, {"fields": ("slug", "title", "description", "category", "pledger", "beneficiary", "distinct")}),
         ("Quantity", {"fields": (("quantity", "unit", "quantity_approximate"), "conditions")}),
         ("Announced", {"fields": (("date", "date_precision", "date_end"), "date_note", "event", "announced_by")}),
         ("Target", {"fields": (("target_date", "target_date_precision", "target_date_end"), "target_date_note")}),

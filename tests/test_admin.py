@@ -196,3 +196,80 @@ def test_admin_status_change_form(admin_client, source):
     assert admin_client.post(url, data).status_code == 302
     pledge.refresh_from_db()
     assert (pledge.status, pledge.status_changes.get().citation.excerpt) == ("stalled", "Hamas rejected disarmament.")
+
+
+def _actor_form(**fields) -> dict:
+    return {
+        "slug": "washington-dc",
+        "name": "Washington",
+        "kind": "government",
+        "country": "",
+        "title": "",
+        "description": "",
+        **_management("aliases", 0),
+        **_management("citations", 0),
+        **fields,
+    }
+
+
+def test_admin_refuses_an_actor_named_like_an_existing_alias(admin_client, db):
+    """A new actor whose name is an existing actor's alias is refused, naming it, unless the editor insists."""
+    us = ActorFactory(slug="united-states", name="United States")
+    us.aliases.create(name="Washington")
+    response = admin_client.post(reverse("admin:events_actor_add"), _actor_form())
+    assert response.status_code == 200
+    assert "“Washington” is already the name or an alias of “united-states” (United States)." in html.unescape(
+        response.content.decode()
+    )
+    assert admin_client.post(reverse("admin:events_actor_add"), _actor_form(distinct="on")).status_code == 302
+
+
+def test_admin_history_and_revert(admin_client, db):
+    """Each record's history page lists its versions, and reverting to one saves it as a new version."""
+    actor = ActorFactory(slug="hamas", name="Hamas", kind="armed_group")
+    first = actor.history.latest().history_id
+    url = reverse("admin:events_actor_change", args=[actor.pk])
+    edit = _actor_form(slug="hamas", name="Hamas movement", kind="armed_group", seen_version="1")
+    assert admin_client.post(url, edit).status_code == 302
+    assert admin_client.get(reverse("admin:events_actor_history", args=[actor.pk])).status_code == 200
+    revert_url = reverse("admin:events_actor_simple_history", args=[actor.pk, first])
+    page = admin_client.get(revert_url)
+    assert page.status_code == 200
+    reverted = _actor_form(slug="hamas", name="Hamas", kind="armed_group", seen_version="2")
+    assert admin_client.post(revert_url, reverted).status_code == 302
+    actor.refresh_from_db()
+    assert (actor.name, actor.version) == ("Hamas", 3)
+    assert actor.history.count() == 3
+
+
+def test_admin_refuses_a_second_copy_of_a_pledge(admin_client, source):
+    """Entering a pledge that already exists points the editor to it instead of creating a twin."""
+    france = ActorFactory(slug="france", name="France")
+    PledgeFactory(slug="france-100-gendarmes", title="100 gendarmes", pledger=france, quantity=100, unit="gendarmes")
+    form = {
+        "slug": "france-gendarmes-again",
+        "title": "Gendarmes",
+        "description": "",
+        "category": "police_training",
+        "pledger": france.pk,
+        "quantity": "100",
+        "unit": "gendarmes",
+        "conditions": "",
+        "date": "2025-11-20",
+        "date_precision": "day",
+        "date_note": "",
+        "target_date_precision": "unknown",
+        "target_date_note": "",
+        "status": "announced",
+        "status_note": "",
+        **_management("citations", 1),
+        "citations-0-source": source.pk,
+        "citations-0-excerpt": "Hamas rejected disarmament.",
+        **_management("status_changes", 0),
+    }
+    response = admin_client.post(reverse("admin:events_pledge_add"), form)
+    assert response.status_code == 200
+    assert "Pledge “france-100-gendarmes” (100 gendarmes) already records this commitment." in html.unescape(
+        response.content.decode()
+    )
+    assert admin_client.post(reverse("admin:events_pledge_add"), {**form, "distinct": "on"}).status_code == 302
