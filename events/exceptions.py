@@ -4,14 +4,21 @@ Every error is a JSON object ``{"status", "code", "detail", "errors"}``: ``detai
 ``errors`` maps each offending field or query parameter to a list of messages (empty when none applies).
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .parsers import RequestTooLarge
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
@@ -30,6 +37,12 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The record has changed since you read it; fetch it again and reapply your change."
     default_code = "precondition_failed"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; try again shortly."
+    default_code = "database_unavailable"
 
 
 class Duplicate(exceptions.APIException):
@@ -54,6 +67,17 @@ def exception_handler(exc, context):
             "errors": {"existing": [f"{name}:{exc.existing.slug}"]},
         }
         return response
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold or compare (validation should have caught it first): a client error.
+        logger.warning("Database refused a value: %s", exc)
+        exc = exceptions.ValidationError({"non_field_errors": ["A value could not be stored or compared."]})
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The server is down or the connection broke. Django discards the broken connection at the end of the
+        # request (CONN_HEALTH_CHECKS too), so service resumes by itself once the database is back.
+        logger.warning("Database unavailable: %s", exc)
+        exc = DatabaseUnavailable()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -114,6 +138,16 @@ def not_found(request, exception=None):
         return defaults.page_not_found(request, exception)
     return JsonResponse(
         {"status": 404, "code": "not_found", "detail": f"No resource at {request.path}.", "errors": {}}, status=404
+    )
+
+
+def bad_request(request, exception=None):
+    """400 raised outside DRF (e.g. a malformed request Django itself refuses), in the API's error format."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    return JsonResponse(
+        {"status": 400, "code": "bad_request", "detail": "The request could not be understood.", "errors": {}},
+        status=400,
     )
 
 

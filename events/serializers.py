@@ -1,6 +1,7 @@
 """Read serializers for the API. Each list view prefetches exactly what these need (see views.py)."""
 
 import datetime
+import re
 
 from django.urls import reverse as django_reverse
 from django_countries.serializers import CountryFieldMixin
@@ -349,8 +350,22 @@ class SlugListField(serializers.ListField):
         return [found[slug] for slug in dict.fromkeys(slugs)]
 
 
-def _ref(model, help_text: str, **kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
+class SlugRefField(serializers.SlugRelatedField):
+    """A reference by slug that checks the slug's shape before any query (a NUL byte never reaches the database)."""
+
+    default_error_messages = {"not_a_slug": "Not a slug: use letters, digits, hyphens and underscores."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG_PATTERN.fullmatch(data):
+            self.fail("not_a_slug")
+        return super().to_internal_value(data)
+
+
+SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _ref(model, help_text: str, **kwargs) -> SlugRefField:
+    return SlugRefField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
 
 
 class CitationWriteSerializer(serializers.Serializer):

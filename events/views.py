@@ -175,6 +175,8 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     """Read for anyone; create, update and delete with the model's permission, If-Match and the services."""
 
     lookup_field = "slug"
+    # Only what a slug can be: anything else (a NUL byte, a dot) is a 404 before any query runs.
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     write_serializer_class = None
     change_actions = ("citations", "citation_detail", "status")
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]

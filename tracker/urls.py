@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "events.exceptions.bad_request"
 handler404 = "events.exceptions.not_found"
 handler500 = "events.exceptions.server_error"

@@ -47,12 +47,15 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "rest_framework.authtoken",
+    "corsheaders",
+    "axes",
     "events",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -61,7 +64,36 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "events.middleware.ChangeOriginMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# AUTHENTICATION
+# ------------------------------------------------------------------------------
+# django-axes first, so that repeated failed logins (admin or token endpoint) lock the username and address out.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("DJANGO_AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# CACHES
+# ------------------------------------------------------------------------------
+# Throttling counts requests in this cache; with several app servers it must be shared (REDIS_URL).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# CORS
+# ------------------------------------------------------------------------------
+# Downstream browser tools may read the API from any origin; writes are not offered cross-origin.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Location"]
+
+# REQUEST LIMITS
+# ------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2_621_440)
 
 ROOT_URLCONF = "tracker.urls"
 WSGI_APPLICATION = "tracker.wsgi.application"
@@ -115,12 +147,27 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["events.permissions.ModelPermissionsOrReadOnly"],
+    # DRF reads JSON bodies as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check; this parser enforces it.
+    "DEFAULT_PARSER_CLASSES": [
+        "events.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("DJANGO_THROTTLE_ANON", default="600/minute"),
+        "user": env("DJANGO_THROTTLE_USER", default="3000/minute"),
+    },
     # Token first, so that an anonymous write is answered 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "events.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "events.negotiation.TrackerContentNegotiation",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -9,6 +9,11 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
+# CACHES
+# ------------------------------------------------------------------------------
+# A cache shared by every app server, so that throttling counts each client once (e.g. redis://127.0.0.1:6379/0).
+CACHES = {"default": env.cache("CACHE_URL")}
+
 # STATIC
 # ------------------------------------------------------------------------------
 # `manage.py collectstatic` fills STATIC_ROOT; WhiteNoise serves it compressed, with cache-busting names.

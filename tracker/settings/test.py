@@ -9,3 +9,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files are served from the apps' folders (WhiteNoise finders), so no collectstatic run is needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Failed logins in tests must not lock the test accounts out; the lockout test turns axes back on.
+AXES_ENABLED = False
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}  # noqa: F405

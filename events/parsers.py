@@ -1,0 +1,38 @@
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.parsers import JSONParser
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self):
+        super().__init__(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; anything larger is refused with 413 before it is parsed."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            raise RequestTooLarge()
+        return super().parse(_Capped(stream, limit) if limit is not None else stream, media_type, parser_context)
+
+
+class _Capped:
+    """A stream that refuses to yield more than ``limit`` bytes (for bodies without a Content-Length)."""
+
+    def __init__(self, stream, limit: int):
+        self.stream, self.limit, self.read_so_far = stream, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(self.limit + 1 - self.read_so_far if size is None or size < 0 else size)
+        self.read_so_far += len(chunk)
+        if self.read_so_far > self.limit:
+            raise RequestTooLarge()
+        return chunk
