@@ -35,10 +35,40 @@ def test_production_requires_allowed_hosts():
     assert "Set the DJANGO_ALLOWED_HOSTS environment variable" in result.stderr
 
 
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "kq7#v2N!p0zL9x@4mT8w$Rb1Yc6Hd3Fj5Gs0Ue2Ia7Oo9Pl1Kk4Jn6Mm8Bb0Vv3Cc5Xx",
+    "DJANGO_ALLOWED_HOSTS": "tracker.example.org",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def test_production_requires_a_shared_cache():
+    """Production settings fail to load without CACHE_URL: throttling must be counted across app servers."""
+    result = _import_production(**{k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"})
+    assert result.returncode != 0
+    assert "Set the CACHE_URL environment variable" in result.stderr
+
+
 def test_production_loads_with_its_environment():
-    """With its secret and hosts set, production settings load."""
-    result = _import_production(DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="tracker.example.org")
+    """With its secret, hosts and cache set, production settings load."""
+    result = _import_production(**PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_passes_under_production_settings():
+    """OWASP API8 (security misconfiguration): `manage.py check --deploy --fail-level WARNING` passes, so HSTS,
+    secure cookies, the SSL redirect, a strong secret and explicit hosts are all in place."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "tracker.settings.production", **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
 
 
 @pytest.mark.django_db

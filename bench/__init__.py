@@ -1,0 +1,1 @@
+"""Load benchmark: see bench/run.py and bench/RESULTS.md."""

@@ -1,0 +1,149 @@
+"""The benchmark's baseline: the events list page built by hand, to measure what the API's layers cost.
+
+Plain SQL (one query for the page and its count, one for the page's participants, citations, statements and
+pledges), dicts assembled in Python and serialized with orjson. It answers the same JSON as /api/v1/events/ for the
+parameters the benchmark uses: page, page_size, date_after, date_before, actor (slugs, names or aliases) and search
+(PostgreSQL full text, ranked). PostgreSQL only; wired in by tracker.settings.bench, never by the real settings.
+"""
+
+import datetime
+
+import orjson
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from events.models import SEARCH_CONFIG
+from events.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+EVENT_COLUMNS = (
+    "slug", "title", "description", "event_type", "status", "date", "date_precision", "date_end", "date_note",
+    "location", "country", "latitude", "longitude", "version", "created_at", "updated_at",
+)  # fmt: skip
+VECTOR = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(e.search_text, ''))"
+QUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
+
+RELATED_SQL = """
+SELECT 'p' AS kind, p.event_id, p.role AS k1, a.slug AS k2, a.slug, a.name, a.kind AS extra
+  FROM events_eventparticipant p JOIN events_actor a ON a.id = p.actor_id WHERE p.event_id = ANY(%(ids)s)
+UNION ALL
+SELECT 'c', c.event_id, lpad(c.id::text, 20, '0'), '', s.slug, c.excerpt, NULL
+  FROM events_citation c JOIN events_source s ON s.id = c.source_id WHERE c.event_id = ANY(%(ids)s)
+UNION ALL
+SELECT 's', st.event_id, COALESCE(st.date::text, '9999'), st.slug, st.slug, NULL, NULL
+  FROM events_statement st WHERE st.event_id = ANY(%(ids)s)
+UNION ALL
+SELECT 'l', pl.event_id, COALESCE(pl.date::text, '9999'), pl.slug, pl.slug, NULL, NULL
+  FROM events_pledge pl WHERE pl.event_id = ANY(%(ids)s)
+ORDER BY 1, 2, 3, 4
+"""
+
+
+def _bad(name: str, message: str) -> JsonResponse:
+    return JsonResponse({name: [message]}, status=400)
+
+
+def events_page(request) -> HttpResponse:
+    params = request.GET
+    try:
+        page = int(params.get("page") or 1)
+        size = int(params.get("page_size") or DEFAULT_PAGE_SIZE)
+    except ValueError:
+        return _bad("page", "Must be a whole number.")
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        return _bad("page_size", f"Must be a whole number from 1 to {MAX_PAGE_SIZE}.")
+    where, args = ["TRUE"], []
+    try:
+        if params.get("date_after"):
+            where.append("e.date_end >= %s")
+            args.append(datetime.date.fromisoformat(params["date_after"]))
+        if params.get("date_before"):
+            where.append("e.date <= %s")
+            args.append(datetime.date.fromisoformat(params["date_before"]))
+    except ValueError:
+        return _bad("date", "Enter a valid date.")
+    if params.get("actor"):
+        names = [n.strip().lower() for n in params["actor"].split(",") if n.strip()]
+        where.append(
+            "e.id IN (SELECT p.event_id FROM events_eventparticipant p WHERE p.actor_id IN ("
+            "SELECT a.id FROM events_actor a WHERE a.slug = ANY(%s) OR lower(a.name) = ANY(%s) "
+            "UNION SELECT al.actor_id FROM events_actoralias al WHERE lower(al.name) = ANY(%s)))"
+        )
+        args += [names, names, names]
+    order = "e.date ASC NULLS LAST, e.slug"
+    rank = "0.0"
+    rank_args: list = []
+    term = (params.get("search") or "").replace("\x00", "").strip()
+    if term:
+        where.append(f"{VECTOR} @@ {QUERY}")
+        args.append(term)
+        rank, rank_args = f"ts_rank({VECTOR}, {QUERY})", [term]
+        order = "rank DESC, " + order
+    condition = " AND ".join(where)
+    columns = ", ".join(f"e.{c}" for c in ("id", *EVENT_COLUMNS))
+    sql = (
+        f"WITH page AS (SELECT {columns}, {rank} AS rank FROM events_event e WHERE {condition} "
+        f"ORDER BY {order} LIMIT %s OFFSET %s) "
+        f"SELECT page.*, (SELECT count(*) FROM events_event e WHERE {condition}) FROM page e "
+        f"ORDER BY {order}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*rank_args, *args, size, (page - 1) * size, *args])
+        rows = cursor.fetchall()
+        if not rows and page > 1:
+            return JsonResponse({"detail": "Invalid page."}, status=404)
+        ids = [row[0] for row in rows]
+        related: dict[int, dict[str, list]] = {i: {"p": [], "c": [], "s": [], "l": []} for i in ids}
+        if ids:
+            cursor.execute(RELATED_SQL, {"ids": ids})
+            for kind, event_id, key, _, slug, text, extra in cursor.fetchall():
+                related[event_id][kind].append((key, slug, text, extra))
+    count = rows[0][-1] if rows else 0
+    base = request.build_absolute_uri("/api/v1/")
+    results = []
+    for row in rows:
+        event = dict(zip(EVENT_COLUMNS, row[1 : 1 + len(EVENT_COLUMNS)], strict=True))
+        rel = related[row[0]]
+        latitude, longitude = event["latitude"], event["longitude"]
+        results.append(
+            {
+                "slug": event["slug"],
+                "api_url": f"{base}events/{event['slug']}/",
+                "title": event["title"],
+                "description": event["description"],
+                "event_type": event["event_type"],
+                "status": event["status"],
+                "date": event["date"],
+                "date_precision": event["date_precision"],
+                "date_end": event["date_end"],
+                "date_note": event["date_note"],
+                "location": event["location"],
+                "country": event["country"],
+                "latitude": None if latitude is None else format(latitude, "f"),
+                "longitude": None if longitude is None else format(longitude, "f"),
+                "participants": [
+                    {
+                        "actor": {"slug": slug, "name": name, "kind": kind, "api_url": f"{base}actors/{slug}/"},
+                        "role": role,
+                    }
+                    for role, slug, name, kind in rel["p"]
+                ],
+                "statements": [slug for _, slug, _, _ in rel["s"]],
+                "pledges": [slug for _, slug, _, _ in rel["l"]],
+                "citations": [{"source": slug, "excerpt": excerpt} for _, slug, excerpt, _ in rel["c"]],
+                "version": event["version"],
+                "created_at": event["created_at"],
+                "updated_at": event["updated_at"],
+            }
+        )
+    url = request.build_absolute_uri()
+    last = max(1, -(-count // size))
+    body = {
+        "count": count,
+        "next": replace_query_param(url, "page", page + 1) if page < last else None,
+        "previous": None
+        if page == 1
+        else (remove_query_param(url, "page") if page == 2 else replace_query_param(url, "page", page - 1)),
+        "results": results,
+    }
+    return HttpResponse(orjson.dumps(body, option=orjson.OPT_UTC_Z), content_type="application/json")

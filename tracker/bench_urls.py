@@ -1,0 +1,13 @@
+"""URLs for the benchmark: the whole API (tracker.urls) plus the bare baseline view in bench/baseline.py."""
+
+from django.urls import include, path
+
+from bench.baseline import events_page
+
+urlpatterns = [
+    path("bench/baseline/events/", events_page, name="bench-baseline-events"),
+    path("", include("tracker.urls")),
+]
+
+handler404 = "events.exceptions.not_found"
+handler500 = "events.exceptions.server_error"
