@@ -84,7 +84,7 @@ def events_page(request) -> HttpResponse:
     sql = (
         f"WITH page AS (SELECT {columns}, {rank} AS rank FROM events_event e WHERE {condition} "
         f"ORDER BY {order} LIMIT %s OFFSET %s) "
-        f"SELECT page.*, (SELECT count(*) FROM events_event e WHERE {condition}) FROM page e "
+        f"SELECT e.*, (SELECT count(*) FROM events_event e WHERE {condition}) FROM page e "
         f"ORDER BY {order}"
     )
     with connection.cursor() as cursor:

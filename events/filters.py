@@ -8,6 +8,7 @@ Conventions, the same on every list:
 - an invalid value is a 400 that names the parameter, never an empty 200.
 """
 
+import datetime
 from collections.abc import Iterable
 
 from django import forms
@@ -15,7 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django_countries import countries
 from django_filters import rest_framework as filters
-from django_filters.fields import ChoiceField
+from django_filters.fields import ChoiceField, IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from . import search
@@ -120,6 +121,29 @@ def with_descendants(ids: Iterable[int]) -> set[int]:
 
 
 # Filters -----------------------------------------------------------------------------------------------------
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC before it reaches the database (PostgreSQL refuses offsets past ±16 h)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError as error:
+            raise forms.ValidationError("Enter a date/time between the years 1 and 9999 in UTC.") from error
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+class IntegerFilter(filters.NumberFilter):
+    """Whole numbers only, as the quantities they compare with."""
+
+    field_class = forms.IntegerField
 
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
@@ -257,21 +281,21 @@ class CommonFilter(filters.FilterSet):
         help_text="Full-text search over names, aliases, titles, descriptions, statement text and excerpts. On "
         "PostgreSQL, results are ranked by relevance unless `ordering` is given; words can be quoted or negated.",
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only records created or changed at or after this ISO 8601 time (the change feed).",
     )
-    created_after = filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Only records created at or after this ISO 8601 time."
     )
-    created_before = filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="lte", help_text="Only records created at or before this ISO 8601 time."
     )
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Only records last changed at or after this time."
     )
-    updated_before = filters.IsoDateTimeFilter(
+    updated_before = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="lte", help_text="Only records last changed at or before this time."
     )
 
@@ -385,10 +409,10 @@ class PledgeFilter(DatedFilter):
     category = ChoiceInFilter(choices=Pledge.Category.choices, help_text="Only pledges in these categories.")
     status = ChoiceInFilter(choices=Pledge.Status.choices, help_text="Only pledges with these statuses.")
     unit = ChoiceInFilter(choices=Pledge.Unit.choices, help_text="Only pledges counted in these units.")
-    quantity_min = filters.NumberFilter(
+    quantity_min = IntegerFilter(
         field_name="quantity", lookup_expr="gte", min_value=0, max_value=2**63 - 1, help_text="Smallest quantity."
     )
-    quantity_max = filters.NumberFilter(
+    quantity_max = IntegerFilter(
         field_name="quantity", lookup_expr="lte", min_value=0, max_value=2**63 - 1, help_text="Largest quantity."
     )
     target_after, target_before = _date_range("target", "target date")
@@ -422,7 +446,7 @@ class TimelineFilter(DatedFilter):
 
 class DeletedRecordFilter(filters.FilterSet):
     kind = ChoiceInFilter(choices=DeletedRecord.Kind.choices, help_text="Only deletions of these kinds of record.")
-    deleted_since = filters.IsoDateTimeFilter(
+    deleted_since = UtcDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text="Only deletions at or after this ISO 8601 time."
     )
 
@@ -449,8 +473,13 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
 def check_parameters(params, names: set[str]) -> None:
     """Refuse query parameters outside ``names`` (and page, page_size, format) with a 400 naming each."""
     known = ALWAYS_ALLOWED | names
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ValidationError(
-            {name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."] for name in unknown}
-        )
+    errors = {
+        name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."]
+        for name in sorted(set(params) - known)
+    }
+    # An empty value is a mistake, not "no filter": say so rather than silently return everything.
+    for name in sorted(set(params) & known):
+        if all(value == "" for value in params.getlist(name)):
+            errors[name] = ["This parameter is empty: give it a value or leave it out."]
+    if errors:
+        raise ValidationError(errors)

@@ -355,6 +355,12 @@ class SlugRefField(serializers.SlugRelatedField):
 
     default_error_messages = {"not_a_slug": "Not a slug: use letters, digits, hyphens and underscores."}
 
+    def run_validation(self, data=serializers.empty):
+        # DRF turns "" into null for relations; "no reference" is spelled null, and "" is an invalid slug.
+        if data == "":
+            self.fail("not_a_slug")
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         if not isinstance(data, str) or not SLUG_PATTERN.fullmatch(data):
             self.fail("not_a_slug")

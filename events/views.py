@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -123,6 +123,9 @@ class ExportMixin:
         context = self.get_serializer_context()
         items = serialized(queryset, lambda batch: serializer_class(batch, many=True, context=context).data)
         return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+
+
+MAX_ID = 2**63 - 1
 
 
 def etag(record) -> str:
@@ -299,6 +302,8 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     )
     def citation_detail(self, request, slug=None, citation_id=None):
         record = get_object_or_404(self.queryset_model, slug=slug)
+        if int(citation_id) > MAX_ID:
+            raise NotFound("No such citation.")
         citation = get_object_or_404(record.citations, pk=citation_id)
         services.citation_remove(citation=citation, expected_version=if_match(request, record))
         record.refresh_from_db(fields=["version"])

@@ -163,10 +163,12 @@ def test_malformed_json(editor, world):
 
 
 def test_wrong_content_type_is_415(editor, world):
-    """A body in a media type the API does not read is a 415."""
+    """A body in a media type the API does not read (anything but JSON) is a 415; nothing is written."""
     response = editor.post("/api/v1/actors/", data="slug=x", content_type="text/plain")
     body = _assert_error(response, 415)
     assert body["detail"] == 'Unsupported media type "text/plain" in request.'
+    form = editor.post("/api/v1/actors/", {"slug": "x", "name": "X", "kind": "state"})  # form-encoded
+    assert _assert_error(form, 415)["code"] == "unsupported_media_type"
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=10_000)
@@ -175,7 +177,7 @@ def test_body_over_the_size_limit_is_413(editor, world):
     big = {"slug": "big", "title": "Big", "text": "x" * 20_000, "date": "2025-11-24"}
     body = _assert_error(editor.post("/api/v1/sources/", big, format="json"), 413)
     assert body["detail"] == "The request body is larger than 10000 bytes."
-    form = _assert_error(editor.post("/api/v1/sources/", big), 413)
+    form = _assert_error(editor.post("/api/v1/auth/token/", {"username": "x" * 20_000, "password": "x"}), 413)
     assert form["code"] == "request_too_large"
 
 
@@ -215,3 +217,17 @@ def test_database_down_is_503_and_service_recovers(api_client, monkeypatch):
     # What the server does at the end of every request: drop a connection that errored.
     close_old_connections()
     assert api_client.get("/api/v1/events/").status_code == 200
+
+
+def test_time_zone_offsets_postgresql_refuses_are_converted(api_client, world):
+    """A valid ISO time with a large offset is converted to UTC before the query, so PostgreSQL never sees it."""
+    response = api_client.get("/api/v1/events/", {"updated_since": "2025-06-11T05:03:36+21:17"})
+    assert response.status_code == 200
+    body = _assert_error(api_client.get("/api/v1/events/", {"updated_since": "0001-01-01T00:00:00+05:00"}), 400)
+    assert body["errors"] == {"updated_since": ["Enter a date/time between the years 1 and 9999 in UTC."]}
+
+
+def test_citation_id_beyond_bigint_is_404(editor, world):
+    """An id larger than any database integer is a 404, not a database error."""
+    response = editor.delete(f"/api/v1/events/brussels-meeting/citations/{10**30}/", HTTP_IF_MATCH='"1"')
+    _assert_error(response, 404)

@@ -147,12 +147,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["events.permissions.ModelPermissionsOrReadOnly"],
-    # DRF reads JSON bodies as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check; this parser enforces it.
-    "DEFAULT_PARSER_CLASSES": [
-        "events.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Writes are JSON only (one unambiguous encoding: an empty form field is not mistaken for null). DRF reads JSON
+    # as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check, so this parser enforces the limit itself.
+    "DEFAULT_PARSER_CLASSES": ["events.parsers.LimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -188,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "events.schema.describe_common_parameters",
+        "events.schema.document_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",

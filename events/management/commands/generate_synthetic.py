@@ -902,6 +902,9 @@ def _pg_defer_indexes(cursor) -> list[str]:
         [tables],
     )
     indexes = cursor.fetchall()
+    # ALTER TABLE is refused while deferred checks of earlier writes in this transaction are pending: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     # Foreign keys first (they depend on nothing we drop), then unique constraints, then plain indexes.
     for _, drop in constraints:
         cursor.execute(drop)
