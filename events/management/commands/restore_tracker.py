@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+
+from events.models import Actor, Source
+
+
+class Command(BaseCommand):
+    help = "Load a backup_tracker dump into a freshly migrated, empty database, all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("dump", type=Path, help="A file written by backup_tracker.")
+
+    def handle(self, *args, dump: Path, **options):
+        if Source.objects.exists() or Actor.objects.exists():
+            raise CommandError("The database already holds tracker records; restore into an empty one.")
+        # The dump carries the history itself: recording new history rows while loading would duplicate it.
+        with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
+            call_command("loaddata", str(dump), verbosity=0)
+        self.stdout.write(f"Restored {dump}.")
