@@ -208,7 +208,7 @@ def test_choice_and_reference_filters(api_client, world, url, expected):
             "/api/v1/events/?role=bystander",
             {"role": ["Select a valid choice. bystander is not one of the available choices."]},
         ),
-        ("/api/v1/pledges/?quantity_min=abc", {"quantity_min": ["Enter a number."]}),
+        ("/api/v1/pledges/?quantity_min=abc", {"quantity_min": ["Enter a whole number."]}),
         (
             "/api/v1/pledges/?quantity_min=9223372036854775808",
             {"quantity_min": ["Ensure this value is less than or equal to 9223372036854775807."]},
