@@ -35,6 +35,22 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
+def date_span_constraint(prefix: str, name: str, what: str = "date") -> models.CheckConstraint:
+    """A partial date is either unknown (no start, no end) or known (a start and an end no earlier than it)."""
+    start, precision, end = prefix, f"{prefix}_precision", f"{prefix}_end"
+    return models.CheckConstraint(
+        condition=(
+            Q(**{precision: DatePrecision.UNKNOWN, f"{start}__isnull": True, f"{end}__isnull": True})
+            | (
+                ~Q(**{precision: DatePrecision.UNKNOWN})
+                & Q(**{f"{start}__isnull": False, f"{end}__isnull": False, f"{end}__gte": F(start)})
+            )
+        ),
+        name=name,
+        violation_error_message=f"A known {what} needs a start and an end no earlier than the start.",
+    )
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created (UTC).")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record was last changed (UTC).")
@@ -95,17 +111,7 @@ class PartialDateModel(models.Model):
     class Meta:
         abstract = True
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(date_precision=DatePrecision.UNKNOWN, date__isnull=True, date_end__isnull=True)
-                    | (
-                        ~Q(date_precision=DatePrecision.UNKNOWN)
-                        & Q(date__isnull=False, date_end__isnull=False, date_end__gte=F("date"))
-                    )
-                ),
-                name="%(class)s_date_span",
-                violation_error_message="A known date needs a start and an end no earlier than the start.",
-            ),
+            date_span_constraint("date", "%(class)s_date_span"),
         ]
 
     def save(self, *args, **kwargs) -> None:
@@ -626,25 +632,7 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
                 name="pledge_beneficiary_not_pledger",
                 violation_error_message="An actor cannot pledge to itself.",
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(
-                        target_date_precision=DatePrecision.UNKNOWN,
-                        target_date__isnull=True,
-                        target_date_end__isnull=True,
-                    )
-                    | (
-                        ~Q(target_date_precision=DatePrecision.UNKNOWN)
-                        & Q(
-                            target_date__isnull=False,
-                            target_date_end__isnull=False,
-                            target_date_end__gte=F("target_date"),
-                        )
-                    )
-                ),
-                name="pledge_target_date_span",
-                violation_error_message="A known target date needs a start and an end no earlier than the start.",
-            ),
+            date_span_constraint("target_date", "pledge_target_date_span", what="target date"),
         ]
         indexes = [
             models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),
