@@ -310,6 +310,7 @@ def _populate(n: int, source) -> None:
         CitationFactory(statement=statement, source=source)
         pledge = PledgeFactory(pledger=actor, beneficiary=parent, event=event, announced_by=statement)
         CitationFactory(pledge=pledge, source=source)
+        EventFactory().delete()  # a tombstone for /deleted/
 
 
 @pytest.mark.parametrize(
@@ -325,6 +326,8 @@ def _populate(n: int, source) -> None:
         ("statements", 5),
         # count + page (with pledger, beneficiary, event, statement) + citations + status history
         ("pledges", 4),
+        # count + page
+        ("deleted", 2),
     ],
 )
 def test_list_query_count_is_fixed(api_client, source, django_assert_num_queries, resource, queries):
