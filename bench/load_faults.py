@@ -90,6 +90,10 @@ def prepare(writers: int) -> list[str]:
 
 class Server:
     def __init__(self, workers: int = 3):
+        # A file, not a pipe: nobody reads gunicorn's log while it runs, and a full pipe would block the workers.
+        log = ROOT / "bench" / "results" / "load-gunicorn.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log.open("w")
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -105,8 +109,8 @@ class Server:
             ],
             cwd=ROOT,
             env=env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -127,6 +131,7 @@ class Server:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
 
 
 class Stats:
@@ -339,13 +344,16 @@ def phase_restart_postgres(readers: int) -> dict:
     down = threading.Event()
 
     def read_and_classify() -> None:
-        session = requests.Session()
         while not stop.is_set():
             try:
-                response = session.get(BASE + "/api/v1/events/?page_size=5", timeout=30)
+                # A new connection each time: gunicorn's sync workers close theirs, and a pooled one may be stale.
+                response = requests.get(
+                    BASE + "/api/v1/events/?page_size=5", timeout=30, headers={"Connection": "close"}
+                )
                 code = response.status_code
-            except requests.RequestException:
+            except requests.RequestException as error:
                 code = "connection-error"
+                print("READER", time.strftime("%H:%M:%S"), repr(error)[:160], file=sys.stderr)
             with stats.lock:
                 (codes_during if down.is_set() else stats.codes)[code] += 1
 
@@ -363,11 +371,13 @@ def phase_restart_postgres(readers: int) -> dict:
     recovered_after = None
     while time.time() - restarted < 30:
         try:
-            if requests.get(BASE + "/api/v1/events/?page_size=5", timeout=10).status_code == 200:
+            probe = requests.get(BASE + "/api/v1/events/?page_size=5", timeout=10)
+            if probe.status_code == 200:
                 recovered_after = round(time.time() - restarted, 2)
                 break
-        except requests.RequestException:
-            pass
+            print("PROBE", time.strftime("%H:%M:%S"), probe.status_code, probe.text[:100], file=sys.stderr)
+        except requests.RequestException as error:
+            print("PROBE", time.strftime("%H:%M:%S"), repr(error)[:160], file=sys.stderr)
         time.sleep(0.2)
     down.clear()
     time.sleep(4)
