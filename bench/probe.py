@@ -181,10 +181,12 @@ def measure(scenarios: list[dict]) -> list[dict]:
         if scenario.get("breakdown"):
             result["breakdown"] = breakdown(client, scenario["url"])
         if scenario.get("explain"):
+            # From the copy taken right after the request: every test-client request empties connection.queries
+            # (request_started -> reset_queries), so `captured` no longer points at these queries.
             result["explain"] = [
                 {"sql": q["sql"], **explain(q["sql"])}
-                for q in captured.captured_queries
-                if q["sql"].lstrip().upper().startswith("SELECT")
+                for q in result["sql"]
+                if q["sql"].lstrip().upper().startswith(("SELECT", "(SELECT"))
             ]
         results.append(result)
     return results

@@ -16,6 +16,18 @@ TARGET_EXPORT_GROWTH_MIB = 64
 RATIO_SCENARIOS = ("list", "filter", "search", "search_common")
 PLANNED = ("list", "filter", "search", "search_common", "deep_page")
 
+# Where a missed target's time goes, pointing at the numbered recommendations in bench/ANALYSIS.md.
+WHY = {
+    "list throughput": "100k: Python per request (FilterSet/form copies, prefetch machinery, DRF fields, reverse()), "
+    "rec. 6; 1m: count(*) on every page, rec. 4",
+    "filter throughput": "the date bound cannot limit the (date, slug) index scan and the actor sub-select joins "
+    "events again (rec. 3); count (rec. 4); Python (rec. 6)",
+    "search throughput": "Python per request (rec. 6); to_tsvector recomputed for every match (rec. 2)",
+    "deep page": "OFFSET reads every skipped row (rec. 5: deferred join + covering index, keyset cursor)",
+    "search p95": "to_tsvector recomputed for every match on recheck and rank, plus the count (rec. 2, 4)",
+    "filter/ordering queries use indexes": "Lower(slug) actor look-up has no index (rec. 3b); a deep page plans a "
+    "seq scan + sort at 100k (rec. 5)",
+}
 DESCRIPTIONS = {
     "list": "events list, default page",
     "filter": "date range (one year) + busiest actor",
@@ -51,6 +63,14 @@ def write_report(info: dict, path: Path) -> None:
         f"{info.get('total_seconds', 0) / 60:.1f} minutes. Raw measurements: `bench/results/` (not committed; "
         "`results.json`, the probe's captured SQL and plans, gunicorn logs)."
     )
+    flags = [f"--{k.replace('_', '-')}" for k in ("reuse", "no_export") if args.get(k)]
+    if flags:
+        add("")
+        add(
+            f"This report comes from `bench/run.py {' '.join(flags)}`: the databases (and, with --no-export, the CSV "
+            "export figures) were kept from the `make bench` run that built them; every load, query-count and plan "
+            "figure was measured again."
+        )
     add("")
     add("## Machine and software")
     add("")
@@ -61,7 +81,7 @@ def write_report(info: dict, path: Path) -> None:
     add(f"| OS | {m['os']}, kernel {m['kernel']} |")
     add(
         f"| software | Python {m['python']}, Django {m['django']}, DRF {m['drf']}, gunicorn {m['gunicorn']}, "
-        f"psycopg {m['psycopg']}, PostgreSQL {m['postgresql']}, {m['wrk']} |"
+        f"psycopg {m['psycopg']}, PostgreSQL {m['postgresql']}, {m['wrk'].split(' Copyright')[0]} |"
     )
     add(f"| PostgreSQL settings | {', '.join(f'{k}={v}' for k, v in m['pg_settings'].items())} (server defaults) |")
     add("")
@@ -102,8 +122,11 @@ def write_report(info: dict, path: Path) -> None:
         "| size | events | participants | statements | pledges | citations | actors | sources | database | generation |"
     )
     add("|---|---|---|---|---|---|---|---|---|---|")
+    approximate = False
     for name, entry in info["sizes"].items():
-        t = {k: v["rows"] for k, v in entry["stats"]["tables"].items()}
+        exact = set(entry["stats"].get("exact_counts", []))
+        approximate |= not exact
+        t = {k: (f"{v['rows']:,}" if k in exact else f"≈{v['rows']:,}") for k, v in entry["stats"]["tables"].items()}
         build = entry["build"]
         timing = (
             f"{build['generate_seconds'] / 60:.1f} min (+ migrate {build['migrate_seconds']:.0f} s)"
@@ -113,12 +136,15 @@ def write_report(info: dict, path: Path) -> None:
         if build.get("reused"):
             timing += " (database reused from the run that built it)"
         add(
-            f"| {name} | {t.get('events_event', 0):,} | {t.get('events_eventparticipant', 0):,} | "
-            f"{t.get('events_statement', 0):,} | {t.get('events_pledge', 0):,} | {t.get('events_citation', 0):,} | "
-            f"{t.get('events_actor', 0):,} | {t.get('events_source', 0):,} | "
+            f"| {name} | {t.get('events_event')} | {t.get('events_eventparticipant')} | "
+            f"{t.get('events_statement')} | {t.get('events_pledge')} | {t.get('events_citation')} | "
+            f"{t.get('events_actor')} | {t.get('events_source')} | "
             f"{_mib(entry['stats']['database_bytes'])} | {timing} |"
         )
     add("")
+    if approximate:
+        add("≈: PostgreSQL's statistics (n_live_tup), not exact counts; the generator's output below is exact.")
+        add("")
     for name, entry in info["sizes"].items():
         if "generate_output" in entry["build"]:
             add(f"`{entry['build']['generate_command']}` ({name}):")
@@ -141,27 +167,38 @@ def write_report(info: dict, path: Path) -> None:
             f"detail `{params['detail_slug']}`."
         )
         add("")
+        connections = args["connections"]
         add(
-            "| scenario | variant | req/s | p50 ms | p95 ms | p99 ms | requests | errors | queries/request | "
-            "bytes | in-process ms (DB ms) | load avg |"
+            f"| scenario | variant | c=1 p50 ms | c=1 p95 ms | c=1 p99 ms | c=1 n | c={connections} req/s | "
+            f"c={connections} p50 ms | c={connections} p95 ms | c={connections} n | errors | queries/request | bytes | "
+            "in-process ms (DB ms) | load avg |"
         )
-        add("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         probes = {p["name"]: p for p in entry["probe"]}
-        for key, r in entry["load"].items():
-            scenario, variant = key.split("/")
+        pairs = dict.fromkeys(tuple(key.split("/")[:2]) for key in entry["load"])
+        for scenario, variant in pairs:
+            one = entry["load"].get(f"{scenario}/{variant}/latency", {})
+            many = entry["load"].get(f"{scenario}/{variant}/throughput", {})
             p = probes.get(scenario, {})
             queries = p.get("queries") if variant == "api" else p.get("baseline_queries")
             timing = f"{p['seconds'] * 1000:.0f} ({_db_ms(p):.0f})" if p and variant == "api" else ""
             add(
-                f"| {scenario} ({DESCRIPTIONS.get(scenario, '')}) | {variant} | {r['requests_per_second']:.1f} | "
-                f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['requests']} | {r['errors']} | {queries} | "
-                f"{p.get('bytes', '') if variant == 'api' else ''} | {timing} | {r.get('loadavg_before', '')} |"
+                f"| {scenario} ({DESCRIPTIONS.get(scenario, '')}) | {variant} | {one.get('p50_ms')} | "
+                f"{one.get('p95_ms')} | {one.get('p99_ms')} | {one.get('requests')} | "
+                f"{many.get('requests_per_second', 0):.1f} | {many.get('p50_ms')} | {many.get('p95_ms')} | "
+                f"{many.get('requests')} | {one.get('errors', 0) + many.get('errors', 0)} | {queries} | "
+                f"{p.get('bytes', '') if variant == 'api' else ''} | {timing} | "
+                f"{one.get('loadavg_before', '')} / {many.get('loadavg_before', '')} |"
             )
         add("")
         add(
-            "In-process ms: one request through the test client after a warm-up, and the SQL time within it (from "
-            "CaptureQueriesContext). Load avg: the 1-minute load average before the run (2 cores; about 2 or more "
-            "means the machine was fully busy, which includes our own server, PostgreSQL and wrk)."
+            f"c=1: one request at a time (latency without queueing); c={connections}: {connections} concurrent "
+            "connections (throughput; the sync workers queue what they cannot take). n: requests completed in the "
+            "run (runs of slow scenarios last longer, up to 60 s, so that several complete). In-process ms: one "
+            "request through the test client after a warm-up, and the SQL time within it (CaptureQueriesContext). "
+            "Load avg: 1-minute load average before the c=1 / c=N runs (2 cores: 2 or more means the machine was "
+            "fully busy; our own gunicorn, PostgreSQL and wrk count too, so anything well above 2-3 means other work "
+            "competed with the benchmark)."
         )
         add("")
         breakdowns = [p for p in entry["probe"] if p.get("breakdown")]
@@ -185,13 +222,13 @@ def write_report(info: dict, path: Path) -> None:
 
     add("## Ratios and targets")
     add("")
-    add("| size | scenario | API req/s | baseline req/s | API / baseline | target ≥ 0.6 |")
+    add(f"| size | scenario | API req/s (c={args['connections']}) | baseline req/s | API / baseline | target ≥ 0.6 |")
     add("|---|---|---|---|---|---|")
     targets: list[tuple[str, str, bool | None, str]] = []
     for name, entry in info["sizes"].items():
         load = entry["load"]
         for scenario in RATIO_SCENARIOS:
-            api, base = load.get(f"{scenario}/api"), load.get(f"{scenario}/baseline")
+            api, base = load.get(f"{scenario}/api/throughput"), load.get(f"{scenario}/baseline/throughput")
             if not api or not base or not base["requests_per_second"]:
                 continue
             ratio = api["requests_per_second"] / base["requests_per_second"]
@@ -207,24 +244,24 @@ def write_report(info: dict, path: Path) -> None:
     big_name = "1m" if "1m" in info["sizes"] else (list(info["sizes"])[-1] if info["sizes"] else "")
     if big:
         load = big["load"]
-        first, deep = load.get("list/api"), load.get("deep_page/api")
+        first, deep = load.get("list/api/latency"), load.get("deep_page/api/latency")
         if first and deep:
             ratio = deep["p50_ms"] / first["p50_ms"] if first["p50_ms"] else 0
             tput = first["requests_per_second"] / deep["requests_per_second"] if deep["requests_per_second"] else 0
             targets.append(
                 (
                     f"deep page ≤ 1.5× slower than the first page ({big_name})",
-                    f"p50 {deep['p50_ms']} ms vs {first['p50_ms']} ms = {ratio:.2f}× (throughput {tput:.2f}×)",
+                    f"c=1 p50 {deep['p50_ms']} ms vs {first['p50_ms']} ms = {ratio:.2f}× (c=1 throughput {tput:.2f}×)",
                     ratio <= TARGET_DEEP,
                     "",
                 )
             )
         for scenario in ("search", "search_common"):
-            r = load.get(f"{scenario}/api")
+            r = load.get(f"{scenario}/api/latency")
             if r:
                 targets.append(
                     (
-                        f"search p95 < 100 ms ({big_name}, {DESCRIPTIONS[scenario]})",
+                        f"search p95 < 100 ms ({big_name}, {DESCRIPTIONS[scenario]}, c=1)",
                         f"{r['p95_ms']} ms",
                         r["p95_ms"] < TARGET_SEARCH_P95_MS,
                         "",
@@ -265,10 +302,12 @@ def write_report(info: dict, path: Path) -> None:
         targets.append(
             (f"generate {big_name} events in minutes, not hours", f"{minutes:.1f} min", minutes < 60, ""),
         )
-    add("| target | measured | result |")
-    add("|---|---|---|")
+    why = WHY if (BENCH / "ANALYSIS.md").exists() else {}
+    add("| target | measured | result | why (see the recommendations below) |")
+    add("|---|---|---|---|")
     for target, measured, met, note in targets:
-        add(f"| {target} | {measured}{' (' + note + ')' if note else ''} | {_ok(met)} |")
+        reason = next((text for prefix, text in why.items() if target.startswith(prefix)), "") if not met else ""
+        add(f"| {target} | {measured}{' (' + note + ')' if note else ''} | {_ok(met)} | {reason} |")
     add("")
 
     add("## Query plans (EXPLAIN ANALYZE of every SELECT, in-process pass)")
@@ -315,10 +354,19 @@ def write_report(info: dict, path: Path) -> None:
                 f"{e['rss_before_mib']} MiB | {e['rss_peak_mib']} MiB |"
             )
         add("")
+        if any(e.get("reused") for e in exports.values()):
+            add("(Export figures carried over from the run that built the databases: `--reuse --no-export`.)")
+            add("")
 
     analysis = BENCH / "ANALYSIS.md"
     if analysis.exists():
         add(analysis.read_text().strip())
+        add("")
+
+    # The load and fault figures come from bench/load_faults.py (issue 6), written up in their own file.
+    load_and_faults = BENCH / "LOAD_AND_FAULTS.md"
+    if load_and_faults.exists():
+        add(load_and_faults.read_text().strip())
         add("")
 
     add("## Raw wrk output")

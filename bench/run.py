@@ -15,6 +15,7 @@ process it starts is stopped by it.
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shutil
@@ -35,6 +36,7 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PG = "postgres://postgres@127.0.0.1:5432"
 SEED = 20251121
 LABELS = {100_000: "100k", 1_000_000: "1m"}
+MAX_RUN = 60  # seconds: the longest a single wrk run may last
 FILTER_RANGE = ("2020-01-01", "2020-12-31")
 COMMON_TERM = "police training"
 
@@ -140,7 +142,7 @@ def machine() -> dict:
             name: sql_value("postgres", f"SHOW {name}")
             for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_parallel_workers_per_gather")
         },
-        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "?",
+        "wrk": (wrk.stdout or wrk.stderr or "?").splitlines()[0].split(" Copyright")[0],
     }
 
 
@@ -209,9 +211,14 @@ def database_stats(db: str) -> dict:
         "SELECT relname, n_live_tup, pg_total_relation_size(relid) FROM pg_stat_user_tables "
         "WHERE relname LIKE 'events\\_%%' AND relname NOT LIKE 'events\\_historical%%' ORDER BY relname",
     )
+    exact = {
+        name: sql_value(db, f'SELECT count(*) FROM "{name}"')
+        for name in ("events_event", "events_eventparticipant", "events_statement", "events_pledge", "events_citation")
+    }
     return {
         "database_bytes": sql_value(db, "SELECT pg_database_size(current_database())"),
-        "tables": {name: {"rows": rows, "bytes": size} for name, rows, size in tables},
+        "tables": {name: {"rows": exact.get(name, rows), "bytes": size} for name, rows, size in tables},
+        "exact_counts": sorted(exact),
     }
 
 
@@ -319,21 +326,31 @@ def wrk(url: str, *, seconds: int, connections: int) -> dict:
     return data
 
 
-def load(server: Server, scenarios: list[dict], *, seconds: int, warmup: int, connections: int) -> dict:
+def load(server: Server, scenarios: list[dict], single: dict[str, float], args) -> dict:
+    """Two passes per scenario: latency at concurrency 1 (p50/p95/p99 without queueing) and throughput at
+    ``args.connections`` (req/s). A run lasts long enough for about eight requests per connection to complete,
+    judged from the scenario's in-process time ``single``, and never more than MAX_RUN seconds."""
     results = {}
     for scenario in scenarios:
+        seconds_one = single.get(scenario["name"], 0.1)
         for variant, key in (("api", "url"), ("baseline", "baseline_url")):
             if not scenario.get(key):
                 continue
             url = server.url + scenario[key]
-            wrk(url, seconds=warmup, connections=connections)
-            measured = wrk(url, seconds=seconds, connections=connections)
-            results[f"{scenario['name']}/{variant}"] = measured
-            log(
-                f"  {scenario['name']:>14} {variant:<8} {measured['requests_per_second']:>8.1f} req/s  "
-                f"p50 {measured['p50_ms']:>8.1f} ms  p95 {measured['p95_ms']:>8.1f} ms  p99 {measured['p99_ms']:>8.1f} ms"
-                f"  errors {measured['errors']}"
-            )
+            for mode, connections in (("latency", 1), ("throughput", args.connections)):
+                needed = math.ceil(seconds_one * 8 * connections / min(connections, os.cpu_count() or 1))
+                duration = min(MAX_RUN, max(args.seconds, needed))
+                warmup = min(20, max(args.warmup, math.ceil(seconds_one * 1.5)))
+                wrk(url, seconds=warmup, connections=connections)
+                measured = wrk(url, seconds=duration, connections=connections)
+                measured["connections"], measured["seconds"] = connections, duration
+                results[f"{scenario['name']}/{variant}/{mode}"] = measured
+                log(
+                    f"  {scenario['name']:>14} {variant:<8} c={connections} {duration:>2}s "
+                    f"{measured['requests_per_second']:>8.1f} req/s  p50 {measured['p50_ms']:>8.1f} ms  "
+                    f"p95 {measured['p95_ms']:>8.1f} ms  p99 {measured['p99_ms']:>8.1f} ms  n={measured['requests']}"
+                    f"  errors {measured['errors']}"
+                )
     return results
 
 
@@ -451,7 +468,7 @@ def probe(db: str, name: str, scenarios: list[dict]) -> tuple[dict, list[dict]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="Comma-separated numbers of events.")
-    parser.add_argument("--seconds", type=int, default=12, help="Measured duration of each wrk run.")
+    parser.add_argument("--seconds", type=int, default=12, help="Shortest measured duration of each wrk run.")
     parser.add_argument("--warmup", type=int, default=3, help="Warm-up duration before each wrk run.")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (concurrent requests).")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers.")
@@ -499,13 +516,15 @@ def main() -> None:
         log("in-process: " + ", ".join(f"{m['name']} {m['queries']}q {m['seconds'] * 1000:.0f}ms" for m in measured))
         with Server(db, workers=args.workers, timeout=120, name=name) as server:
             entry["server_command"] = " ".join(server.command)
-            entry["load"] = load(
-                server, scenarios, seconds=args.seconds, warmup=args.warmup, connections=args.connections
-            )
+            single = {m["name"]: m["seconds"] for m in measured}
+            entry["load"] = load(server, scenarios, single, args)
         if not args.no_export:
             log("CSV export of every event, one worker")
             entry["export"] = export_memory(db, name, cap_seconds=args.export_cap)
             log(f"  {entry['export']}")
+        elif args.reuse and "export" in previous.get(name, {}):
+            # --reuse --no-export: carry the previous run's export measurement over, marked as such.
+            entry["export"] = {**previous[name]["export"], "reused": True}
         info["sizes"][name] = entry
         (OUT / "results.json").write_text(json.dumps(info, indent=2, default=str))
 

@@ -1072,14 +1072,3 @@ def clear_synthetic() -> int:
             cursor.execute(sql, [like] * params)
             deleted += max(cursor.rowcount, 0)
     return deleted
-
-
-def summary_counts() -> dict[str, int]:
-    """Synthetic rows per table, for reports."""
-    return {
-        "actors": Actor.objects.filter(slug__startswith=PREFIX).count(),
-        "events": Event.objects.filter(slug__startswith=PREFIX).count(),
-        "statements": Statement.objects.filter(slug__startswith=PREFIX).count(),
-        "pledges": Pledge.objects.filter(slug__startswith=PREFIX).count(),
-        "sources": Source.objects.filter(slug__startswith=PREFIX).count(),
-    }
