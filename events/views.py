@@ -198,7 +198,8 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         record = self.get_object()
         if request.headers.get("If-None-Match") == etag(record):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(record)})
-        return self._record_response(record)
+        # get_object() already used get_queryset() with its prefetches: no need to load the record again.
+        return self._record_response(record, loaded=True)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -234,8 +235,9 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     def queryset_model(self):
         return self.get_queryset().model
 
-    def _record_response(self, record, *, status=status.HTTP_200_OK, location=False) -> Response:
-        fresh = self.get_queryset().get(pk=record.pk)
+    def _record_response(self, record, *, status=status.HTTP_200_OK, location=False, loaded=False) -> Response:
+        # After a write, reload through get_queryset() so that related rows and the new version are current.
+        fresh = record if loaded else self.get_queryset().get(pk=record.pk)
         data = self.record_serializer_class(fresh, context=self.get_serializer_context()).data
         headers = {"ETag": etag(fresh)}
         if location:

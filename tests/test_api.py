@@ -338,3 +338,20 @@ def test_list_query_count_is_fixed(api_client, source, django_assert_num_queries
             response = api_client.get(f"/api/v1/{resource}/?page_size={page_size}")
         assert response.status_code == 200
         assert len(response.json()["results"]) == min(page_size, response.json()["count"])
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # record (with speaker, target, event) + about + announced pledges + citations
+        ("/api/v1/statements/barrot-supports-mission/", 4),
+        # record + participants + statements + pledges + citations
+        ("/api/v1/events/brussels-meeting/", 5),
+        # record (with pledger, beneficiary, event, statement) + citations + status history
+        ("/api/v1/pledges/france-100-gendarmes/", 3),
+    ],
+)
+def test_detail_loads_the_record_once(api_client, graph, django_assert_num_queries, url, queries):
+    """A detail GET runs its prefetching queryset once, not a second time to build the response."""
+    with django_assert_num_queries(queries):
+        assert api_client.get(url).status_code == 200
