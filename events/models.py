@@ -4,7 +4,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import DEFERRED, F, Q
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
 from django_countries.fields import CountryField
@@ -230,7 +230,11 @@ class Actor(TimestampedModel, VersionedModel, SearchableModel):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
         ]
-        indexes = [models.Index(Lower("name"), name="actor_name_lower_idx")]
+        indexes = [
+            models.Index(Lower("name"), name="actor_name_lower_idx"),
+            # actor= matches slugs case-insensitively, and SlugField lets capitals in.
+            models.Index(Lower("slug"), name="actor_slug_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -344,16 +348,45 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
                 violation_error_message="Give both latitude and longitude, or neither.",
             ),
         ]
-        indexes = [models.Index(fields=["date", "slug"], name="event_date_slug_idx")]
+        indexes = [
+            models.Index(fields=["date", "slug"], name="event_date_slug_idx"),
+            # The documented filters and orderings (events/filters.py), so that none reads the whole table; a
+            # (field, slug) index also serves `ordering=field`, and (-updated_at, slug) `ordering=-updated_at`.
+            models.Index(fields=["event_type", "slug"], name="event_type_slug_idx"),
+            models.Index(fields=["status"], name="event_status_idx"),
+            models.Index(fields=["country"], name="event_country_idx"),
+            models.Index(fields=["title", "slug"], name="event_title_slug_idx"),
+            models.Index(fields=["-updated_at", "slug"], name="event_updated_idx"),
+            models.Index(fields=["created_at"], name="event_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        # Participants carry copies of the dates (EventParticipant.event_date): move them along with the event's.
+        # Here rather than in the services, because the admin and history reverts save events directly.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"date", "date_end"} & set(update_fields):
+            return
+        span = (self.date, self.date_end)
+        if not adding and getattr(self, "_stored_span", None) != span:
+            EventParticipant.objects.filter(event_id=self.pk).update(event_date=span[0], event_date_end=span[1])
+        self._stored_span = span
 
     def get_absolute_url(self) -> str:
         return reverse("event-detail", kwargs={"slug": self.slug})
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        event = super().from_db(db, field_names, values)
+        event._stored_span = (event.__dict__.get("date", DEFERRED), event.__dict__.get("date_end", DEFERRED))
+        return event
 
 
 class EventParticipant(models.Model):
@@ -376,17 +409,54 @@ class EventParticipant(models.Model):
         help_text="The participating actor.",
     )
     role = models.CharField(max_length=20, choices=Role.choices, help_text="The actor's role in the event.")
+    event_date = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A copy of the event's date, kept by save() here and in Event, so that one index answers "
+        "an actor's events in a period.",
+    )
+    event_date_end = models.DateField(
+        null=True, blank=True, editable=False, help_text="A copy of the event's date_end, kept like event_date."
+    )
 
-    history = HistoricalRecords()
+    # The copies are the event's, whose own history has them.
+    history = HistoricalRecords(excluded_fields=["event_date", "event_date_end"])
 
     class Meta:
         ordering = ["event_id", "role", "actor__slug"]
         constraints = [
             models.UniqueConstraint(fields=["event", "actor", "role"], name="event_participant_unique_role"),
+            models.CheckConstraint(
+                condition=Q(event_date__isnull=True, event_date_end__isnull=True)
+                | Q(event_date__isnull=False, event_date_end__isnull=False, event_date_end__gte=F("event_date")),
+                name="event_participant_date_span",
+                violation_error_message="The copy of the event's dates needs both ends, the end no earlier than the "
+                "start, or neither.",
+            ),
+        ]
+        indexes = [
+            # actor= with date_after/date_before on events: a range of this index, read without the events table.
+            models.Index(fields=["actor", "event_date", "event_date_end", "event"], name="participant_actor_dates_idx"),
+            # role= without an actor.
+            models.Index(fields=["role", "event"], name="participant_role_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.actor} ({self.get_role_display()}) in {self.event}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Here rather than in the services: the admin's inline and history reverts save participants directly.
+        self.copy_event_dates()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.copy_event_dates()
+
+    def copy_event_dates(self) -> None:
+        if self.event_id is not None:
+            self.event_date, self.event_date_end = self.event.date, self.event.date_end
 
 
 class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
@@ -480,7 +550,14 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
             ),
             models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
         ]
-        indexes = [models.Index(fields=["date", "slug"], name="statement_date_slug_idx")]
+        indexes = [
+            models.Index(fields=["date", "slug"], name="statement_date_slug_idx"),
+            # As on Event: the documented filters and orderings. quote_type has none: half of all statements match.
+            models.Index(fields=["stance"], name="statement_stance_idx"),
+            models.Index(fields=["medium"], name="statement_medium_idx"),
+            models.Index(fields=["-updated_at", "slug"], name="statement_updated_idx"),
+            models.Index(fields=["created_at"], name="statement_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:80]}"
@@ -636,7 +713,15 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         ]
         indexes = [
             models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),
-            models.Index(fields=["status"], name="pledge_status_idx"),
+            # As on Event: the documented filters and orderings.
+            models.Index(fields=["status", "slug"], name="pledge_status_slug_idx"),
+            models.Index(fields=["category"], name="pledge_category_idx"),
+            models.Index(fields=["unit"], name="pledge_unit_idx"),
+            models.Index(fields=["quantity", "slug"], name="pledge_quantity_idx"),
+            models.Index(fields=["target_date", "slug"], name="pledge_target_date_idx"),
+            models.Index(fields=["target_date_end"], name="pledge_target_date_end_idx"),
+            models.Index(fields=["-updated_at", "slug"], name="pledge_updated_idx"),
+            models.Index(fields=["created_at"], name="pledge_created_idx"),
         ]
 
     def __str__(self) -> str:

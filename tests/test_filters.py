@@ -4,12 +4,17 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from conftest import (
+    ActorFactory,
     EventFactory,
+    EventParticipantFactory,
 )
-from events.models import Event, Pledge, Statement
+from events.filters import StatementFilter
+from events.models import Actor, ActorAlias, Event, Pledge, Statement
 from events.services import search_text_refresh
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +126,119 @@ def test_role_filter_alone_and_with_actor(api_client, world):
         "isf-deployment",
     ]
     assert _slugs(api_client, "/api/v1/events/?actor=barrot&role=host") == []
+
+
+def test_actor_slug_matches_in_any_case(api_client, world):
+    """A slug stored with capitals (SlugField lets them in) is still found by `actor` in any case."""
+    mission = ActorFactory(slug="EU-Mission", name="European mission", kind="igo")
+    EventParticipantFactory(event=Event.objects.get(slug="brussels-meeting"), actor=mission, role="host")
+    for name in ("eu-mission", "EU-MISSION", "european MISSION"):
+        assert _slugs(api_client, f"/api/v1/events/?actor={name}") == ["brussels-meeting"], name
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Through the participants' copies of the event dates: a month-precision event by its whole span.
+        ("actor=united-states&date_after=2025-09-15&date_before=2025-09-20", ["september-press-conference"]),
+        ("actor=WASHINGTON&date_after=2025-10-01", ["brussels-meeting", "isf-deployment"]),
+        ("actor=united-states&date_before=2025-11-20", ["september-press-conference", "brussels-meeting"]),
+        ("actor=united states&date_after=2026-04-30", ["isf-deployment"]),
+        ("actor=united-states&date_after=2026-05-01", []),
+        ("actor=barrot,united-states&date_before=2025-10-01", ["september-press-conference"]),
+        ("actor=france&date_after=2025-11-01&date_before=2025-11-30", []),
+        ("actor=france&include_children=true&date_after=2025-11-01&date_before=2025-11-30", ["brussels-meeting"]),
+        ("actor=united-states&role=initiator,host&date_after=2025-10-01", ["isf-deployment"]),
+        ("actor=united-states&role=host&date_after=2025-10-01", []),
+        ("actor=united-states&date_after=2025-11-01&ordering=-date", ["isf-deployment", "brussels-meeting"]),
+        # Each half alone, for comparison; the unknown-dated peace plan matches no range.
+        ("actor=united-states", ["september-press-conference", "brussels-meeting", "isf-deployment"]),
+        ("date_after=2025-10-01", ["brussels-meeting", "isf-deployment"]),
+        ("role=host&date_after=2025-10-01", []),
+    ],
+)
+def test_actor_with_dates(api_client, world, query, expected):
+    """`actor` (with `role` and include_children) and a date range together match the events where both hold."""
+    assert _slugs(api_client, f"/api/v1/events/?{query}") == expected
+
+
+def test_actor_with_dates_is_the_intersection_of_each_alone(api_client, world):
+    """For every range over the data, actor + dates returns exactly the events that actor alone and the dates alone
+    both return, in the same order."""
+    EventFactory(slug="unknown-date", date=None, date_precision="unknown")
+    EventParticipantFactory(event=Event.objects.get(slug="unknown-date"), actor=Actor.objects.get(slug="united-states"))
+    by_actor = _slugs(api_client, "/api/v1/events/?actor=united-states")
+    assert by_actor[-1] == "unknown-date"
+    days = [None, D(2025, 8, 31), D(2025, 9, 1), D(2025, 9, 30), D(2025, 10, 1), D(2025, 11, 20), D(2026, 4, 30)]
+    checked = 0
+    for after in days:
+        for before in days:
+            if after is not None and before is not None and after > before:
+                continue
+            dates = "&".join(
+                f"{name}={day.isoformat()}" for name, day in (("date_after", after), ("date_before", before)) if day
+            )
+            if not dates:
+                continue
+            by_dates = _slugs(api_client, f"/api/v1/events/?{dates}&page_size=100")
+            both = _slugs(api_client, f"/api/v1/events/?actor=united-states&{dates}&page_size=100")
+            assert both == [slug for slug in by_dates if slug in by_actor], dates
+            checked += 1
+    assert checked == 33
+
+
+def test_actor_with_dates_follows_a_change_of_dates(api_client, world):
+    """Moving an event (as the admin or a history revert does, with save()) moves it in actor + date results."""
+    url = "/api/v1/events/?actor=united-states&date_after=2025-11-01&date_before=2025-11-30"
+    assert _slugs(api_client, url) == ["brussels-meeting"]
+    meeting = Event.objects.get(slug="brussels-meeting")
+    meeting.date = D(2025, 12, 1)
+    meeting.save()
+    assert _slugs(api_client, url) == []
+    assert _slugs(api_client, url.replace("2025-11-30", "2025-12-01")) == ["brussels-meeting"]
+
+
+def test_actor_with_dates_query_count(api_client, world, django_assert_num_queries):
+    """actor + dates costs what actor alone costs: the actor look-ups (name, alias), the count, the page and its
+    prefetches (participants, citations, statements, pledges)."""
+    with django_assert_num_queries(8):
+        response = api_client.get("/api/v1/events/?actor=united-states&date_after=2025-10-01&date_before=2026-12-31")
+    assert response.json()["count"] == 2
+    with django_assert_num_queries(8):
+        assert api_client.get("/api/v1/events/?actor=united-states").json()["count"] == 3
+
+
+def test_timeline_takes_actor_with_dates(api_client, world):
+    """The timeline's events go through the same participant path as the events list."""
+    response = api_client.get("/api/v1/timeline/?type=event&actor=washington&date_after=2025-10-01")
+    assert response.status_code == 200, response.json()
+    assert [item["slug"] for item in response.json()["results"]] == ["brussels-meeting", "isf-deployment"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
+def test_actor_filters_use_indexes_on_postgresql(world):
+    """Naming an actor reads no table whole, and actor + dates is one range of participant_actor_dates_idx."""
+    from events.filters import EventFilter, actors_by_reference
+
+    queries = [
+        Actor.objects.annotate(slug_l=Lower("slug"), name_l=Lower("name")).filter(
+            Q(slug_l__in=["washington"]) | Q(name_l__in=["washington"])
+        ),
+        ActorAlias.objects.annotate(name_l=Lower("name")).filter(name_l__in=["washington"]),
+        EventFilter(data={"actor": "washington", "date_after": "2025-10-01"}, queryset=Event.objects.all()).qs,
+        StatementFilter(data={"actor": "washington"}, queryset=Statement.objects.all()).qs,
+    ]
+    assert actors_by_reference(["Washington"]) == {"washington": {Actor.objects.get(slug="united-states").pk}}
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        plans = [queryset.explain() for queryset in queries]
+        cursor.execute("SET enable_seqscan = on")
+    assert "actor_slug_lower_idx" in plans[0], plans[0]
+    assert "actor_name_lower_idx" in plans[0], plans[0]
+    assert "actor_alias_lower_idx" in plans[1], plans[1]
+    assert "participant_actor_dates_idx" in plans[2], plans[2]
+    for plan in plans:
+        assert "Seq Scan" not in plan, plan
 
 
 # Kinds, types, statuses and the rest -------------------------------------------------------------------------
@@ -273,16 +391,47 @@ def test_search_ranks_by_relevance_on_postgresql(api_client, world):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
-def test_search_uses_the_gin_index_on_postgresql(world):
-    """The search expression is the indexed one, so PostgreSQL can answer from the GIN index."""
+@pytest.mark.parametrize("ranked", [False, True])
+def test_search_uses_the_gin_index_on_postgresql(world, ranked):
+    """Search matches the stored search_vector column, so PostgreSQL answers from its GIN index, ranked or not."""
     from events import search
 
-    queryset = search.search(Event.objects.all(), "brussels", ranked=False)
+    queryset = search.search(Event.objects.all(), "meeting", ranked=ranked)
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         plan = queryset.explain()
         cursor.execute("SET enable_seqscan = on")
-    assert "event_search_gin" in plan
+    assert "event_search_vector_gin" in plan
+    assert "to_tsvector" not in str(queryset.query)
+    assert [e.slug for e in queryset] == ["brussels-meeting"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search_vector column exists on PostgreSQL only")
+def test_search_vector_follows_search_text_on_postgresql(world):
+    """search_vector is generated from search_text, so a changed document is searchable at once, its old words not."""
+    from events import search
+
+    event = Event.objects.get(slug="brussels-meeting")
+    Event.objects.filter(pk=event.pk).update(search_text="Talks in Luxembourg")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector::text FROM events_event WHERE id = %s", [event.pk])
+        assert cursor.fetchone() == ("'luxembourg':3 'talk':1",)
+    assert [e.slug for e in search.search(Event.objects.all(), "luxembourg")] == ["brussels-meeting"]
+    assert list(search.search(Event.objects.all(), "meeting")) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search_vector column exists on PostgreSQL only")
+def test_search_inside_a_subquery_matches_its_own_rows_on_postgresql(world):
+    """The stored column keeps pointing at the searched table when the search becomes a subquery of that table."""
+    from events import search
+
+    inner = search.search(Event.objects.all(), "meeting", ranked=False).values("pk")
+    assert [e.slug for e in Event.objects.filter(pk__in=inner)] == ["brussels-meeting"]
+    assert [e.slug for e in Event.objects.exclude(pk__in=inner)] == [
+        "september-press-conference",
+        "isf-deployment",
+        "peace-plan",
+    ]
 
 
 @pytest.mark.parametrize(

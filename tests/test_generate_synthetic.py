@@ -123,6 +123,21 @@ def test_records_are_filled_as_the_services_would():
 
 
 @pytest.mark.django_db
+def test_participants_carry_their_events_dates():
+    """Each synthetic participant row holds its event's date span, as EventParticipant.save() would copy it,
+    unknown dates included; and the event filter finds an actor's events in a period through them."""
+    generate("--events", "80", "--actors", "100", "--seed", "9")
+
+    rows = list(EventParticipant.objects.values_list("event_date", "event_date_end", "event__date", "event__date_end"))
+    assert len(rows) >= 160
+    assert [row for row in rows if row[:2] != row[2:]] == []
+    assert any(row[0] is None for row in rows)
+    assert any(row[0] is not None and row[0] != row[1] for row in rows)
+    for participant in EventParticipant.objects.select_related("event")[:50]:
+        participant.full_clean()
+
+
+@pytest.mark.django_db
 def test_every_citation_is_verbatim():
     generate("--events", "120", "--actors", "150", "--seed", "7")
 

@@ -18,7 +18,7 @@ from conftest import (
     SourceFactory,
     StatementFactory,
 )
-from events.models import Actor, Citation, Event, Pledge, Source, Statement
+from events.models import Actor, Citation, Event, EventParticipant, Pledge, Source, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,60 @@ def test_event_participant_unique_role():
     participant = EventParticipantFactory()
     with _violates("event_participant_unique_role", "event_id", "actor_id", "role"):
         EventParticipantFactory(event=participant.event, actor=participant.actor, role=participant.role)
+
+
+@pytest.mark.parametrize(
+    ("event_date", "event_date_end"),
+    [
+        (datetime.date(2025, 11, 20), datetime.date(2025, 11, 19)),
+        (datetime.date(2025, 11, 20), None),
+        (None, datetime.date(2025, 11, 20)),
+    ],
+)
+def test_event_participant_date_span(event_date, event_date_end):
+    """A participant's copy of its event's dates has both ends, the end no earlier than the start, or neither."""
+    participant = EventParticipantFactory()
+    with _violates("event_participant_date_span"):
+        EventParticipant.objects.filter(pk=participant.pk).update(event_date=event_date, event_date_end=event_date_end)
+
+
+def _copies(event: Event) -> list[tuple]:
+    return list(event.participants.order_by("pk").values_list("event_date", "event_date_end"))
+
+
+def test_participants_copy_their_event_dates_on_every_save():
+    """Saving a participant copies its event's span; saving an event with new dates moves every participant's copy
+    (the admin and history reverts save both directly), and an unknown date is copied as unknown."""
+    event = EventFactory(date=datetime.date(2025, 9, 1), date_precision="month")
+    EventParticipantFactory(event=event)
+    EventParticipantFactory(event=event)
+    assert _copies(event) == [(datetime.date(2025, 9, 1), datetime.date(2025, 9, 30))] * 2
+
+    event = Event.objects.get(pk=event.pk)
+    event.date, event.date_precision, event.date_end = (
+        datetime.date(2026, 1, 1),
+        "approximate",
+        datetime.date(2026, 4, 30),
+    )
+    event.save()
+    assert _copies(event) == [(datetime.date(2026, 1, 1), datetime.date(2026, 4, 30))] * 2
+
+    event.date, event.date_precision, event.date_end = None, "unknown", None
+    event.save()
+    assert _copies(event) == [(None, None)] * 2
+
+
+def test_event_save_without_a_date_change_leaves_participants_alone(django_assert_num_queries):
+    """Only a change of dates costs an UPDATE of the participants' copies (besides the event's and its history's)."""
+    participant = EventParticipantFactory()
+    event = Event.objects.get(pk=participant.event_id)
+    event.title = "Renamed"
+    with django_assert_num_queries(2):
+        event.save()
+    event.date = datetime.date(2025, 11, 21)
+    with django_assert_num_queries(3):
+        event.save()
+    assert _copies(event) == [(datetime.date(2025, 11, 21), datetime.date(2025, 11, 21))]
 
 
 def test_statement_target_needs_stance():

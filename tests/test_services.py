@@ -1,6 +1,7 @@
 """Writes with rules: verbatim citations, idempotent upserts, and loads that are all or nothing."""
 
 import datetime
+import io
 import json
 import shutil
 
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from conftest import ActorFactory, EventFactory
-from events.models import Actor, Citation, Event, Source, Statement
+from events.models import Actor, Citation, Event, EventParticipant, Source, Statement
 from events.services import (
     CitationData,
     ParticipantData,
@@ -92,6 +93,58 @@ def test_event_upsert_is_idempotent(source):
     again.refresh_from_db()
     assert again.updated_at == stamp
     assert again.participants.count() == 1
+
+
+def _copies_match_events() -> list[tuple]:
+    """Every participant row whose copy of its event's dates differs from the event's (none, when all is well)."""
+    return [
+        row
+        for row in EventParticipant.objects.values_list(
+            "event__slug", "event_date", "event_date_end", "event__date", "event__date_end"
+        )
+        if row[1:3] != row[3:5]
+    ]
+
+
+def test_event_upsert_keeps_the_participants_copies_of_its_dates(source):
+    """Participants carry their event's dates: on creation, when the dates change, for participants added later,
+    and when the date becomes unknown."""
+    ActorFactory(slug="france")
+    ActorFactory(slug="turkey")
+    kwargs = {
+        "slug": "brussels-meeting",
+        "title": "Brussels meeting",
+        "event_type": Event.Type.DIPLOMATIC_MEETING,
+        "citations": [CitationData(source="source-article", excerpt="Ministers met in Brussels on Thursday.")],
+        "participants": [ParticipantData(actor="france", role="host")],
+        "date": datetime.date(2025, 11, 20),
+    }
+    event, _ = event_upsert(**kwargs)
+
+    def copies() -> list[tuple]:
+        rows = event.participants.order_by("actor__slug")
+        return list(rows.values_list("actor__slug", "event_date", "event_date_end"))
+
+    assert copies() == [("france", datetime.date(2025, 11, 20), datetime.date(2025, 11, 20))]
+
+    kwargs |= {"date": datetime.date(2025, 9, 1), "date_precision": "month"}
+    kwargs["participants"] = [ParticipantData(actor="france", role="host"), ParticipantData("turkey", "participant")]
+    _, outcome = event_upsert(**kwargs)
+    assert outcome == "updated"
+    september = (datetime.date(2025, 9, 1), datetime.date(2025, 9, 30))
+    assert copies() == [("france", *september), ("turkey", *september)]
+
+    event_upsert(**{**kwargs, "date": None, "date_precision": "unknown"})
+    assert copies() == [("france", None, None), ("turkey", None, None)]
+    assert _copies_match_events() == []
+
+
+def test_story_load_copies_every_event_date_to_its_participants(story):
+    """After load_story, each participant row carries exactly its event's date span."""
+    assert EventParticipant.objects.filter(event_date__isnull=False).count() > 20
+    assert _copies_match_events() == []
+    call_command("load_story", "--overwrite", stdout=io.StringIO())
+    assert _copies_match_events() == []
 
 
 def test_upsert_of_related_rows_bumps_updated_at(source):

@@ -70,7 +70,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "search_text", "slug", "title", "description", "event_type", "status", "location", "country", "latitude",
         "longitude",
     ),
-    EventParticipant: ("id", "event_id", "actor_id", "role"),
+    EventParticipant: ("id", "event_id", "actor_id", "role", "event_date", "event_date_end"),
     Statement: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
         "search_text", "slug", "speaker_id", "speaker_role", "text", "quote_type", "medium", "stance",
@@ -685,7 +685,8 @@ class Generator:
                     if i == 0
                     else (rng.choice(ROLES_SECONDARY))
                 )
-                out[EventParticipant].append((self.ids.take(EventParticipant), event_id, actor["id"], role))
+                # The event's own span, as EventParticipant.save() would copy it.
+                out[EventParticipant].append((self.ids.take(EventParticipant), event_id, actor["id"], role, day, end))
             cites = self.citations(day, "event", event_id, 0.3)
             out[Citation] += cites
             created, updated = self.stamp()
