@@ -5,6 +5,7 @@ import datetime
 import factory
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from events.models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
@@ -99,6 +100,15 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     source = factory.SubFactory(SourceFactory, slug="source-article")
     excerpt = "Ministers met in Brussels on Thursday."
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: a rolled-back test's writes never advance the data generation back,
+    so its cached counts (and throttle counters) must not reach the next test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

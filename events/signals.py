@@ -1,13 +1,14 @@
-"""Tombstones for deleted records.
+"""Tombstones for deleted records, and the data generation that cached counts are keyed by.
 
-A signal rather than a service: a record can disappear through the admin, the API, a shell or a cascade, and
-post_delete is the one hook all of them pass through.
+Signals rather than services: a record can change or disappear through the admin, the API, a shell or a cascade,
+and post_save, post_delete and m2m_changed are the hooks all of them pass through.
 """
 
-from django.db.models.signals import post_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .models import Actor, DeletedRecord, Event, Pledge, Source, Statement
+from .pagination import data_changed
 
 KINDS = {
     Source: DeletedRecord.Kind.SOURCE,
@@ -23,6 +24,16 @@ def record_deletion(sender, instance, **kwargs) -> None:
     kind = KINDS.get(sender)
     if kind is not None:
         DeletedRecord.objects.create(kind=kind, slug=instance.slug)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+@receiver(m2m_changed)
+def tracker_data_changed(sender, **kwargs) -> None:
+    # History rows follow a change that has already advanced the generation.
+    meta = sender._meta
+    if meta.app_label == "events" and not meta.model_name.startswith("historical"):
+        data_changed()
 
 
 EDITORS_GROUP = "editors"

@@ -1,12 +1,19 @@
 """The timeline, an actor's timeline and relations, and the deleted-records feed."""
 
 import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from events.models import DeletedRecord, Event, Statement
+from conftest import ActorFactory, EventFactory, PledgeFactory, StatementFactory
+from events import selectors
+from events.models import DeletedRecord, Event, Pledge, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -126,9 +133,208 @@ def test_timeline_invalid_values(api_client, world, query, errors):
 def test_timeline_query_count_is_fixed(api_client, world, django_assert_num_queries):
     """count + page + one query per kind for the actor names, whatever the page size."""
     for page_size in (4, 100):
+        cache.clear()  # the count is cached between requests (tests/test_pagination.py); measure it uncached
         with django_assert_num_queries(5):
             response = api_client.get(f"/api/v1/timeline/?page_size={page_size}")
         assert len(response.json()["results"]) == min(page_size, 10)
+
+
+D = datetime.date
+CROWD_DATES = (D(2025, 1, 1), D(2025, 1, 2), D(2025, 1, 3), None)
+
+
+@pytest.fixture
+def crowd(world):
+    _crowd()
+
+
+def _crowd():
+    """22 records of each kind on four dates, unknown dates included: the same slug on the same date
+    in several kinds (the type decides), and several slugs on one date in one kind (the slug decides)."""
+    speaker = ActorFactory(slug="crowd-speaker", name="Crowd speaker", kind="person")
+    for number in range(22):
+        date = CROWD_DATES[number % len(CROWD_DATES)]
+        dated = {"date": date, "date_precision": "day" if date else "unknown"}
+        EventFactory(slug=f"crowd-{number:02d}", **dated)
+        PledgeFactory(slug=f"crowd-{number:02d}", pledger=speaker, **dated)
+        StatementFactory(slug=f"crowd-{(number * 7) % 22:02d}", speaker=speaker, **dated)
+
+
+KINDS = {"event": Event, "pledge": Pledge, "statement": Statement}
+
+
+def _expected(types: str | None = None, where: dict[str, Q] | None = None) -> list[tuple[str, str, str | None]]:
+    """Every row of the timeline (of each kind, those matching ``where[kind]``), ordered here in Python: date
+    (unknown last), then slug, then type."""
+    wanted = types.split(",") if types else list(KINDS)
+    where = where or {}
+    rows = [
+        (kind, slug, date)
+        for kind in wanted
+        for slug, date in KINDS[kind].objects.filter(where.get(kind, Q())).distinct().values_list("slug", "date")
+    ]
+    rows.sort(key=lambda row: (row[2] is None, row[2] or datetime.date.min, row[1], row[0]))
+    return [(kind, slug, date and date.isoformat()) for kind, slug, date in rows]
+
+
+def _page(api_client, query: str) -> dict:
+    response = api_client.get(f"/api/v1/timeline/?{query}")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def _link(url: str) -> dict[str, list[str]]:
+    assert url.startswith(f"{BASE}/timeline/?")
+    return parse_qs(urlsplit(url).query)
+
+
+def _keys(body: dict) -> list[tuple[str, str, str | None]]:
+    return [(item["type"], item["slug"], item["date"]) for item in body["results"]]
+
+
+@pytest.fixture(params=["pushed", "whole"])
+def part_shape(request, monkeypatch):
+    """Both ways a page reads each kind: its first rows in order (LIMIT inside each branch of the UNION, on
+    PostgreSQL), which the timeline uses for kinds above SMALL_PART_ROWS, and the kind whole."""
+    monkeypatch.setattr(selectors, "SMALL_PART_ROWS", 0 if request.param == "pushed" else 10**6)
+    return request.param
+
+
+AFTER = Q(date_end__gte=D(2025, 1, 2))
+BY_CROWD = {
+    "event": Q(participants__actor__slug="crowd-speaker"),
+    "pledge": Q(pledger__slug="crowd-speaker") | Q(beneficiary__slug="crowd-speaker"),
+    "statement": Q(speaker__slug="crowd-speaker")
+    | Q(about__slug="crowd-speaker")
+    | Q(stance_target__slug="crowd-speaker"),
+}
+
+
+@pytest.mark.parametrize(
+    ("types", "query", "where"),
+    [
+        (None, "", None),
+        ("event", "", None),
+        ("pledge,statement", "", None),
+        ("event,statement", "", None),
+        ("event,pledge,statement", "", None),
+        (None, "&actor=crowd-speaker", BY_CROWD),
+        (None, "&date_after=2025-01-02", dict.fromkeys(KINDS, AFTER)),
+        ("event", "&date_after=2025-01-02", {"event": AFTER}),
+    ],
+)
+def test_timeline_pages_are_slices_of_the_full_order(api_client, crowd, part_shape, types, query, where):
+    """Page 2 and the last page hold exactly the rows at their positions in the whole timeline, ordered by date
+    (unknown dates at the end), slug and type, with or without filters; count is the sum of each kind's count."""
+    expected = _expected(types, where)
+    assert len(expected) >= 14
+    assert expected[0][2] is not None
+    if "date_after" not in query:
+        assert expected[-1][2] is None
+    type_query = (f"&type={types}" if types else "") + query
+    size = 7
+    last = -(-len(expected) // size)
+
+    second = _page(api_client, f"page=2&page_size={size}{type_query}")
+    assert second["count"] == len(expected)
+    kinds = (types or "event,pledge,statement").split(",")
+    assert second["count"] == sum(_page(api_client, f"type={kind}{query}")["count"] for kind in kinds)
+    assert _keys(second) == expected[size : 2 * size]
+    asked = parse_qs(f"page_size={size}{type_query}")
+    assert _link(second["previous"]) == asked
+    if last > 2:
+        assert _link(second["next"]) == {**asked, "page": ["3"]}
+
+    final = _page(api_client, f"page={last}&page_size={size}{type_query}")
+    assert _keys(final) == expected[(last - 1) * size :]
+    assert final["next"] is None
+
+    everything = [
+        item
+        for page in range(1, last + 1)
+        for item in _page(api_client, f"page={page}&page_size={size}{type_query}")["results"]
+    ]
+    assert [(item["type"], item["slug"], item["date"]) for item in everything] == expected
+    assert _page(api_client, f"page_size=100{type_query}")["results"] == everything[:100]
+
+
+def test_timeline_count_adds_up_the_kinds(api_client, crowd):
+    """count is the sum of the counts of the kinds asked for, with filters applied to each."""
+    for query in ("", "date_after=2025-01-02", "actor=crowd-speaker", "source=source-article"):
+        counts = {kind: _page(api_client, f"type={kind}&{query}")["count"] for kind in KINDS}
+        assert _page(api_client, query)["count"] == sum(counts.values())
+        assert _page(api_client, f"type=pledge,statement&{query}")["count"] == counts["pledge"] + counts["statement"]
+    assert _page(api_client, "actor=crowd-speaker")["count"] == 44
+    assert _page(api_client, "date_after=2025-01-02&date_before=2025-01-02&type=event")["count"] == 6
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (0, 20), (5, 12), (40, 60), (70, 200), (300, 320), (3, 3)])
+def test_timeline_slices_match_the_full_order(crowd, part_shape, start, stop):
+    """Any slice of the selector's timeline, counted first (as the Paginator does) or not, is that slice of the
+    whole order; iterating it and its iterator() give every row in order."""
+    expected = _expected()
+    counted = selectors.timeline({})
+    assert counted.count() == len(expected) == 76
+    uncounted = selectors.timeline({})
+    for timeline in (counted, uncounted):
+        assert [(kind, slug, date and date.isoformat()) for kind, slug, date, *_ in timeline[start:stop]] == (
+            expected[start:stop]
+        )
+    assert selectors.timeline({})[4][:2] == expected[4][:2]
+    with pytest.raises(IndexError):
+        selectors.timeline({})[76]
+    assert [row[:2] for row in selectors.timeline({})] == [row[:2] for row in expected]
+    assert [row[:2] for row in selectors.timeline({}).iterator(chunk_size=10)] == [row[:2] for row in expected]
+
+
+def test_timeline_page_reads_each_kind_up_to_the_page_end(crowd, part_shape):
+    """On PostgreSQL a page is one statement, whose branches each stop at the page's end (unless a kind is small
+    enough to read whole); the UNION is never counted."""
+    timeline = selectors.timeline({})
+    with CaptureQueriesContext(connection) as queries:
+        total = timeline.count()
+        rows = list(timeline[14:21])
+    assert total == 76
+    assert len(rows) == 7
+    assert len(queries) == 2
+    counting, page = (query["sql"] for query in queries.captured_queries)
+    assert counting.count("COUNT(*)") == 3
+    assert "UNION ALL" in counting
+    assert "FROM (" not in counting
+    pushed = connection.features.supports_slicing_ordering_in_compound and part_shape == "pushed"
+    assert page.count("LIMIT 21") == (3 if pushed else 0)
+    assert page.count("LIMIT") == (4 if pushed else 1)
+
+
+def test_timeline_page_starts_each_filtered_kind_at_its_earliest_match(crowd, part_shape):
+    """With a filter, the count also finds each kind's earliest matching date, and the page bounds each kind's walk
+    of its date index there; a page still holds the rows it should."""
+    params = {"date_after": "2025-01-02"}
+    timeline = selectors.timeline(params)
+    with CaptureQueriesContext(connection) as queries:
+        total = timeline.count()
+        rows = [row[:2] for row in timeline[0:7]]
+    assert total == len(_expected(where=dict.fromkeys(KINDS, AFTER)))
+    assert rows == [row[:2] for row in _expected(where=dict.fromkeys(KINDS, AFTER))[:7]]
+    counting, page = (query["sql"] for query in queries.captured_queries)
+    assert counting.count("MIN(") == 3
+    assert page.count('"date" >= ') == (3 if part_shape == "pushed" else 0)
+    assert timeline.counts == {
+        "event": (14, 14, D(2025, 1, 2)),
+        "pledge": (14, 14, D(2025, 1, 2)),
+        "statement": (13, 13, D(2025, 1, 2)),
+    }
+
+
+def test_timeline_page_query_count_does_not_grow_with_the_rows(api_client, world, django_assert_num_queries):
+    """A page costs count + page + one query per kind for the actor names, with 10 rows as with 76."""
+    with django_assert_num_queries(5):
+        assert len(_page(api_client, "page_size=10")["results"]) == 10
+    _crowd()
+    with django_assert_num_queries(5):
+        body = _page(api_client, "page=3&page_size=10")
+    assert body["count"] == 76
+    assert {item["type"] for item in body["results"]} == set(KINDS)
 
 
 def test_actor_timeline_with_and_without_members(api_client, world):

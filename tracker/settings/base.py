@@ -167,6 +167,10 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "events.negotiation.TrackerContentNegotiation",
 }
 
+# How long a list's count may be served from the cache (events/pagination.py); every write advances the data
+# generation the counts are keyed by, so this only bounds writes that bypass the model signals. 0: count each time.
+TRACKER_COUNT_CACHE_SECONDS = env.int("TRACKER_COUNT_CACHE_SECONDS", default=60)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "tracker API",
     "DESCRIPTION": (
