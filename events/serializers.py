@@ -21,6 +21,7 @@ from .models import (
     Source,
     Statement,
 )
+from .representation import CompiledReadMixin
 
 TIMESTAMPS = ("version", "created_at", "updated_at")
 DATE_FIELDS = ("date", "date_precision", "date_end", "date_note")
@@ -38,6 +39,10 @@ def api_url(view_name: str, slug: str, request) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+class ReadSerializer(CompiledReadMixin, serializers.ModelSerializer):
+    """A read-only representation, compiled into a plain function (see representation.py)."""
+
+
 def _api_url(view_name: str) -> ApiUrlField:
     return ApiUrlField(view_name=view_name, lookup_field="slug", help_text="URL of this record in the API.")
 
@@ -50,7 +55,7 @@ def _slug(help_text: str) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True, help_text=help_text)
 
 
-class ActorSummarySerializer(serializers.ModelSerializer):
+class ActorSummarySerializer(ReadSerializer):
     api_url = _api_url("actor-detail")
 
     class Meta:
@@ -58,7 +63,7 @@ class ActorSummarySerializer(serializers.ModelSerializer):
         fields = ("slug", "name", "kind", "api_url")
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(ReadSerializer):
     source = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text="Slug of the cited source (see /api/v1/sources/{slug}/)."
     )
@@ -68,13 +73,13 @@ class CitationSerializer(serializers.ModelSerializer):
         fields = ("source", "excerpt")
 
 
-class CitedSerializer(serializers.ModelSerializer):
+class CitedSerializer(ReadSerializer):
     citations = CitationSerializer(
         many=True, read_only=True, help_text="Evidence: excerpts that stand verbatim in their sources' texts."
     )
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(ReadSerializer):
     api_url = _api_url("source-detail")
 
     class Meta:
@@ -124,7 +129,7 @@ class ActorSerializer(CountryFieldMixin, CitedSerializer):
         )
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(ReadSerializer):
     actor = ActorSummarySerializer(read_only=True, help_text="The participating actor.")
 
     class Meta:
@@ -160,6 +165,22 @@ class EventSerializer(CountryFieldMixin, CitedSerializer):
         )
 
 
+@extend_schema_field(CitationSerializer(allow_null=True))
+class FirstAppearanceField(serializers.Field):
+    """A statement's citation from the earliest-published source (null without citations)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, statement: Statement) -> dict | None:
+        # Sorted in Python over the prefetched citations, so this adds no query.
+        dated = sorted(
+            statement.citations.all(),
+            key=lambda c: (c.source.date or datetime.date.max, c.source.slug, c.pk),
+        )
+        return CitationSerializer(dated[0]).data if dated else None
+
+
 class StatementSerializer(CitedSerializer):
     api_url = _api_url("statement-detail")
     speaker = ActorSummarySerializer(read_only=True, help_text="Who said it.")
@@ -169,7 +190,7 @@ class StatementSerializer(CitedSerializer):
     )
     event = _slug("Slug of the event where it was said or to which it belongs.")
     announced_pledges = _slugs("Slugs of the pledges this statement announced.")
-    first_appearance = serializers.SerializerMethodField(
+    first_appearance = FirstAppearanceField(
         help_text="The citation from the earliest-published source: where the statement first appeared."
     )
 
@@ -195,17 +216,8 @@ class StatementSerializer(CitedSerializer):
             *TIMESTAMPS,
         )
 
-    @extend_schema_field(CitationSerializer(allow_null=True))
-    def get_first_appearance(self, statement: Statement) -> dict | None:
-        # Sorted in Python over the prefetched citations, so this adds no query.
-        dated = sorted(
-            statement.citations.all(),
-            key=lambda c: (c.source.date or datetime.date.max, c.source.slug, c.pk),
-        )
-        return CitationSerializer(dated[0]).data if dated else None
 
-
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(ReadSerializer):
     citation = CitationSerializer(read_only=True, allow_null=True, help_text="The evidence for the change.")
 
     class Meta:
@@ -257,7 +269,7 @@ class PledgeSerializer(CitedSerializer):
         )
 
 
-class DeletedRecordSerializer(serializers.ModelSerializer):
+class DeletedRecordSerializer(ReadSerializer):
     class Meta:
         model = DeletedRecord
         fields = ("kind", "slug", "deleted_at")
@@ -292,7 +304,7 @@ class PaginatedTimelineSerializer(serializers.Serializer):
     results = TimelineItemSerializer(many=True, help_text="The items on this page, in date order.")
 
 
-class PledgeSummarySerializer(serializers.ModelSerializer):
+class PledgeSummarySerializer(ReadSerializer):
     api_url = _api_url("pledge-detail")
     pledger = ActorSummarySerializer(read_only=True, help_text="Who makes the commitment.")
     beneficiary = ActorSummarySerializer(read_only=True, allow_null=True, help_text="To or for whom.")
@@ -302,7 +314,7 @@ class PledgeSummarySerializer(serializers.ModelSerializer):
         fields = ("slug", "api_url", "title", "category", "status", "pledger", "beneficiary")
 
 
-class StanceStatementSerializer(serializers.ModelSerializer):
+class StanceStatementSerializer(ReadSerializer):
     api_url = _api_url("statement-detail")
 
     class Meta:
@@ -587,7 +599,7 @@ class StatusChangeWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class CitationDetailSerializer(serializers.ModelSerializer):
+class CitationDetailSerializer(ReadSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the cited source.")
 
     class Meta:

@@ -15,11 +15,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from . import filters, selectors, serializers, services
+from . import filters, rows, selectors, serializers, services
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .models import (
     Actor,
+    ActorAlias,
     Citation,
     DeletedRecord,
     Event,
@@ -108,21 +109,45 @@ def _slugs(lookup: str, model) -> Prefetch:
     return Prefetch(lookup, queryset=model.objects.only("slug", *fk_columns))
 
 
+def _columns(model, *related: str) -> tuple[str, ...]:
+    """A record's own columns but its search document, and the columns of its related records that the serializer
+    reads (for the actor summaries: slug, name and kind)."""
+    own = tuple(f.name for f in model._meta.concrete_fields if f.name != "search_text")
+    expanded = []
+    for name in related:
+        fields = ("slug",) if name in ("event", "announced_by") else ("slug", "name", "kind")
+        expanded += [f"{name}__{field}" for field in fields]
+    return (*own, *expanded)
+
+
+STATEMENT_COLUMNS = _columns(Statement, "speaker", "stance_target", "event")
+PLEDGE_COLUMNS = _columns(Pledge, "pledger", "beneficiary", "event", "announced_by")
+
+
 class ExportMixin:
-    """Lists answer `?format=csv|ndjson` by streaming every matching record instead of a page."""
+    """Lists answer a page of records, or with `?format=csv|ndjson` stream every matching record.
+
+    Both read the records' to-many relations as rows (``list_relations``, see rows.py): one query per relation
+    and page (or export chunk) without building model instances, which is most of what a list page cost.
+    """
 
     renderer_classes = RENDERERS
     export_name = "export"
+    list_relations: tuple[rows.Relation, ...] = ()
 
     def list(self, request, *args, **kwargs):
-        fmt = getattr(request.accepted_renderer, "format", "json")
-        if fmt not in ("csv", "ndjson"):
-            return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
-        items = serialized(queryset, lambda batch: serializer_class(batch, many=True, context=context).data)
-        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        fmt = getattr(request.accepted_renderer, "format", "json")
+        if fmt in ("csv", "ndjson"):
+            items = serialized(
+                queryset,
+                lambda batch: serializer_class(rows.load(batch, self.list_relations), many=True, context=context).data,
+            )
+            return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        page = rows.load(self.paginate_queryset(queryset), self.list_relations)
+        return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
 MAX_ID = 2**63 - 1
@@ -341,10 +366,17 @@ class ActorViewSet(TrackerViewSet):
     filterset_class = filters.ActorFilter
     export_name = "actors"
 
+    list_relations = (
+        rows.Relation("aliases", ActorAlias.objects.all, "actor_id", {"name": "name"}),
+        rows.Relation("children", Actor.objects.all, "parent_id", rows.actor_summary("").columns),
+        rows.citations("actor_id"),
+    )
+
     def get_queryset(self) -> QuerySet[Actor]:
-        return Actor.objects.select_related("parent").prefetch_related(
-            "aliases", _actor_summaries("children", "parent_id"), _citations()
-        )
+        queryset = Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
+        if self.action == "list":
+            return queryset
+        return queryset.prefetch_related("aliases", _actor_summaries("children", "parent_id"), _citations())
 
     def create_record(self, kwargs: dict, validated: dict):
         return services.actor_create(force=validated.get("force", False), **kwargs), True
@@ -410,8 +442,23 @@ class EventViewSet(TrackerViewSet):
     filterset_class = filters.EventFilter
     export_name = "events"
 
+    list_relations = (
+        rows.Relation(
+            "participants",
+            EventParticipant.objects.all,
+            "event_id",
+            {"role": "role", "actor": rows.actor_summary("actor__")},
+        ),
+        rows.slugs("statements", Statement, "event_id"),
+        rows.slugs("pledges", Pledge, "event_id"),
+        rows.citations("event_id"),
+    )
+
     def get_queryset(self) -> QuerySet[Event]:
-        return Event.objects.defer("search_text").prefetch_related(
+        queryset = Event.objects.defer("search_text")
+        if self.action == "list":
+            return queryset
+        return queryset.prefetch_related(
             Prefetch("participants", queryset=EventParticipant.objects.select_related("actor")),
             _slugs("statements", Statement),
             _slugs("pledges", Pledge),
@@ -429,12 +476,23 @@ class StatementViewSet(TrackerViewSet):
     filterset_class = filters.StatementFilter
     export_name = "statements"
 
+    list_relations = (
+        rows.Relation(
+            "about",
+            Statement.about.through.objects.all,
+            "statement_id",
+            rows.actor_summary("actor__").columns,
+            order=("actor__slug",),
+        ),
+        rows.slugs("announced_pledges", Pledge, "announced_by_id"),
+        rows.citations("statement_id"),
+    )
+
     def get_queryset(self) -> QuerySet[Statement]:
-        return (
-            Statement.objects.defer("search_text")
-            .select_related("speaker", "stance_target", "event")
-            .prefetch_related(_actor_summaries("about"), _slugs("announced_pledges", Pledge), _citations())
-        )
+        queryset = Statement.objects.select_related("speaker", "stance_target", "event").only(*STATEMENT_COLUMNS)
+        if self.action == "list":
+            return queryset
+        return queryset.prefetch_related(_actor_summaries("about"), _slugs("announced_pledges", Pledge), _citations())
 
 
 @extend_schema_view(
@@ -449,14 +507,35 @@ class PledgeViewSet(TrackerViewSet):
     filterset_class = filters.PledgeFilter
     export_name = "pledges"
 
+    list_relations = (
+        rows.citations("pledge_id"),
+        rows.Relation(
+            "status_changes",
+            PledgeStatusChange.objects.all,
+            "pledge_id",
+            {
+                "status": "status",
+                "date": "date",
+                "quantity_delivered": "quantity_delivered",
+                "note": "note",
+                "created_at": "created_at",
+                "citation": rows.Nested(
+                    {"source": rows.Nested({"slug": "citation__source__slug"}), "excerpt": "citation__excerpt"},
+                    null_when="citation_id",
+                ),
+            },
+        ),
+    )
+
     def get_queryset(self) -> QuerySet[Pledge]:
-        return (
-            Pledge.objects.defer("search_text")
-            .select_related("pledger", "beneficiary", "event", "announced_by")
-            .prefetch_related(
-                _citations(),
-                Prefetch("status_changes", queryset=PledgeStatusChange.objects.select_related("citation__source")),
-            )
+        queryset = Pledge.objects.select_related("pledger", "beneficiary", "event", "announced_by").only(
+            *PLEDGE_COLUMNS
+        )
+        if self.action == "list":
+            return queryset
+        return queryset.prefetch_related(
+            _citations(),
+            Prefetch("status_changes", queryset=PledgeStatusChange.objects.select_related("citation__source")),
         )
 
     def create_record(self, kwargs: dict, validated: dict):
@@ -527,13 +606,13 @@ class TimelineView(GenericAPIView):
         checked = selectors.timeline_filter(params)
         if not checked.is_valid():
             raise ValidationError(checked.errors)
-        rows = selectors.timeline(params)
+        timeline = selectors.timeline(params, checked=checked)
         fmt = getattr(request.accepted_renderer, "format", "json")
         fields = serializers.TimelineItemSerializer().fields
         if fmt in ("csv", "ndjson"):
-            items = serialized(rows, lambda batch: _timeline_data(batch, request))
+            items = serialized(timeline, lambda batch: _timeline_data(batch, request))
             return export_response(fmt=fmt, items=items, fields=fields, filename=filename)
-        page = view.paginator.paginate_queryset(rows, request, view=view)
+        page = view.paginator.paginate_queryset(timeline, request, view=view)
         return view.paginator.get_paginated_response(_timeline_data(page, request))
 
 
