@@ -373,7 +373,23 @@ def _ordering(*fields: str) -> TrackerOrderingFilter:
     )
 
 
-class CommonFilter(filters.FilterSet):
+class StaticFormFilterSet(filters.FilterSet):
+    """A FilterSet whose form class is built once per FilterSet class instead of once per request.
+
+    django-filter builds a new form class, with a new field for every filter, on each instantiation: 2.5 ms of a
+    list request. Our filters' fields depend on the filters' declarations only (no request, no queryset), so the
+    class built the first time serves every request; each request still gets its own form instance and fields.
+    """
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+
+class CommonFilter(StaticFormFilterSet):
     """Parameters every list shares: change feed, search, date ranges on timestamps."""
 
     search = filters.CharFilter(
@@ -578,7 +594,7 @@ class TimelineFilter(DatedFilter):
         fields = ()
 
 
-class DeletedRecordFilter(filters.FilterSet):
+class DeletedRecordFilter(StaticFormFilterSet):
     kind = ChoiceInFilter(choices=DeletedRecord.Kind.choices, help_text="Only deletions of these kinds of record.")
     deleted_since = UtcDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text="Only deletions at or after this ISO 8601 time."

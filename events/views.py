@@ -141,6 +141,7 @@ class ExportMixin:
         context = self.get_serializer_context()
         fmt = getattr(request.accepted_renderer, "format", "json")
         if fmt in ("csv", "ndjson"):
+            refuse_paging(request)
             items = serialized(
                 queryset,
                 lambda batch: serializer_class(rows.load(batch, self.list_relations), many=True, context=context).data,
@@ -148,6 +149,14 @@ class ExportMixin:
             return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
         page = rows.load(self.paginate_queryset(queryset), self.list_relations)
         return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
+
+
+def refuse_paging(request) -> None:
+    """An export is every matching record: a page parameter there would be silently ignored, so it is a 400."""
+    paging = sorted({"page", "page_size", "cursor"} & set(request.query_params))
+    if paging:
+        message = "An export streams every matching record; leave out page, page_size and cursor."
+        raise ValidationError({name: [message] for name in paging})
 
 
 MAX_ID = 2**63 - 1
@@ -610,6 +619,7 @@ class TimelineView(GenericAPIView):
         fmt = getattr(request.accepted_renderer, "format", "json")
         fields = serializers.TimelineItemSerializer().fields
         if fmt in ("csv", "ndjson"):
+            refuse_paging(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
             return export_response(fmt=fmt, items=items, fields=fields, filename=filename)
         page = view.paginator.paginate_queryset(timeline, request, view=view)

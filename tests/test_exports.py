@@ -166,3 +166,15 @@ def test_all_statements_as_csv_from_the_story(api_client, story):
     rows = _csv(api_client.get("/api/v1/statements/?format=csv"))
     assert len(rows) == api_client.get("/api/v1/statements/").json()["count"]
     assert all(r["citation_excerpt"] and r["citation_source"] for r in rows)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+@pytest.mark.parametrize("url", ["/api/v1/events/", "/api/v1/deleted/", "/api/v1/timeline/"])
+def test_an_export_refuses_page_parameters(api_client, db, url, fmt):
+    """An export is every matching record: page, page_size or cursor would be silently ignored, so they are a 400
+    in the API's JSON error format."""
+    response = api_client.get(f"{url}?format={fmt}&page=2&page_size=-1&cursor=t")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    message = ["An export streams every matching record; leave out page, page_size and cursor."]
+    assert response.json()["errors"] == {"cursor": message, "page": message, "page_size": message}

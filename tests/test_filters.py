@@ -397,6 +397,9 @@ def test_search_uses_the_gin_index_on_postgresql(world, ranked):
     from events import search
 
     queryset = search.search(Event.objects.all(), "meeting", ranked=ranked)
+    if not ranked:
+        # In date order a tiny table may be walked along its (date, slug) index instead: ask about the match only.
+        queryset = queryset.order_by()
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         plan = queryset.explain()
