@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 
 from .dates import resolve_span
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
+from .pagination import data_changed
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
 
@@ -125,6 +126,8 @@ def search_text_refresh(*, record: Source | Actor | Event | Statement | Pledge) 
     if text == record.search_text:
         return False
     type(record).objects.filter(pk=record.pk).update(search_text=text)
+    # update() sends no signal: say that searches may now count differently (see pagination.data_changed).
+    data_changed()
     record.search_text = text
     return True
 

@@ -227,3 +227,17 @@ def test_the_timeline_count_is_cached_too(api_client, world, query):
     assert second == first
     assert first["count"] > 0
     assert len(second_queries) == len(first_queries) - 1
+
+
+def test_a_search_count_follows_a_refreshed_search_document(api_client, db):
+    """search_text_refresh writes with update(), which sends no signal; it advances the data generation itself, so
+    a cached search count does not outlive it."""
+    from events.services import search_text_refresh
+
+    event = EventFactory(slug="quiet-event", title="Quiet")
+    search_text_refresh(record=event)
+    assert api_client.get("/api/v1/events/?search=zebra").json()["count"] == 0
+    Event.objects.filter(pk=event.pk).update(title="Zebra crossing")  # no signal, like a bulk correction
+    event.refresh_from_db()
+    search_text_refresh(record=event)
+    assert api_client.get("/api/v1/events/?search=zebra").json()["count"] == 1
