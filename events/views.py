@@ -229,9 +229,14 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self.serializer_class
 
     def retrieve(self, request, *args, **kwargs):
+        known = request.headers.get("If-None-Match")
+        if known:
+            # Answered from the version alone, before the record and its relations are read.
+            versions = self.queryset_model.objects.filter(slug=kwargs[self.lookup_field]).values_list("version")
+            current = next((f'"{version}"' for (version,) in versions[:1]), None)
+            if current is not None and known == current:
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
         record = self.get_object()
-        if request.headers.get("If-None-Match") == etag(record):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(record)})
         # get_object() already used get_queryset() with its prefetches: no need to load the record again.
         return self._record_response(record, loaded=True)
 

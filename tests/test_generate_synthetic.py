@@ -153,6 +153,17 @@ def test_every_citation_is_verbatim():
 
 
 @pytest.mark.django_db
+def test_cached_counts_do_not_outlive_a_load_or_a_clear(api_client):
+    """COPY and plain-SQL deletes send no signal; the command advances the data generation itself, so a count
+    cached before it is not served after it."""
+    assert api_client.get("/api/v1/events/").json()["count"] == 0
+    generate("--events", "12", "--actors", "40", "--seed", "5")
+    assert api_client.get("/api/v1/events/").json()["count"] == 12
+    generate("--clear")
+    assert api_client.get("/api/v1/events/").json()["count"] == 0
+
+
+@pytest.mark.django_db
 def test_the_api_serves_synthetic_data(api_client):
     generate("--events", "30", "--actors", "60", "--seed", "8")
 

@@ -96,7 +96,8 @@ def test_null_relations_and_dates_are_null(db):
     with drf_serialization():
         reference = EventSerializer(event, context={"request": None}).data
     assert compiled == reference
-    assert compiled["date"] is None and compiled["date_end"] is None
+    assert compiled["date"] is None
+    assert compiled["date_end"] is None
     assert StatementSerializer.Meta.list_serializer_class is CompiledListSerializer
 
 

@@ -309,13 +309,20 @@ def test_second_report_of_a_pledge_adds_a_citation(editor, world):
 # Lost updates ------------------------------------------------------------------------------------------------
 
 
-def test_detail_carries_an_etag_and_answers_304(api_client, world):
-    """GET gives an ETag; If-None-Match with it answers 304 with no body."""
+def test_detail_carries_an_etag_and_answers_304(api_client, world, django_assert_num_queries):
+    """GET gives an ETag; If-None-Match with it answers 304 with no body, from one query for the version (the
+    record's relations are never read); a stale tag gets the full record."""
     response = api_client.get("/api/v1/actors/france/")
     assert response["ETag"] == '"1"'
-    again = api_client.get("/api/v1/actors/france/", HTTP_IF_NONE_MATCH='"1"')
+    with django_assert_num_queries(1):
+        again = api_client.get("/api/v1/actors/france/", HTTP_IF_NONE_MATCH='"1"')
     assert again.status_code == 304
+    assert again["ETag"] == '"1"'
     assert again.content == b""
+    stale = api_client.get("/api/v1/actors/france/", HTTP_IF_NONE_MATCH='"0"')
+    assert stale.status_code == 200
+    assert stale.json() == response.json()
+    assert api_client.get("/api/v1/actors/nobody/", HTTP_IF_NONE_MATCH='"1"').status_code == 404
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])

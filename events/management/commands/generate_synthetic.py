@@ -39,6 +39,7 @@ from events.models import (
     Source,
     Statement,
 )
+from events.pagination import data_changed
 
 PREFIX = "syn-"
 # Fixed clock: every created_at/updated_at is an offset from this, never "now".
@@ -969,6 +970,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         if options["clear"]:
             deleted = clear_synthetic()
+            data_changed()  # plain SQL sends no signal: cached counts must not outlive the rows
             self.stdout.write(f"Deleted {deleted} synthetic rows in {time.monotonic() - started:.1f}s.")
             if events is None:
                 return
@@ -1017,6 +1019,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for table in LOADED_TABLES:
                     cursor.execute(f'{command} "{table}"')
+        data_changed()  # COPY sends no signal: cached counts (in the shared cache) must not outlive the load
         finished = time.monotonic()
         summary = ", ".join(f"{count} {name}" for name, count in generator.counts.items())
         self.stdout.write(f"Generated {summary}.")
