@@ -54,7 +54,7 @@ lock:
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# Load benchmark on PostgreSQL at 127.0.0.1:5432 (creates its own tracker_bench_* databases; about 35 minutes
+# Load benchmark on PostgreSQL at 127.0.0.1:5432 (creates its own tracker_bench_* databases; about 40 minutes
 # on 2 cores): synthetic data, gunicorn + wrk, query counts and plans, CSV export memory. Writes bench/RESULTS.md.
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--sizes 100000 --reuse".
 .PHONY: bench

@@ -332,6 +332,8 @@ def load(server: Server, scenarios: list[dict], single: dict[str, float], args) 
     judged from the scenario's in-process time ``single``, and never more than MAX_RUN seconds."""
     results = {}
     for scenario in scenarios:
+        if scenario.get("probe_only"):
+            continue
         seconds_one = single.get(scenario["name"], 0.1)
         for variant, key in (("api", "url"), ("baseline", "baseline_url")):
             if not scenario.get(key):
@@ -441,12 +443,23 @@ def scenarios_for(params: dict) -> list[dict]:
         {"name": "search", "url": f"{events}?{search}", "baseline_url": f"{base}?{search}", "explain": True},
         {"name": "search_common", "url": f"{events}?{common}", "baseline_url": f"{base}?{common}", "explain": True},
         {
+            # What a client walking the list by its `next` links asks for at 90% of the events; the baseline pages by
+            # number (OFFSET), the same rows.
             "name": "deep_page",
+            "url": f"{events}?cursor={params['deep_cursor']}",
+            "baseline_url": f"{base}?page={params['deep_page']}",
+            "explain": True,
+        },
+        {
+            "name": "deep_offset",
             "url": f"{events}?page={params['deep_page']}",
             "baseline_url": f"{base}?page={params['deep_page']}",
             "explain": True,
         },
         {"name": "timeline", "url": "/api/v1/timeline/", "explain": True},
+        # In-process only: the query count must not change with the page size.
+        {"name": "list_100", "url": f"{events}?page_size=100", "probe_only": True},
+        {"name": "filter_100", "url": f"{events}?{filtered}&page_size=100", "probe_only": True},
         {"name": "detail", "url": f"{events}{params['detail_slug']}/", "explain": False, "breakdown": True},
     ]
 
@@ -498,7 +511,12 @@ def main() -> None:
         if args.reuse and database_ready(db, size):
             # Keep the generation figures of the run that built it, when they are at hand.
             entry["build"] = {**previous.get(name, {}).get("build", {}), "reused": True}
-            log("reusing the existing database")
+            log("reusing the existing database; applying any new migration")
+            migrated = run([PYTHON, "manage.py", "migrate", "--noinput"], env=app_env(db), timeout=3 * 3600)
+            if "No migrations to apply" not in migrated.stdout:
+                # A migration that rewrote a table leaves stale statistics and visibility maps.
+                run([PYTHON, "manage.py", "dbshell", "--", "-c", "VACUUM ANALYZE"], env=app_env(db), timeout=3600)
+                entry["build"]["migrated_on_reuse"] = migrated.stdout.strip().splitlines()[-10:]
         else:
             entry["build"] = build_database(db, size)
         info["sizes"][name] = entry
