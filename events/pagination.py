@@ -24,9 +24,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.db.models.query import ModelIterable
+from django.template import loader
 from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 100
@@ -229,7 +231,7 @@ class TrackerPagination(PageNumberPagination):
         names = [f.name for f in self.keyset]
         keys: list[tuple] = []
         for condition, order in keyset_phases(self.keyset, values, reverse=reverse):
-            # Keys first, on the ordering index; the page's rows (with their prefetches) after, by primary key.
+            # Keys first, on the ordering index; the page's rows after, by primary key.
             wanted = size + 1 - len(keys)
             keys += queryset.filter(condition).order_by(*order).values_list("pk", *names)[:wanted]
             if len(keys) > size:
@@ -241,7 +243,8 @@ class TrackerPagination(PageNumberPagination):
             self.more_before, self.more_after = more, True
         else:
             self.more_after, self.more_before = more, True
-        self.paginator = self.django_paginator_class(queryset, size)
+        # Only for the count: a cursor page is not a page number.
+        self.cursor_paginator = self.django_paginator_class(queryset, size)
         rows = queryset.in_bulk([key[0] for key in keys]) if keys else {}
         page = [rows[key[0]] for key in keys if key[0] in rows]
         if page:
@@ -301,9 +304,7 @@ class TrackerPagination(PageNumberPagination):
         return self._cursor_link(self.first_key, reverse=True)
 
     def get_paginated_response(self, data):
-        from rest_framework.response import Response
-
-        count = self.paginator.count if self.cursor is not None else self.page.paginator.count
+        count = self.cursor_paginator.count if self.cursor is not None else self.page.paginator.count
         return Response(
             {"count": count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
         )
@@ -316,8 +317,6 @@ class TrackerPagination(PageNumberPagination):
     def to_html(self):
         if self.cursor is None:
             return super().to_html()
-        from django.template import loader
-
         return loader.get_template(self.cursor_template).render(self.get_html_context())
 
     def get_page_size(self, request) -> int:

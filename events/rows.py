@@ -8,7 +8,7 @@ model sorts by, and put where Django keeps prefetched rows, so that ``record.par
 for the serializers (compiled or not) and for any code that reads the relation.
 
 Only the attributes a relation declares exist on its rows: these pages are for reading, never for saving.
-The views use this for list pages and exports; a single record keeps ``prefetch_related`` (see views.py).
+The views use this for list pages, exports and single records alike (``related_rows`` in views.py).
 """
 
 from collections import defaultdict
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db.models import Model, QuerySet
+
+from .models import Citation
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,6 @@ def actor_summary(prefix: str) -> Nested:
 
 def citations(parent: str) -> Relation:
     """A record's citations: what CitationSerializer and first_appearance read."""
-    from .models import Citation
-
     source = Nested({"slug": "source__slug", "date": "source__date"})
     columns = {"pk": "id", "id": "id", "excerpt": "excerpt", "source": source}
     return Relation("citations", Citation.objects.all, parent, columns)

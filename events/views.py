@@ -1,9 +1,10 @@
-"""API viewsets. Each get_queryset() loads exactly what its serializer needs, in a fixed number of queries; filtering
-lives in filters.py, cross-model reads in selectors.py, exports in renderers.py."""
+"""API viewsets. Each get_queryset() loads a record and the records it refers to with only the columns its serializer
+reads, and ``related_rows`` its to-many relations, one query each (rows.py); filtering lives in filters.py,
+cross-model reads in selectors.py, exports in renderers.py."""
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,7 +22,6 @@ from .filters import StrictBooleanField
 from .models import (
     Actor,
     ActorAlias,
-    Citation,
     DeletedRecord,
     Event,
     EventParticipant,
@@ -94,46 +94,29 @@ def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> 
     return parameters
 
 
-def _citations() -> Prefetch:
-    # Serves `citations` (and `first_appearance`); a source's full text is never needed to list its citations.
-    return Prefetch("citations", queryset=Citation.objects.select_related("source").defer("source__text"))
-
-
-def _actor_summaries(lookup: str, *extra: str) -> Prefetch:
-    return Prefetch(lookup, queryset=Actor.objects.only("slug", "name", "kind", *extra))
-
-
-def _slugs(lookup: str, model) -> Prefetch:
-    # Prefetching a reverse relation needs the foreign key columns to match rows back to their parent.
-    fk_columns = tuple(f.attname for f in model._meta.concrete_fields if f.is_relation)
-    return Prefetch(lookup, queryset=model.objects.only("slug", *fk_columns))
-
-
-def _columns(model, *related: str) -> tuple[str, ...]:
-    """A record's own columns but its search document, and the columns of its related records that the serializer
-    reads (for the actor summaries: slug, name and kind)."""
+def _columns(model, *, summaries: tuple[str, ...] = (), slugs: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A record's own columns but its search document, and of the records it refers to only what the serializer
+    reads: slug, name and kind of an actor summary, the slug of a slug reference."""
     own = tuple(f.name for f in model._meta.concrete_fields if f.name != "search_text")
-    expanded = []
-    for name in related:
-        fields = ("slug",) if name in ("event", "announced_by") else ("slug", "name", "kind")
-        expanded += [f"{name}__{field}" for field in fields]
-    return (*own, *expanded)
+    related = [f"{name}__{field}" for name in summaries for field in ("slug", "name", "kind")]
+    return (*own, *related, *(f"{name}__slug" for name in slugs))
 
 
-STATEMENT_COLUMNS = _columns(Statement, "speaker", "stance_target", "event")
-PLEDGE_COLUMNS = _columns(Pledge, "pledger", "beneficiary", "event", "announced_by")
+STATEMENT_COLUMNS = _columns(Statement, summaries=("speaker", "stance_target"), slugs=("event",))
+PLEDGE_COLUMNS = _columns(Pledge, summaries=("pledger", "beneficiary"), slugs=("event", "announced_by"))
 
 
 class ExportMixin:
     """Lists answer a page of records, or with `?format=csv|ndjson` stream every matching record.
 
-    Both read the records' to-many relations as rows (``list_relations``, see rows.py): one query per relation
-    and page (or export chunk) without building model instances, which is most of what a list page cost.
+    Records' to-many relations are read as rows (``related_rows``, see rows.py), for a page, an export chunk or a
+    single record alike: one query per relation, without building model instances, which was most of what a list
+    page cost.
     """
 
     renderer_classes = RENDERERS
     export_name = "export"
-    list_relations: tuple[rows.Relation, ...] = ()
+    related_rows: tuple[rows.Relation, ...] = ()
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -144,10 +127,10 @@ class ExportMixin:
             refuse_paging(request)
             items = serialized(
                 queryset,
-                lambda batch: serializer_class(rows.load(batch, self.list_relations), many=True, context=context).data,
+                lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
             )
             return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
-        page = rows.load(self.paginate_queryset(queryset), self.list_relations)
+        page = rows.load(self.paginate_queryset(queryset), self.related_rows)
         return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
@@ -236,9 +219,8 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
             current = next((f'"{version}"' for (version,) in versions[:1]), None)
             if current is not None and known == current:
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
-        record = self.get_object()
-        # get_object() already used get_queryset() with its prefetches: no need to load the record again.
-        return self._record_response(record, loaded=True)
+        # get_object() already loaded the record through get_queryset(): no need to load it again.
+        return self._record_response(self.get_object(), loaded=True)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -275,8 +257,10 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self.get_queryset().model
 
     def _record_response(self, record, *, status=status.HTTP_200_OK, location=False, loaded=False) -> Response:
-        # After a write, reload through get_queryset() so that related rows and the new version are current.
+        # After a write, reload through get_queryset() so that the new version is current. The related rows are read
+        # here, on an instance that is only serialized: rows.py puts them where the relation's manager looks.
         fresh = record if loaded else self.get_queryset().get(pk=record.pk)
+        rows.load([fresh], self.related_rows)
         data = self.record_serializer_class(fresh, context=self.get_serializer_context()).data
         headers = {"ETag": etag(fresh)}
         if location:
@@ -380,17 +364,14 @@ class ActorViewSet(TrackerViewSet):
     filterset_class = filters.ActorFilter
     export_name = "actors"
 
-    list_relations = (
+    related_rows = (
         rows.Relation("aliases", ActorAlias.objects.all, "actor_id", {"name": "name"}),
         rows.Relation("children", Actor.objects.all, "parent_id", rows.actor_summary("").columns),
         rows.citations("actor_id"),
     )
 
     def get_queryset(self) -> QuerySet[Actor]:
-        queryset = Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
-        if self.action == "list":
-            return queryset
-        return queryset.prefetch_related("aliases", _actor_summaries("children", "parent_id"), _citations())
+        return Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
 
     def create_record(self, kwargs: dict, validated: dict):
         return services.actor_create(force=validated.get("force", False), **kwargs), True
@@ -456,7 +437,7 @@ class EventViewSet(TrackerViewSet):
     filterset_class = filters.EventFilter
     export_name = "events"
 
-    list_relations = (
+    related_rows = (
         rows.Relation(
             "participants",
             EventParticipant.objects.all,
@@ -469,15 +450,7 @@ class EventViewSet(TrackerViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Event]:
-        queryset = Event.objects.defer("search_text")
-        if self.action == "list":
-            return queryset
-        return queryset.prefetch_related(
-            Prefetch("participants", queryset=EventParticipant.objects.select_related("actor")),
-            _slugs("statements", Statement),
-            _slugs("pledges", Pledge),
-            _citations(),
-        )
+        return Event.objects.defer("search_text")
 
 
 @extend_schema_view(
@@ -490,7 +463,7 @@ class StatementViewSet(TrackerViewSet):
     filterset_class = filters.StatementFilter
     export_name = "statements"
 
-    list_relations = (
+    related_rows = (
         rows.Relation(
             "about",
             Statement.about.through.objects.all,
@@ -503,10 +476,7 @@ class StatementViewSet(TrackerViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Statement]:
-        queryset = Statement.objects.select_related("speaker", "stance_target", "event").only(*STATEMENT_COLUMNS)
-        if self.action == "list":
-            return queryset
-        return queryset.prefetch_related(_actor_summaries("about"), _slugs("announced_pledges", Pledge), _citations())
+        return Statement.objects.select_related("speaker", "stance_target", "event").only(*STATEMENT_COLUMNS)
 
 
 @extend_schema_view(
@@ -521,7 +491,7 @@ class PledgeViewSet(TrackerViewSet):
     filterset_class = filters.PledgeFilter
     export_name = "pledges"
 
-    list_relations = (
+    related_rows = (
         rows.citations("pledge_id"),
         rows.Relation(
             "status_changes",
@@ -542,15 +512,7 @@ class PledgeViewSet(TrackerViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Pledge]:
-        queryset = Pledge.objects.select_related("pledger", "beneficiary", "event", "announced_by").only(
-            *PLEDGE_COLUMNS
-        )
-        if self.action == "list":
-            return queryset
-        return queryset.prefetch_related(
-            _citations(),
-            Prefetch("status_changes", queryset=PledgeStatusChange.objects.select_related("citation__source")),
-        )
+        return Pledge.objects.select_related("pledger", "beneficiary", "event", "announced_by").only(*PLEDGE_COLUMNS)
 
     def create_record(self, kwargs: dict, validated: dict):
         pledge, outcome = services.pledge_create(force=validated.get("force", False), **kwargs)
