@@ -14,8 +14,8 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from events.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from events.models import SEARCH_CONFIG
-from events.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 EVENT_COLUMNS = (
     "slug", "title", "description", "event_type", "status", "date", "date_precision", "date_end", "date_note",
@@ -60,7 +60,7 @@ def events_page(request) -> HttpResponse:
         before = datetime.date.fromisoformat(params["date_before"]) if params.get("date_before") else None
     except ValueError:
         return _bad("date", "Enter a valid date.")
-    # The same SQL as events.filters: with an actor, the date range is checked on the participants' copies of the
+    # The same SQL as events.api.filters: with an actor, the date range is checked on the participants' copies of the
     # event dates (participant_actor_dates_idx) and the event ids are fetched first (= ANY(ARRAY(…))).
     dates = [("e.date_end >= %s", "p.event_date_end >= %s", after), ("e.date <= %s", "p.event_date <= %s", before)]
     if params.get("actor"):

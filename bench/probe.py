@@ -60,7 +60,7 @@ def choose_params() -> dict:
             [(deep_page - 1) * 20 - 1],
         )
         deep_key = list(cursor.fetchone())
-    from events.pagination import TrackerPagination
+    from events.api.pagination import TrackerPagination
 
     return {
         "events": events,
@@ -103,7 +103,7 @@ class Phases:
     def __init__(self):
         from rest_framework import generics, renderers, serializers
 
-        from events import representation, rows
+        from events.api import representation, rows
 
         self.totals: dict[str, float] = {}
         self.patches = [

@@ -350,7 +350,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
         ]
         indexes = [
             models.Index(fields=["date", "slug"], name="event_date_slug_idx"),
-            # The documented filters and orderings (events/filters.py), so that none reads the whole table; a
+            # The documented filters and orderings (events/api/filters.py), so that none reads the whole table; a
             # (field, slug) index also serves `ordering=field`, and (-updated_at, slug) `ordering=-updated_at`.
             models.Index(fields=["event_type", "slug"], name="event_type_slug_idx"),
             models.Index(fields=["status"], name="event_status_idx"),

@@ -10,7 +10,7 @@ from django.db import connections
 from django.db.models import CharField, DateField, F, Func, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 
-from .filters import TimelineFilter, with_descendants
+from .api.filters import TimelineFilter, with_descendants
 from .models import Actor, Event, EventParticipant, Pledge, Statement
 
 TIMELINE_TYPES: dict[str, type] = {"event": Event, "pledge": Pledge, "statement": Statement}

@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from .dates import resolve_span
+from .generation import data_changed
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
-from .pagination import data_changed
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
 
@@ -126,7 +126,7 @@ def search_text_refresh(*, record: Source | Actor | Event | Statement | Pledge) 
     if text == record.search_text:
         return False
     type(record).objects.filter(pk=record.pk).update(search_text=text)
-    # update() sends no signal: say that searches may now count differently (see pagination.data_changed).
+    # update() sends no signal: say that searches may now count differently (see generation.data_changed).
     data_changed()
     record.search_text = text
     return True

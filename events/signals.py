@@ -7,8 +7,8 @@ and post_save, post_delete and m2m_changed are the hooks all of them pass throug
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from .generation import data_changed
 from .models import Actor, DeletedRecord, Event, Pledge, Source, Statement
-from .pagination import data_changed
 
 KINDS = {
     Source: DeletedRecord.Kind.SOURCE,

@@ -13,7 +13,7 @@ from conftest import (
     EventFactory,
     EventParticipantFactory,
 )
-from events.filters import StatementFilter
+from events.api.filters import StatementFilter
 from events.models import Actor, ActorAlias, Event, Pledge, Statement
 from events.services import search_text_refresh
 
@@ -218,7 +218,7 @@ def test_timeline_takes_actor_with_dates(api_client, world):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
 def test_actor_filters_use_indexes_on_postgresql(world):
     """Naming an actor reads no table whole, and actor + dates is one range of participant_actor_dates_idx."""
-    from events.filters import EventFilter, actors_by_reference
+    from events.api.filters import EventFilter, actors_by_reference
 
     queries = [
         Actor.objects.annotate(slug_l=Lower("slug"), name_l=Lower("name")).filter(

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import ActorFactory, EventFactory
+from events.api.pagination import TrackerPagination
 from events.models import Actor, DeletedRecord, Event
-from events.pagination import TrackerPagination
 
 BASE = "http://testserver/api/v1"
 

@@ -1,4 +1,4 @@
-"""Compiled read serializers (events/representation.py) answer byte for byte what DRF's own would."""
+"""Compiled read serializers (events/api/representation.py) answer byte for byte what DRF's own would."""
 
 import contextlib
 
@@ -6,10 +6,10 @@ import pytest
 from rest_framework import serializers
 
 from conftest import EventFactory
-from events import rows, views
+from events.api import rows, views
+from events.api.representation import CompiledListSerializer, CompiledReadMixin, compile_serializer
+from events.api.serializers import EventSerializer, StatementSerializer
 from events.models import Actor, Event, Pledge, Source, Statement
-from events.representation import CompiledListSerializer, CompiledReadMixin, compile_serializer
-from events.serializers import EventSerializer, StatementSerializer
 
 RESOURCES = {"sources": Source, "actors": Actor, "events": Event, "statements": Statement, "pledges": Pledge}
 

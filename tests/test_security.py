@@ -128,7 +128,7 @@ def test_api8_cors_reads_open_writes_closed(api_client, world):
 
 def test_api8_errors_never_leak_internals(api_client, world, monkeypatch):
     """API8: an unexpected failure in a view is a JSON 500 with no stack trace, query or setting."""
-    from events import views
+    from events.api import views
 
     def boom(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM internals")

@@ -9,5 +9,5 @@ urlpatterns = [
     path("", include("tracker.urls")),
 ]
 
-handler404 = "events.exceptions.not_found"
-handler500 = "events.exceptions.server_error"
+handler404 = "events.api.exceptions.not_found"
+handler500 = "events.api.exceptions.server_error"

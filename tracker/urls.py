@@ -3,13 +3,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
-    path("api/v1/", include("events.urls")),
+    path("api/v1/", include("events.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "events.exceptions.bad_request"
-handler404 = "events.exceptions.not_found"
-handler500 = "events.exceptions.server_error"
+handler400 = "events.api.exceptions.bad_request"
+handler404 = "events.api.exceptions.not_found"
+handler500 = "events.api.exceptions.server_error"

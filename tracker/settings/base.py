@@ -138,18 +138,18 @@ TRACKER_FIXTURES_DIR = BASE_DIR / "fixtures"
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_PAGINATION_CLASS": "events.pagination.TrackerPagination",
+    "DEFAULT_PAGINATION_CLASS": "events.api.pagination.TrackerPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["events.filters.StrictFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["events.api.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["events.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["events.api.permissions.ModelPermissionsOrReadOnly"],
     # Writes are JSON only (one unambiguous encoding: an empty form field is not mistaken for null). DRF reads JSON
     # as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check, so this parser enforces the limit itself.
-    "DEFAULT_PARSER_CLASSES": ["events.parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["events.api.parsers.LimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -163,11 +163,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "EXCEPTION_HANDLER": "events.exceptions.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "events.negotiation.TrackerContentNegotiation",
+    "EXCEPTION_HANDLER": "events.api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "events.api.negotiation.TrackerContentNegotiation",
 }
 
-# How long a list's count may be served from the cache (events/pagination.py); every write advances the data
+# How long a list's count may be served from the cache (events/api/pagination.py); every write advances the data
 # generation the counts are keyed by, so this only bounds writes that bypass the model signals. 0: count each time.
 TRACKER_COUNT_CACHE_SECONDS = env.int("TRACKER_COUNT_CACHE_SECONDS", default=60)
 
@@ -188,8 +188,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "events.schema.describe_common_parameters",
-        "events.schema.document_errors",
+        "events.api.schema.describe_common_parameters",
+        "events.api.schema.document_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",

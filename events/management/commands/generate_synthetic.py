@@ -28,6 +28,7 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from events.dates import DatePrecision, resolve_span
+from events.generation import data_changed
 from events.models import (
     Actor,
     ActorAlias,
@@ -39,7 +40,6 @@ from events.models import (
     Source,
     Statement,
 )
-from events.pagination import data_changed
 
 PREFIX = "syn-"
 # Fixed clock: every created_at/updated_at is an offset from this, never "now".

@@ -7,7 +7,7 @@ as at the first, where ``?page=N`` must skip (N - 1) × page_size rows. ``page``
 first pages and for jumping.
 
 ``count`` is exact. At a million rows it is the dearest part of a page, so it is kept in the shared cache, keyed
-by the count's SQL and a data generation that every write advances (see ``data_changed``); the setting
+by the count's SQL and a data generation that every write advances (see ``events.generation.data_changed``); the setting
 ``TRACKER_COUNT_CACHE_SECONDS`` bounds how long an entry lives in case a write bypasses the signals.
 """
 
@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.template import loader
@@ -31,26 +30,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..generation import GENERATION_KEY
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-GENERATION_KEY = "tracker:data-generation"
-
-
-def data_changed() -> None:
-    """Advance the data generation, so that no cached count from before a write is used after it.
-
-    Called at once (so that later reads in the same transaction, and in tests, see it) and again on commit (so that
-    a count taken by another request between the two cannot survive the commit).
-    """
-    _advance_generation()
-    transaction.on_commit(_advance_generation)
-
-
-def _advance_generation() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, 1, timeout=None)
 
 
 class CachedCountPaginator(Paginator):

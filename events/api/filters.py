@@ -21,8 +21,8 @@ from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField, IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
-from . import search
-from .models import Actor, ActorAlias, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from .. import search
+from ..models import Actor, ActorAlias, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
 
 MAX_LIST_VALUES = 100
 

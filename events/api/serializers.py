@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from .dates import DatePrecision
-from .models import (
+from ..dates import DatePrecision
+from ..models import (
     Actor,
     Citation,
     DeletedRecord,

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 from django.db.models import Model, QuerySet
 
-from .models import Citation
+from ..models import Citation
 
 
 @dataclass(frozen=True)

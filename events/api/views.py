@@ -16,10 +16,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from . import filters, rows, selectors, serializers, services
-from .exceptions import PreconditionFailed, PreconditionRequired
-from .filters import StrictBooleanField
-from .models import (
+from .. import selectors, services
+from ..models import (
     Actor,
     ActorAlias,
     DeletedRecord,
@@ -30,6 +28,9 @@ from .models import (
     Source,
     Statement,
 )
+from . import filters, rows, serializers
+from .exceptions import PreconditionFailed, PreconditionRequired
+from .filters import StrictBooleanField
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 
 RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)

@@ -51,7 +51,7 @@ class Duplicate(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    from .services import AlreadyExists, DuplicateRecord, StaleVersion
+    from ..services import AlreadyExists, DuplicateRecord, StaleVersion
 
     if isinstance(exc, StaleVersion):
         exc = PreconditionFailed(str(exc))
