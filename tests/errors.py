@@ -19,7 +19,8 @@ def assert_error(
     ]
     body = response.json()
     assert body["status"] == status, body
-    assert isinstance(body.get("detail"), str) and body["detail"], body
+    assert isinstance(body.get("detail"), str), body
+    assert body["detail"], body
     errors = body.get("errors", {})
     for field in fields:
         assert errors.get(field), (field, body)
