@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from events.loading import story_load
 from events.models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
-from events.services import search_text_refresh, story_load
+from events.services import search_text_refresh
 
 D = datetime.date
 

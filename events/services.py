@@ -5,13 +5,9 @@ failure leaves nothing half-written.
 """
 
 import datetime
-import hashlib
-import json
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -592,60 +588,6 @@ def record_fields(record: Source | Actor | Event | Statement | Pledge) -> dict[s
     return fields
 
 
-# Loading the story from seeds/ and fixtures/ -----------------------------------------------------------------
-
-SOURCES_METADATA = "sources.json"
-FIXTURE_FILES = ("actors.json", "events.json", "statements.json", "pledges.json")
-
-
-@transaction.atomic
-def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) -> dict[str, Counter[str]]:
-    """Load the article texts and the fixtures derived from them, all or nothing.
-
-    Records are matched by slug, so loading twice changes nothing. Without ``overwrite`` a record that already
-    exists is kept as it is, so that an editor's corrections survive a restart; with it, records are brought
-    back to what the fixtures say.
-    """
-    report: dict[str, Counter[str]] = {}
-    metadata = _read_json(seeds_dir / SOURCES_METADATA)
-    report["sources"] = Counter()
-    for item in metadata:
-        raw = (seeds_dir / item["seed_file"]).read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        if item.get("sha256") and item["sha256"] != digest:
-            raise ValidationError(f"Seed file {item['seed_file']} does not match its recorded sha256; it was altered.")
-        fields = {k: v for k, v in item.items() if k != "sha256"}
-        _, outcome = source_upsert(**_dates(fields), text=raw.decode("utf-8"), overwrite=overwrite)
-        report["sources"][outcome] += 1
-
-    actors = _read_json(fixtures_dir / "actors.json")
-    report["actors"] = Counter()
-    # Parents first, so that every parent exists before its children refer to it.
-    for item in _parents_first(actors):
-        _, outcome = actor_upsert(**{**item, "citations": _citations(item.get("citations", []))}, overwrite=overwrite)
-        report["actors"][outcome] += 1
-
-    loaders = (
-        ("events", event_upsert, {"participants": lambda v: [ParticipantData(**p) for p in v]}),
-        ("statements", statement_upsert, {}),
-        ("pledges", pledge_upsert, {}),
-    )
-    for name, upsert, converters in loaders:
-        report[name] = Counter()
-        for item in _read_json(fixtures_dir / f"{name}.json"):
-            kwargs = _dates(item)
-            kwargs["citations"] = _citations(kwargs.get("citations", []))
-            for key, convert in converters.items():
-                if key in kwargs:
-                    kwargs[key] = convert(kwargs[key])
-            try:
-                _, outcome = upsert(**kwargs, overwrite=overwrite)
-            except TypeError as error:
-                raise ValidationError(f"{name}.json record “{item.get('slug')}”: {error}") from error
-            report[name][outcome] += 1
-    return report
-
-
 # Helpers -----------------------------------------------------------------------------------------------------
 
 
@@ -808,38 +750,3 @@ def _messages(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
     return " ".join(error.messages)
-
-
-def _read_json(path: Path) -> list[dict[str, Any]]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValidationError(f"{path.name} is not valid JSON: {error}") from error
-
-
-def _dates(item: Mapping[str, Any]) -> dict[str, Any]:
-    date_fields = ("date", "date_end", "target_date", "target_date_end", "status_date")
-    return {k: (datetime.date.fromisoformat(v) if k in date_fields and v else v) for k, v in item.items()}
-
-
-def _citations(items: Iterable[Mapping[str, str]]) -> list[CitationData]:
-    return [CitationData(source=c["source"], excerpt=c["excerpt"]) for c in items]
-
-
-def _parents_first(actors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by_slug = {a["slug"]: a for a in actors}
-    ordered: dict[str, dict[str, Any]] = {}
-
-    def visit(item: dict[str, Any], path: tuple[str, ...]) -> None:
-        if item["slug"] in ordered:
-            return
-        if item["slug"] in path:
-            raise ValidationError(f"Actor parents form a loop: {' → '.join((*path, item['slug']))}.")
-        parent = item.get("parent")
-        if parent in by_slug:
-            visit(by_slug[parent], (*path, item["slug"]))
-        ordered[item["slug"]] = item
-
-    for item in actors:
-        visit(item, ())
-    return list(ordered.values())

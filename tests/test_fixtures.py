@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.db.models import Count, Max
 
+from events.loading import story_load
 from events.models import Actor, Citation, Event, Pledge, Source, Statement
-from events.services import story_load
 
 pytestmark = pytest.mark.django_db
 

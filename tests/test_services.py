@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from conftest import ActorFactory, EventFactory
+from events.loading import story_load
 from events.models import Actor, Citation, Event, EventParticipant, Source, Statement
 from events.services import (
     CitationData,
@@ -20,7 +21,6 @@ from events.services import (
     citations_set,
     event_upsert,
     statement_upsert,
-    story_load,
 )
 
 pytestmark = pytest.mark.django_db

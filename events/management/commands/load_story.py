@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from events.history import change_origin, command_origin
-from events.services import story_load
+from events.loading import story_load
 
 
 class Command(BaseCommand):
