@@ -1,28 +1,31 @@
-"""The admin is where editors enter and correct data; citations are edited inline and checked verbatim on save."""
+"""The admin is where editors enter and correct data. It is one more door to the services: a change form, with
+its inline citations, aliases and participants, is saved by one call to the record's service, so every rule that
+holds for the API holds here, and a rule's error comes back on the page, never as a 500.
+
+How: the services are called while the form is validated (``ServiceForm._post_clean``), once the inline formsets
+are valid too, inside the admin's own transaction; the admin's save steps then only take the saved record.
+"""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import QuerySet
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.forms.formsets import all_valid
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
-from .services import (
-    StaleVersion,
-    actor_duplicates,
-    pledge_duplicate,
-    pledge_status_change,
-    record_claim,
-    search_text_refresh,
-)
+from .services import CitationData, DependentRecords, DuplicateRecord, ParticipantData, StaleVersion
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
+# Rule errors a service may raise: each becomes a message on the page.
+SERVICE_ERRORS = (ValidationError, StaleVersion, DuplicateRecord, DependentRecords, ProtectedError, RestrictedError)
 
 
 class CitationInline(admin.TabularInline):
@@ -65,36 +68,68 @@ class EventParticipantInline(admin.TabularInline):
     autocomplete_fields = ("actor",)
 
 
-class VersionCheckedForm(forms.ModelForm):
-    """Carries the version the editor opened, so that a save over someone else's newer change is refused."""
+def _kept(formset) -> list[dict]:
+    """The rows an inline formset asks to keep: neither deleted nor left blank."""
+    return [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and (form.instance.pk or form.has_changed())
+    ]
+
+
+def service_error_messages(error: Exception) -> dict[str | None, list[str]]:
+    """A service's refusal as form errors: per field where the service names one that the form has."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return {field: list(msgs) for field, msgs in error.message_dict.items()}
+    if isinstance(error, ValidationError):
+        return {None: list(error.messages)}
+    if isinstance(error, ProtectedError | RestrictedError):
+        return {None: ["Other records depend on this change; unlink them first."]}
+    return {None: [str(error)]}
+
+
+class ServiceForm(forms.ModelForm):
+    """A change form whose save is a service call. Carries the version the editor opened, so that a save over
+    someone else's newer change is refused."""
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    # Set by TrackerAdmin.get_form: the admin that writes, and the request (which carries the inline formsets).
+    model_admin: "TrackerAdmin | None" = None
+    request = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.record = None
+        self.outcome = None
         if self.instance.pk is not None:
-            # The version now in the database, not the instance's: a history revert shows an older instance.
+            self.fields["seen_version"].required = True
+            # The version now in the database, not the instance's.
             current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True)
             self.fields["seen_version"].initial = current.first()
 
-    def clean(self):
-        cleaned = super().clean()
-        seen = cleaned.get("seen_version")
-        if self.instance.pk is not None and seen is not None:
-            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if current != seen:
-                raise forms.ValidationError(
-                    f"Someone else changed this record while you were editing it (now version {current}, you "
-                    f"opened version {seen}). Open it again and reapply your changes."
-                )
-        return cleaned
+    def _post_clean(self):
+        super()._post_clean()
+        formsets = getattr(self.request, "_tracker_formsets", []) if self.model_admin is not None else []
+        if self.errors or self.model_admin is None or not all_valid(formsets):
+            return
+        try:
+            # A savepoint: a refused change leaves nothing behind, and the page shows why.
+            with transaction.atomic():
+                self.record, self.outcome = self.model_admin.write(self, formsets)
+        except SERVICE_ERRORS as error:
+            for field, msgs in service_error_messages(error).items():
+                for message in msgs:
+                    self.add_error(field if field in self.fields else None, message)
+        except IntegrityError as error:
+            self.add_error(None, f"The database refused the change: {error}")
 
 
 class TrackerAdmin(SimpleHistoryAdmin):
-    """History and revert for every record; a version check against lost updates; and, once the record and its
-    inlines (aliases, citations) are saved, a fresh search document."""
+    """Every write through the services: change forms with their inlines, deletion (one or a selection) and
+    history revert. Revert needs the change permission and makes a new version."""
 
-    form = VersionCheckedForm
+    form = ServiceForm
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -102,14 +137,174 @@ class TrackerAdmin(SimpleHistoryAdmin):
             fieldsets.append((None, {"fields": ("seen_version",), "classes": ("hidden",)}))
         return fieldsets
 
+    def get_readonly_fields(self, request, obj=None):
+        # A record is found by its slug: renaming it would be another record.
+        fixed = ("slug",) if obj is not None else ()
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField):
+            # Text is stored as written: a stripped final newline would be an edit nobody made.
+            kwargs["strip"] = False
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"model_admin": self, "request": request})
+
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        request._tracker_formsets = formsets
+        return formsets, inline_instances
+
+    # The write --------------------------------------------------------------------------------------------
+
+    def service_fields(self, form, formsets) -> dict:
+        """The form and its inlines as keyword arguments of the record's upsert service."""
+        data = form.cleaned_data
+        fields = {}
+        opts = form._meta.model._meta
+        for field in (*opts.fields, *opts.many_to_many):
+            if field.name in data and field.editable and field.name != "id":
+                fields[field.name] = data[field.name]
+        if "country" in fields:
+            fields["country_code"] = str(fields.pop("country") or "")
+        for formset in formsets:
+            model = formset.model
+            rows = _kept(formset)
+            if model is Citation:
+                fields["citations"] = [CitationData(source=r["source"].slug, excerpt=r["excerpt"]) for r in rows]
+            elif model is ActorAlias:
+                fields["aliases"] = [r["name"] for r in rows]
+            elif model is EventParticipant:
+                fields["participants"] = [ParticipantData(actor=r["actor"].slug, role=r["role"]) for r in rows]
+        for name, value in list(fields.items()):
+            if isinstance(value, models.Model):
+                fields[name] = value.slug
+            elif isinstance(value, QuerySet):
+                fields[name] = [item.slug for item in value]
+        return fields
+
+    def write(self, form, formsets):
+        fields = self.service_fields(form, formsets)
+        if form.instance.pk is None:
+            return self.create(form, fields), "created"
+        record = type(form.instance).objects.get(pk=form.instance.pk)
+        fields.pop("slug", None)
+        return services.record_update(record=record, changes=fields, expected_version=form.cleaned_data["seen_version"])
+
+    def create(self, form, fields):
+        return services.record_create(model=self.model, **fields)
+
+    def save_form(self, request, form, change):
+        return form.record
+
     def save_model(self, request, obj, form, change) -> None:
-        if change and form.cleaned_data.get("seen_version") is not None:
-            record_claim(record=obj, expected_version=form.cleaned_data["seen_version"])
-        super().save_model(request, obj, form, change)
+        """Saved already, by the service, while the form was validated."""
 
     def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        search_text_refresh(record=form.instance)
+        """Saved already, with the record, by the same service call."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The record's history row has the full change (relations included); the admin log names the fields.
+        return super().construct_change_message(request, form, [], add)
+
+    # Deletion ---------------------------------------------------------------------------------------------
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            protected.extend(f"{obj}: {reason}" for reason in self.delete_refusals(obj))
+        return deleted, counts, perms_needed, protected
+
+    def delete_refusals(self, obj) -> list[str]:
+        """What the service would refuse the deletion for, shown on the admin's confirmation page."""
+        return []
+
+    def delete_model(self, request, obj) -> None:
+        services.record_delete(record=obj, expected_version=obj.version)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            services.record_delete(record=obj, expected_version=obj.version)
+
+    # History revert ---------------------------------------------------------------------------------------
+
+    def render_version(self, request, record, row):
+        opts = self.model._meta
+        skipped = {
+            "history_id",
+            "history_date",
+            "history_change_reason",
+            "history_type",
+            "history_user",
+            "history_relations",
+            "id",
+            "search_text",
+        }
+        fields = [
+            (f.verbose_name, getattr(row, f.attname))
+            for f in row._meta.fields
+            if f.attname not in skipped and not f.name.startswith("history_")
+        ]
+        relations = [
+            (
+                name,
+                "\n".join(
+                    " — ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item) for item in items
+                ),
+            )
+            for name, items in (row.history_relations or {}).items()
+        ]
+        info = f"admin:{opts.app_label}_{opts.model_name}"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Version {row.version} of “{record}”",
+            "opts": opts,
+            "record": record,
+            "row": row,
+            "fields": fields,
+            "relations": relations,
+            "can_revert": self.has_change_permission(request, record),
+            "changelist_url": reverse(f"{info}_changelist"),
+            "change_url": reverse(f"{info}_change", args=[record.pk]),
+            "history_url": reverse(f"{info}_history", args=[record.pk]),
+        }
+        return render(request, "admin/events/revert.html", context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One version, and a button that restores it whole through the services. simple-history's own view saves
+        the form on POST with only the view permission and rolls the version back; this one replaces it."""
+        record = get_object_or_404(self.model, pk=object_id)
+        row = get_object_or_404(record.history.select_related("history_user"), history_id=version_id)
+        if not self.has_view_or_change_permission(request, record):
+            raise PermissionDenied
+        if request.method != "POST":
+            return self.render_version(request, record, row)
+        if not self.has_change_permission(request, record):
+            raise PermissionDenied
+        try:
+            seen = int(request.POST.get("seen_version", ""))
+        except ValueError:
+            seen = None
+        history_url = reverse(f"admin:events_{self.model._meta.model_name}_history", args=[record.pk])
+        if seen is None:
+            self.message_user(request, "The revert form was sent without the version you opened.", messages.ERROR)
+            return redirect(history_url)
+        record._history_user = request.user
+        try:
+            with transaction.atomic():
+                reverted, _ = services.record_revert(record=record, history_id=int(version_id), expected_version=seen)
+        except SERVICE_ERRORS as error:
+            for msgs in service_error_messages(error).values():
+                for message in msgs:
+                    self.message_user(request, message, messages.ERROR)
+            return redirect(history_url)
+        self.message_user(request, f"“{reverted}” was reverted; that is now version {reverted.version}.")
+        return redirect(reverse(f"admin:events_{self.model._meta.model_name}_change", args=[record.pk]))
 
 
 @admin.register(Source)
@@ -129,52 +324,21 @@ class SourceAdmin(TrackerAdmin):
     )
 
 
-class ActorForm(VersionCheckedForm):
+class ActorForm(ServiceForm):
     distinct = forms.BooleanField(
         required=False,
         label="This is a different actor",
         help_text="Tick to save although the name matches an existing actor's name or alias.",
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        name = cleaned.get("name")
-        if name and not cleaned.get("distinct"):
-            existing = actor_duplicates(name=name, exclude=self.instance if self.instance.pk else None)
-            if existing:
-                self.add_error(
-                    "name",
-                    f"“{name}” is already the name or an alias of “{existing[0].slug}” ({existing[0].name}). Use that "
-                    "actor, or tick “This is a different actor”.",
-                )
-        return cleaned
 
-
-class PledgeForm(VersionCheckedForm):
+class PledgeForm(ServiceForm):
     distinct = forms.BooleanField(
         required=False,
         label="This is a different pledge",
-        help_text="Tick to save although an existing pledge records the same commitment.",
+        help_text="Without the tick, a pledge that an existing pledge already records is merged into it (this "
+        "page's citations are added there). Tick to save it as a pledge of its own.",
     )
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk is None and cleaned.get("pledger") and not cleaned.get("distinct"):
-            existing = pledge_duplicate(
-                pledger=cleaned["pledger"].slug,
-                category=cleaned.get("category"),
-                beneficiary=cleaned["beneficiary"].slug if cleaned.get("beneficiary") else None,
-                quantity=cleaned.get("quantity"),
-                unit=cleaned.get("unit") or "",
-                title=cleaned.get("title") or "",
-            )
-            if existing is not None:
-                self.add_error(
-                    None,
-                    f"Pledge “{existing.slug}” ({existing}) already records this commitment. Add this article's "
-                    "excerpt to its citations instead, or tick “This is a different pledge”.",
-                )
-        return cleaned
 
 
 @admin.register(Actor)
@@ -188,6 +352,18 @@ class ActorAdmin(TrackerAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = TIMESTAMPS
     inlines = (ActorAliasInline, citation_inline("actor"))
+
+    def service_fields(self, form, formsets) -> dict:
+        fields = super().service_fields(form, formsets)
+        fields.setdefault("aliases", [])
+        return fields
+
+    def create(self, form, fields):
+        return services.actor_create(force=form.cleaned_data.get("distinct", False), **fields)
+
+    def delete_refusals(self, obj) -> list[str]:
+        about = obj.statements_about.order_by("slug")
+        return [f"named in the `about` of statement “{s.slug}”" for s in about]
 
 
 @admin.register(Event)
@@ -258,6 +434,15 @@ class PledgeAdmin(TrackerAdmin):
     )
     inlines = (citation_inline("pledge"), PledgeStatusChangeInline)
 
+    def create(self, form, fields):
+        pledge, outcome = services.pledge_create(force=form.cleaned_data.get("distinct", False), **fields)
+        if outcome == "merged":
+            messages.info(
+                form.request,
+                f"Pledge “{pledge.slug}” already recorded this commitment: this page's citations were added to it.",
+            )
+        return pledge
+
     def get_readonly_fields(self, request, obj=None):
         # Once a pledge exists its status moves only through "Change status", with a date and evidence.
         fixed = ("status", "status_date", "status_note", "status_change_link") if obj is not None else ()
@@ -295,7 +480,7 @@ class PledgeAdmin(TrackerAdmin):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             try:
-                pledge_status_change(pledge=pledge, expected_version=data.pop("seen_version"), **data)
+                services.pledge_status_change(pledge=pledge, expected_version=data.pop("seen_version"), **data)
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error("excerpt" if "excerpt" in message else None, message)
@@ -315,10 +500,21 @@ class PledgeAdmin(TrackerAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(admin.ModelAdmin):
+    """Read only: a citation is part of its record's evidence, so it is added, changed and removed on the record's
+    page (or through the API), where the record's version, history and rules follow."""
+
     list_display = ("__str__", "source", "event", "pledge", "statement", "actor")
     list_filter = ("source",)
     list_select_related = ("source", "event", "pledge", "statement__speaker", "actor")
     search_fields = ("excerpt",)
-    autocomplete_fields = ("source", "event", "pledge", "statement", "actor")
-    readonly_fields = TIMESTAMPS
+    readonly_fields = ("source", "excerpt", "event", "pledge", "statement", "actor", *TIMESTAMPS)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

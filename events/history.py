@@ -1,14 +1,22 @@
-"""Where a change came from (the API, the admin or a management command), written on every history row.
+"""The record history: one row per version, written by the services, with where the change came from and the
+record's relations (citations, aliases, participants, `about`) as they stood at that version.
 
-django-simple-history records who and when; this adds through which door, as the row's change reason.
+django-simple-history records who and when. Its automatic rows follow each ``save()``; a service that saves a record
+several times in one change (fields, then relations, then the version) would leave several rows, or a row whose
+version lags behind. So the services save quietly and write the one row themselves (``write_version``), once the
+change is complete. What a row adds to simple-history's: the door the change came through (``change_origin``) and
+``history_relations``, the snapshot that ``/history/`` compares and a revert restores.
 """
 
 import contextlib
 import contextvars
 import getpass
 from collections.abc import Iterator
+from typing import Any
 
+from django.db import models
 from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 _origin: contextvars.ContextVar[str | None] = contextvars.ContextVar("tracker_change_origin", default=None)
@@ -27,8 +35,67 @@ def command_origin(name: str) -> str:
     return f"command {name} (by {getpass.getuser()})"
 
 
+class RelationsSnapshot(models.Model):
+    """Added to each versioned record's historical model: its relations at that version."""
+
+    history_relations = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The record's citations, aliases, participants or `about` at this version (null on rows written "
+        "before snapshots existed).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TrackedHistory(HistoricalRecords):
+    """simple-history's HistoricalRecords, remembered per model so that the services can write a row on demand."""
+
+    registry: dict[type[models.Model], "TrackedHistory"] = {}
+
+    def finalize(self, sender, **kwargs) -> None:
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            TrackedHistory.registry[sender] = self
+
+
+def versioned_history(**kwargs: Any) -> TrackedHistory:
+    """The history of a versioned record: every field but the search document, plus the relations snapshot."""
+    return TrackedHistory(excluded_fields=["search_text"], bases=[RelationsSnapshot], **kwargs)
+
+
+@contextlib.contextmanager
+def quietly(instance: models.Model) -> Iterator[None]:
+    """Save ``instance`` without simple-history's automatic row: the service writes the version's row itself."""
+    instance.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del instance.skip_history_when_saving
+
+
+def write_version(instance: models.Model, *, history_type: str, relations: dict[str, Any] | None) -> None:
+    """Write the history row of the version ``instance`` now has ("+" created, "~" changed)."""
+    instance._history_relations = relations
+    try:
+        TrackedHistory.registry[type(instance)].create_historical_record(instance, history_type)
+    finally:
+        del instance._history_relations
+
+
 @receiver(pre_create_historical_record)
-def stamp_origin(sender, instance, history_instance, **kwargs) -> None:
+def stamp_row(sender, instance, history_instance, **kwargs) -> None:
     origin = _origin.get()
     if origin and not history_instance.history_change_reason:
         history_instance.history_change_reason = origin
+    if hasattr(history_instance, "history_relations") and history_instance.history_type != "-":
+        relations = getattr(instance, "_history_relations", None)
+        if relations is None:
+            # A row simple-history writes by itself (a save outside the services: a shell, a factory): the
+            # relations as they stand are still what this version has.
+            from .services import relations_snapshot
+
+            relations = relations_snapshot(instance)
+        history_instance.history_relations = relations

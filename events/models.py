@@ -11,6 +11,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .dates import DatePrecision, resolve_span
+from .history import versioned_history
 from .validators import validate_verbatim
 
 # Registered for the `__length` lookups in the constraints below.
@@ -144,7 +145,7 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     )
 
     objects = SlugManager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = versioned_history()
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -213,7 +214,7 @@ class Actor(TimestampedModel, VersionedModel, SearchableModel):
     description = models.TextField(blank=True, help_text="One neutral sentence on who the actor is.")
 
     objects = SlugManager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = versioned_history()
 
     class Meta:
         ordering = ["slug"]
@@ -327,7 +328,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
     )
 
     objects = SlugManager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = versioned_history()
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -537,7 +538,7 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
     )
 
     objects = SlugManager()
-    history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[about])
+    history = versioned_history(m2m_fields=[about])
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -683,7 +684,7 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     )
 
     objects = SlugManager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = versioned_history()
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -869,8 +870,9 @@ class PledgeStatusChange(models.Model):
         Citation,
         null=True,
         blank=True,
-        # PROTECT: the citation is this step's evidence; it cannot disappear from under it.
-        on_delete=models.PROTECT,
+        # RESTRICT: the citation is this step's evidence; it cannot disappear from under it, except together with
+        # the step itself, when the pledge they both belong to is deleted.
+        on_delete=models.RESTRICT,
         related_name="status_changes",
         help_text="The excerpt that reports the change.",
     )

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 
 from .dates import resolve_span
 from .generation import data_changed
+from .history import quietly, write_version
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
@@ -47,12 +48,11 @@ def citation_add(
 ) -> Citation:
     """Cite ``source`` for ``record``; the excerpt must stand verbatim in the source's text.
 
-    Adding evidence changes the record, so its version, updated_at and search document move on too.
+    Adding evidence changes the record: it gets a new version, with a history row naming the added citation.
     """
-    if expected_version is not None:
-        _claim(record, expected_version)
+    _lock(record, expected_version)
     citation = _citation_create(record=record, source=source, excerpt=excerpt)
-    _finish(record, "unchanged", related_changed=True, claimed=expected_version is not None)
+    _finish(record, "unchanged", related_changed=True, claimed=True)
     return citation
 
 
@@ -60,9 +60,13 @@ def citation_add(
 def citation_remove(*, citation: Citation, expected_version: int) -> None:
     """Remove one citation from its record; an event, pledge or statement keeps at least one."""
     record = citation.record
+    _lock(record, expected_version)
     if not isinstance(record, Actor) and record.citations.count() == 1:
         raise ValidationError({"citations": [f"{_label(record)} needs at least one citation; add another first."]})
-    _claim(record, expected_version)
+    if citation.status_changes.exists():
+        raise ValidationError(
+            {"citations": [f"This citation is the evidence of a step in {_label(record)}'s status timeline."]}
+        )
     citation.delete()
     _finish(record, "unchanged", related_changed=True, claimed=True)
 
@@ -156,7 +160,9 @@ def source_upsert(
         expected_version=expected_version,
         fields={
             "title": title,
-            "text": text,
+            # Browsers send a textarea's line breaks as CRLF: the article's own LF is what is stored, so that saving
+            # a form with no edit changes nothing.
+            "text": text.replace("\r\n", "\n"),
             "publisher": publisher,
             "byline": byline,
             "url": url,
@@ -167,14 +173,14 @@ def source_upsert(
             "date_note": date_note,
         },
     )
-    if outcome != "kept":
-        outcome = _finish(source, outcome, related_changed=False, claimed=expected_version is not None)
     if outcome == "updated":
         broken = [c for c in source.citations.all() if c.excerpt not in source.text]
         if broken:
             raise ValidationError(
                 {"text": f"The new text would break {len(broken)} citation(s) of source “{slug}”, e.g. “{broken[0]}”."}
             )
+    if outcome != "kept":
+        outcome = _finish(source, outcome, related_changed=False, claimed=expected_version is not None)
     return source, outcome
 
 
@@ -392,6 +398,15 @@ def pledge_upsert(
     return pledge, _finish(pledge, outcome, related_changed, claimed=expected_version is not None)
 
 
+_UPSERTS = {
+    Source: source_upsert,
+    Actor: actor_upsert,
+    Event: event_upsert,
+    Statement: statement_upsert,
+    Pledge: pledge_upsert,
+}
+
+
 # Writes from editors: creation with de-duplication, deletion, status changes --------------------------------
 
 
@@ -425,14 +440,7 @@ def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor |
 @transaction.atomic
 def record_create(*, model: type[models.Model], **fields: Any) -> models.Model:
     """Create a record through its upsert service, never updating one that exists under the same slug."""
-    upsert = {
-        Source: source_upsert,
-        Actor: actor_upsert,
-        Event: event_upsert,
-        Statement: statement_upsert,
-        Pledge: pledge_upsert,
-    }[model]
-    record, outcome = upsert(**fields, overwrite=False)
+    record, outcome = _UPSERTS[model](**fields, overwrite=False)
     if outcome == "kept":
         raise AlreadyExists(f"A {model._meta.verbose_name} with slug “{fields['slug']}” already exists.")
     return record
@@ -486,6 +494,7 @@ def pledge_create(*, force: bool = False, **fields: Any) -> tuple[Pledge, Litera
         )
     if existing is None:
         return record_create(model=Pledge, **fields), "created"
+    _lock(existing)
     known = {(c.source.slug, c.excerpt) for c in existing.citations.select_related("source")}
     sources = _resolve(Source, {c.source for c in fields["citations"]}, f"citation of {_label(existing)}")
     added = False
@@ -513,7 +522,7 @@ def pledge_status_change(
 
     The change joins the pledge's dated status timeline, and the pledge's current status follows the latest step.
     """
-    _claim(pledge, expected_version)
+    _lock(pledge, expected_version)
     citation = pledge.citations.filter(source=source, excerpt=excerpt).first() or _citation_create(
         record=pledge, source=source, excerpt=excerpt
     )
@@ -526,7 +535,7 @@ def pledge_status_change(
     pledge.status, pledge.status_date, pledge.status_note = latest.status, latest.date, latest.note
     if latest.quantity_delivered is not None:
         pledge.quantity_delivered = latest.quantity_delivered
-    _validate_and_save(pledge)
+    _validate(pledge)
     _finish(pledge, "updated", related_changed=True, claimed=True)
     return change
 
@@ -547,21 +556,75 @@ def _initial_status(pledge: Pledge) -> None:
 
 
 @transaction.atomic
-def record_claim(*, record: models.Model, expected_version: int) -> None:
-    """Take the next version of a record the editor saw at ``expected_version``, or raise StaleVersion."""
-    _claim(record, expected_version)
+def record_update(
+    *, record: Source | Actor | Event | Statement | Pledge, changes: Mapping[str, Any], expected_version: int
+) -> tuple[models.Model, Outcome]:
+    """Apply ``changes`` (keyword arguments of the record's upsert) to a record its editor saw at
+    ``expected_version``; what is not named keeps its current value."""
+    return _UPSERTS[type(record)](**{**record_fields(record), **changes}, expected_version=expected_version)
+
+
+@transaction.atomic
+def record_revert(*, record: Source | Actor | Event | Statement | Pledge, history_id: int, expected_version: int):
+    """Bring the record back to the version recorded in history row ``history_id``: its fields and its relations
+    (citations, aliases, participants, `about`), through its upsert, so every rule holds and the revert is a new
+    version like any other change. A pledge's status is not reverted: it follows its dated status timeline."""
+    row = record.history.filter(history_id=history_id).first()
+    if row is None:
+        raise ValidationError(f"{_label(record)} has no history entry {history_id}.")
+    if row.history_type == "-":
+        raise ValidationError("A deletion cannot be restored by a revert.")
+    if row.history_relations is None:
+        raise ValidationError(
+            f"Version {row.version} of {_label(record)} was recorded before its citations and relations were kept "
+            "in history, so it cannot be restored whole."
+        )
+    try:
+        fields = record_fields(row.instance, relations=row.history_relations)
+    except models.ObjectDoesNotExist as error:
+        raise ValidationError(f"Version {row.version} refers to a record that no longer exists.") from error
+    if isinstance(record, Pledge):
+        for name in ("status", "status_date", "status_note", "quantity_delivered"):
+            fields[name] = getattr(record, name)
+    fields["slug"] = record.slug
+    return _UPSERTS[type(record)](**fields, expected_version=expected_version)
+
+
+class DependentRecords(Exception):
+    """The record cannot be deleted: other records refer to it. Nothing was changed."""
+
+    def __init__(self, message: str, *, dependents: Sequence[models.Model]) -> None:
+        super().__init__(message)
+        self.dependents = list(dependents)
 
 
 @transaction.atomic
 def record_delete(*, record: models.Model, expected_version: int) -> None:
-    """Delete a record the client has seen at ``expected_version``. Records that evidence depends on are
-    protected by the database (ProtectedError), and then nothing changes."""
-    _claim(record, expected_version)
+    """Delete a record the client has seen at ``expected_version``, with what is its own (its citations, aliases,
+    participants, `about` links, a pledge's status timeline), leaving a tombstone and its history readable.
+
+    A record that another record refers to is refused (DependentRecords, or the database's ProtectedError for
+    the PROTECT foreign keys): nothing is ever edited silently, so an editor unlinks it there first.
+    """
+    _lock(record, expected_version)
+    if isinstance(record, Actor):
+        about = list(record.statements_about.order_by("slug")[:5])
+        if about:
+            raise DependentRecords(
+                f"{_label(record)} is named in the `about` of statement(s) "
+                f"{', '.join(s.slug for s in about)}; remove it there first.",
+                dependents=about,
+            )
+    # A pledge's status timeline goes with it: its steps RESTRICT their citations, which the pledge's cascade deletes
+    # together with them.
     record.delete()
 
 
-def record_fields(record: Source | Actor | Event | Statement | Pledge) -> dict[str, Any]:
-    """The record as keyword arguments of its upsert service: the base a partial update is applied to."""
+def record_fields(
+    record: Source | Actor | Event | Statement | Pledge, *, relations: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The record as keyword arguments of its upsert service: the base a partial update is applied to. With
+    ``relations`` (a history row's snapshot), its relations are those instead of the current ones."""
     fields = {f.name: getattr(record, f.name) for f in record._meta.concrete_fields if f.editable and not f.is_relation}
     fields.pop("id", None)
     for name in ("country",):
@@ -571,18 +634,15 @@ def record_fields(record: Source | Actor | Event | Statement | Pledge) -> dict[s
         if f.is_relation and f.editable:
             related = getattr(record, f.name)
             fields[f.name] = related.slug if related is not None else None
+    snapshot = relations_snapshot(record) if relations is None else relations
     if not isinstance(record, Source):
-        fields["citations"] = [
-            CitationData(source=c.source.slug, excerpt=c.excerpt) for c in record.citations.select_related("source")
-        ]
+        fields["citations"] = [CitationData(**c) for c in snapshot.get("citations", [])]
     if isinstance(record, Actor):
-        fields["aliases"] = list(record.aliases.values_list("name", flat=True))
+        fields["aliases"] = list(snapshot.get("aliases", []))
     if isinstance(record, Event):
-        fields["participants"] = [
-            ParticipantData(actor=p.actor.slug, role=p.role) for p in record.participants.select_related("actor")
-        ]
+        fields["participants"] = [ParticipantData(**p) for p in snapshot.get("participants", [])]
     if isinstance(record, Statement):
-        fields["about"] = list(record.about.values_list("slug", flat=True))
+        fields["about"] = list(snapshot.get("about", []))
     for name in ("created_at", "updated_at", "version", "search_text", "sha256"):
         fields.pop(name, None)
     return fields
@@ -599,18 +659,22 @@ def _upsert(
     overwrite: bool,
     expected_version: int | None = None,
 ):
+    """Create the record, or apply ``fields`` to the existing one, locked, without saving it yet: ``_finish``
+    saves it once, with its new version and its history row, after its relations are set."""
     fields = _with_derived_spans(model, slug, fields)
-    instance = model.objects.filter(slug=slug).first()
+    instance = model.objects.select_for_update().filter(slug=slug).first()
     if instance is None:
         if expected_version is not None:
             raise StaleVersion(f"{model._meta.verbose_name} “{slug}” no longer exists.")
         instance = model(slug=slug, **fields)
-        _validate_and_save(instance)
+        _validate(instance)
+        with quietly(instance):
+            instance.save()
         return instance, "created"
     if not overwrite:
         return instance, "kept"
-    if expected_version is not None:
-        _claim(instance, expected_version)
+    if expected_version is not None and instance.version != expected_version:
+        raise StaleVersion(_stale_message(instance, expected_version))
     changed = False
     for name, value in fields.items():
         if getattr(instance, name) != value:
@@ -618,7 +682,7 @@ def _upsert(
             changed = True
     if not changed:
         return instance, "unchanged"
-    _validate_and_save(instance)
+    _validate(instance)
     return instance, "updated"
 
 
@@ -639,7 +703,7 @@ def _with_derived_spans(model: type[models.Model], slug: str, fields: Mapping[st
     return fields
 
 
-def _validate_and_save(instance: models.Model) -> None:
+def _validate(instance: models.Model) -> None:
     try:
         instance.full_clean()
     except ValidationError as error:
@@ -649,40 +713,70 @@ def _validate_and_save(instance: models.Model) -> None:
                 {field: [f"{_label(instance)}: {m}" for m in msgs] for field, msgs in error.message_dict.items()}
             ) from error
         raise ValidationError(f"{_label(instance)}: {_messages(error)}") from error
+
+
+def _validate_and_save(instance: models.Model) -> None:
+    _validate(instance)
     instance.save()
 
 
-def _finish(instance: models.Model, outcome: Outcome, related_changed: bool, *, claimed: bool) -> Outcome:
-    """Refresh the search document; when only related rows changed, bump updated_at so that change feeds see it;
-    and move the version on for any change that a claim (If-Match) has not already counted."""
-    search_text_refresh(record=instance)
-    if related_changed and outcome == "unchanged":
-        instance.save(update_fields=["updated_at"])
+def _finish(instance: models.Model, outcome: Outcome, related_changed: bool, *, claimed: bool = False) -> Outcome:
+    """Complete a change: save the record once with its next version, write that version's one history row (with
+    its relations), and refresh its search document. A change that changed nothing writes nothing.
+
+    ``claimed`` is kept for the callers' sake: every path now locks the record before it changes it.
+    """
+    if outcome == "created":
+        write_version(instance, history_type="+", relations=relations_snapshot(instance))
+    elif outcome == "updated" or related_changed:
+        instance.version += 1
+        with quietly(instance):
+            instance.save()
+        write_version(instance, history_type="~", relations=relations_snapshot(instance))
         outcome = "updated"
-    if outcome == "updated" and not claimed:
-        _bump(instance)
+    if outcome in ("created", "updated"):
+        search_text_refresh(record=instance)
     return outcome
 
 
-def _bump(instance: models.Model) -> None:
-    type(instance).objects.filter(pk=instance.pk).update(version=models.F("version") + 1)
-    instance.version += 1
+def _lock(instance: models.Model, expected_version: int | None = None) -> None:
+    """Lock the record's row for this transaction and take its current version; with ``expected_version`` (the
+    client's If-Match, an editor's opened version), refuse if the record has moved on since.
 
-
-def _claim(instance: models.Model, expected_version: int) -> None:
-    """Move the version on only if it is still the one the client read; otherwise nothing is written.
-
-    A conditional UPDATE, so that of two concurrent writers holding the same ETag exactly one wins, on
-    PostgreSQL and SQLite alike.
+    On PostgreSQL the row lock makes two writers holding the same version queue, and the second then sees the
+    first's version and fails; on SQLite, write transactions are serialised as a whole.
     """
-    claimed = (
-        type(instance).objects.filter(pk=instance.pk, version=expected_version).update(version=expected_version + 1)
-    )
-    if not claimed:
-        raise StaleVersion(
-            f"{_label(instance)} has changed since version {expected_version}; fetch it again and reapply your change."
-        )
-    instance.version = expected_version + 1
+    current = type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    version = current.first()
+    if version is None:
+        raise StaleVersion(f"{_label(instance)} no longer exists.")
+    if expected_version is not None and version != expected_version:
+        raise StaleVersion(_stale_message(instance, expected_version))
+    instance.version = version
+
+
+def _stale_message(instance: models.Model, expected_version: int) -> str:
+    return f"{_label(instance)} has changed since version {expected_version}; fetch it again and reapply your change."
+
+
+def relations_snapshot(record: models.Model) -> dict[str, Any]:
+    """The record's relations as a history row keeps them: what ``/history/`` compares and a revert restores."""
+    snapshot: dict[str, Any] = {}
+    if isinstance(record, Actor):
+        snapshot["aliases"] = sorted(record.aliases.values_list("name", flat=True))
+    if isinstance(record, Event):
+        snapshot["participants"] = [
+            {"actor": actor, "role": role}
+            for actor, role in record.participants.order_by("actor__slug", "role").values_list("actor__slug", "role")
+        ]
+    if isinstance(record, Statement):
+        snapshot["about"] = sorted(record.about.values_list("slug", flat=True))
+    if not isinstance(record, Source):
+        snapshot["citations"] = [
+            {"source": source, "excerpt": excerpt}
+            for source, excerpt in record.citations.order_by("id").values_list("source__slug", "excerpt")
+        ]
+    return snapshot
 
 
 def _aliases_set(*, actor: Actor, aliases: Sequence[str]) -> bool:
@@ -732,9 +826,9 @@ def _resolve(model: type[models.Model], slugs: set[str], where: str) -> dict[str
     return found
 
 
-def _resolve_one(model: type[models.Model], slug: str | None, where: str):
-    if slug is None:
-        return None
+def _resolve_one(model: type[models.Model], slug: str | models.Model | None, where: str):
+    if slug is None or isinstance(slug, model):
+        return slug
     return _resolve(model, {slug}, where)[slug]
 
 

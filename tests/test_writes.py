@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from conftest import ActorFactory, CitationFactory, EventFactory, StatementFactory
 from events.models import Actor, Citation, DeletedRecord, Event, Pledge, PledgeStatusChange, Source, Statement
+from tests.admin_forms import change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -507,13 +508,10 @@ def test_history_records_admin_and_command_writes(admin_client, world):
     assert Source.history.filter(history_change_reason__startswith="command load_story").exists()
     statement = StatementFactory(slug="to-edit", speaker=Actor.objects.get(slug="barrot"))
     CitationFactory(statement=statement, excerpt=EXCERPT)
-    from tests.test_admin import _statement_form
-
-    form = _statement_form(statement.speaker, Source.objects.get(slug="source-article"), EXCERPT)
-    form.update(
-        {"slug": "to-edit", "text": "We support the mission,", "seen_version": "1", "citations-TOTAL_FORMS": "0"}
-    )
-    response = admin_client.post(f"/admin/events/statement/{statement.pk}/change/", form)
+    url = f"/admin/events/statement/{statement.pk}/change/"
+    form = change_form(admin_client, url)
+    form["speaker_role"] = "Foreign Minister"
+    response = admin_client.post(url, form)
     assert response.status_code == 302
     row = Statement.history.filter(slug="to-edit").first()
     assert row.history_change_reason == "admin"

@@ -183,15 +183,6 @@ def service_kwargs(validated: dict) -> dict:
     return kwargs
 
 
-UPSERTS = {
-    Source: services.source_upsert,
-    Actor: services.actor_upsert,
-    Event: services.event_upsert,
-    Statement: services.statement_upsert,
-    Pledge: services.pledge_upsert,
-}
-
-
 class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     """Read for anyone; create, update and delete with the model's permission, If-Match and the services."""
 
@@ -240,9 +231,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         changes = service_kwargs(serializer.validated_data)
         self.check_update(record, changes, serializer.validated_data)
-        record, _ = UPSERTS[self.queryset_model](
-            **{**services.record_fields(record), **changes}, expected_version=expected
-        )
+        record, _ = services.record_update(record=record, changes=changes, expected_version=expected)
         return self._record_response(record)
 
     def check_update(self, record, changes: dict, validated: dict) -> None:
