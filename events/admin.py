@@ -216,6 +216,8 @@ class TrackerAdmin(SimpleHistoryAdmin):
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A record's citations go with it; their own admin page is read only, which is no reason to refuse.
+        perms_needed.discard(Citation._meta.verbose_name)
         for obj in objs:
             protected.extend(f"{obj}: {reason}" for reason in self.delete_refusals(obj))
         return deleted, counts, perms_needed, protected

@@ -229,21 +229,43 @@ def _group(statements: Iterable[Statement], other: str, stance: str) -> list[dic
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def record_history(record) -> list[dict]:
-    """Every version of ``record``, newest first, each with the fields that changed from the version before."""
-    rows = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
+def history_rows(model, slug: str):
+    """The history of the record at ``slug``: the live record's, or else the last deleted record's that had it, so
+    that a tombstone's history stays readable. None if no record ever had the slug."""
+    live = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if live is None:
+        live = model.history.filter(slug=slug).order_by("-history_date", "-history_id").values_list("id", flat=True)
+        live = live.first()
+    if live is None:
+        return None
+    return model.history.filter(id=live).select_related("history_user").order_by("history_date", "history_id")
+
+
+def record_history(rows, *, show_usernames: bool) -> list[dict]:
+    """Every version, newest first, each with the fields that changed from the version before (references by slug)
+    and the relations added and removed. Editors see usernames; everyone else the editor's full name or nothing."""
+    rows = list(rows)
+    slugs = _reference_slugs(rows)
     entries, previous = [], None
     for row in rows:
         changes = []
         if previous is not None:
-            delta = row.diff_against(previous, excluded_fields=["version", "updated_at"], foreign_keys_are_objs=False)
-            changes = [{"field": c.field, "old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes]
+            # `about` is compared with the other relations, from the snapshots.
+            excluded = ["version", "updated_at", "about"]
+            delta = row.diff_against(previous, excluded_fields=excluded, foreign_keys_are_objs=False)
+            changes = [_change(c.field, c.old, c.new, slugs) for c in delta.changes]
+            changes += _relation_changes(previous.history_relations, row.history_relations)
+        elif row.history_relations:
+            changes = _relation_changes({}, row.history_relations)
+        user = row.history_user
         entries.append(
             {
                 "history_id": row.history_id,
                 "history_date": row.history_date,
                 "history_type": HISTORY_TYPES[row.history_type],
-                "history_user": row.history_user.get_username() if row.history_user else None,
+                "history_user": (user.get_username() if show_usernames else user.get_full_name() or None)
+                if user
+                else None,
                 "history_change_reason": row.history_change_reason,
                 "version": row.version,
                 "changes": changes,
@@ -251,6 +273,50 @@ def record_history(record) -> list[dict]:
         )
         previous = row
     return entries[::-1]
+
+
+def _reference_slugs(rows) -> dict[tuple[str, object], str]:
+    """The slug of every record the rows refer to by id (live records, or the last name a deleted one had)."""
+    if not rows:
+        return {}
+    wanted: dict[str, set] = defaultdict(set)
+    fields = {f.attname: f for f in rows[0].instance._meta.concrete_fields if f.is_relation}
+    for row in rows:
+        for attname in fields:
+            value = getattr(row, attname)
+            if value is not None:
+                wanted[attname].add(value)
+    slugs: dict[tuple[str, object], str] = {}
+    for attname, ids in wanted.items():
+        related = fields[attname].related_model
+        found = dict(related.objects.filter(pk__in=ids).values_list("pk", "slug"))
+        for pk in ids - found.keys():
+            gone = related.history.filter(id=pk).order_by("-history_id").values_list("slug", flat=True).first()
+            found[pk] = gone or str(pk)
+        slugs.update({(attname, pk): slug for pk, slug in found.items()})
+    return slugs
+
+
+def _change(field: str, old, new, slugs) -> dict:
+    attname = f"{field}_id"
+    if (attname, old) in slugs or (attname, new) in slugs:
+        old, new = slugs.get((attname, old), old), slugs.get((attname, new), new)
+    return {"field": field, "old": _plain(old), "new": _plain(new)}
+
+
+def _relation_changes(before: dict | None, after: dict | None) -> list[dict]:
+    """What a version added to and removed from each relation (citations, aliases, participants, `about`)."""
+    if after is None:
+        return []
+    before = before or {}
+    changes = []
+    for name, items in after.items():
+        old = before.get(name, [])
+        added = [item for item in items if item not in old]
+        removed = [item for item in old if item not in items]
+        if added or removed:
+            changes.append({"field": name, "old": old, "new": items, "added": added, "removed": removed})
+    return changes
 
 
 def _plain(value):

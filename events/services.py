@@ -321,7 +321,8 @@ def statement_upsert(
     if quote_type == Statement.QuoteType.DIRECT and not any(text in c.excerpt for c in citations):
         raise ValidationError({"text": f"The direct quotation of {where} does not stand in any of its excerpts."})
     about_actors = _resolve(Actor, set(about), f"“about” of {where}")
-    related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
+    with quietly(statement):
+        related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
     related_changed |= citations_set(record=statement, citations=citations)
     return statement, _finish(statement, outcome, related_changed, claimed=expected_version is not None)
 

@@ -51,11 +51,11 @@ class Duplicate(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    from ..services import AlreadyExists, DuplicateRecord, StaleVersion
+    from ..services import AlreadyExists, DependentRecords, DuplicateRecord, StaleVersion
 
     if isinstance(exc, StaleVersion):
         exc = PreconditionFailed(str(exc))
-    elif isinstance(exc, AlreadyExists):
+    elif isinstance(exc, AlreadyExists | DependentRecords):
         exc = Conflict(str(exc))
     elif isinstance(exc, DuplicateRecord):
         name = type(exc.existing).__name__.lower()

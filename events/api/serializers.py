@@ -269,10 +269,22 @@ class PledgeSerializer(CitedSerializer):
         )
 
 
+class TombstoneHistoryField(serializers.URLField):
+    """Where a deleted record's history is still read: its kind's history URL at its slug."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, tombstone: DeletedRecord) -> str:
+        return api_url(f"{tombstone.kind}-history", tombstone.slug, self.context.get("request"))
+
+
 class DeletedRecordSerializer(ReadSerializer):
+    history_url = TombstoneHistoryField(help_text="The deleted record's history, still readable.")
+
     class Meta:
         model = DeletedRecord
-        fields = ("kind", "slug", "deleted_at")
+        fields = ("kind", "slug", "deleted_at", "history_url")
 
 
 class TimelineItemSerializer(serializers.Serializer):
@@ -609,9 +621,13 @@ class CitationDetailSerializer(ReadSerializer):
 
 
 class HistoryChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The field that changed.")
-    old = serializers.JSONField(help_text="Its value before.")
-    new = serializers.JSONField(help_text="Its value after.")
+    field = serializers.CharField(help_text="The field or relation that changed (`citations`, `aliases`, …).")
+    old = serializers.JSONField(help_text="Its value before; a reference as the record's slug.")
+    new = serializers.JSONField(help_text="Its value after; a reference as the record's slug.")
+    added = serializers.JSONField(
+        required=False, help_text="For a relation: the items this version added (a citation as source and excerpt)."
+    )
+    removed = serializers.JSONField(required=False, help_text="For a relation: the items this version removed.")
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -620,7 +636,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     history_type = serializers.ChoiceField(
         choices=(("created", "created"), ("changed", "changed"), ("deleted", "deleted")), help_text="What happened."
     )
-    history_user = serializers.CharField(allow_null=True, help_text="Username of who made it, if known.")
+    history_user = serializers.CharField(
+        allow_null=True,
+        help_text="Who made it: the username for signed-in readers; for anyone else the editor's full name, or null.",
+    )
     history_change_reason = serializers.CharField(
         allow_null=True, help_text="Where it came from: the API, the admin, or a management command."
     )

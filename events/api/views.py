@@ -261,16 +261,19 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="A record's history",
         description="Every version of the record, newest first: when, who, through which door (API, admin or a "
-        "command) and which fields changed.",
+        "command), which fields changed (references by slug) and which citations, aliases, participants or `about` "
+        "actors were added or removed. A deleted record's history stays readable here (see `/deleted/`).",
         parameters=[_slug_parameter()],
         responses=serializers.HistoryEntrySerializer(many=True),
         filters=False,
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def history(self, request, slug=None):
-        record = get_object_or_404(self.queryset_model, slug=slug)
         filters.check_parameters(request.query_params, set())
-        entries = selectors.record_history(record)
+        rows = selectors.history_rows(self.queryset_model, slug)
+        if rows is None:
+            raise NotFound(f"No {self.queryset_model._meta.verbose_name} has ever had the slug “{slug}”.")
+        entries = selectors.record_history(rows, show_usernames=request.user.is_authenticated)
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
@@ -335,6 +338,10 @@ class SourceViewSet(TrackerViewSet):
     record_serializer_class = serializers.SourceDetailSerializer
     filterset_class = filters.SourceFilter
     export_name = "sources"
+    # A source is cited, it does not cite: its citations belong to the records they support, and are added and
+    # removed there (with that record's permission, version and history).
+    citations = None
+    citation_detail = None
 
     def get_queryset(self) -> QuerySet[Source]:
         queryset = Source.objects.all()

@@ -1,0 +1,373 @@
+"""Issue 10: every write goes through the services, whatever door it comes from (API, admin forms, inlines, the
+citation page, revert, deletion), and history tells the whole story. Each test is a hole found from outside."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from conftest import CitationFactory, PledgeFactory
+from events import services
+from events.models import Actor, Citation, DeletedRecord, Event, Pledge, PledgeStatusChange, Source, Statement
+from tests.admin_forms import change_form
+from tests.errors import assert_error
+
+pytestmark = pytest.mark.django_db
+
+EXCERPT = "“We support the mission,” the minister said."
+
+
+def _user(name: str, *, permissions: tuple[str, ...] = (), editor: bool = False, **extra) -> User:
+    user = User.objects.create_user(name, password=f"pw-{name}-1", is_staff=True, **extra)
+    if editor:
+        user.groups.add(Group.objects.get(name="editors"))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=permissions))
+    return user
+
+
+def _admin(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _api(user: User | None = None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _etag(client: APIClient, path: str) -> str:
+    return client.get(path)["ETag"]
+
+
+def _versions_have_one_row_each(record) -> None:
+    versions = list(record.history.exclude(history_type="-").values_list("version", flat=True))
+    assert sorted(versions) == list(range(1, record.version + 1)), (record, versions)
+
+
+# 1. Revert --------------------------------------------------------------------------------------------------
+
+
+def test_a_view_only_account_cannot_revert(world):
+    """A staff account that may only view sources posts the revert page: 403, and the cited text stays."""
+    source = world["source"]
+    first = source.history.order_by("history_id").first()
+    services.source_upsert(**{**services.record_fields(source), "text": source.text + " More."}, expected_version=1)
+    viewer = _admin(_user("viewer", permissions=("view_source",)))
+    url = reverse("admin:events_source_simple_history", args=[source.pk, first.history_id])
+    assert viewer.get(url).status_code == 200
+    response = viewer.post(url, {"seen_version": "2"})
+    assert response.status_code == 403
+    source.refresh_from_db()
+    assert (source.text.endswith(" More."), source.version) == (True, 2)
+
+
+def test_revert_restores_fields_and_citations_as_a_new_version(world):
+    """A revert brings back the version's fields and citations, through the services, as the next version; the
+    ETag a client held before never becomes valid again."""
+    editor = _user("ed", editor=True)
+    api = _api(editor)
+    path = "/api/v1/statements/barrot-supports-mission/"
+    statement = Statement.objects.get(slug="barrot-supports-mission")
+    assert api.patch(path, {"medium": "press_conference"}, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+    version_two = statement.history.get(version=2)
+    old_etag = _etag(api, path)
+    response = api.post(
+        f"{path}citations/", {"source": "source-article", "excerpt": "Hamas rejected disarmament."}, format="json"
+    )
+    assert response.status_code == 201
+    response = api.patch(path, {"speaker_role": "minister"}, format="json", HTTP_IF_MATCH=response["ETag"])
+    assert response.status_code == 200
+    statement.refresh_from_db()
+    assert (statement.version, statement.citations.count()) == (4, 2)
+
+    admin = _admin(editor)
+    url = reverse("admin:events_statement_simple_history", args=[statement.pk, version_two.history_id])
+    assert admin.post(url, {"seen_version": "4"}).status_code == 302
+    statement.refresh_from_db()
+    assert (statement.version, statement.medium, statement.speaker_role) == (5, "press_conference", "")
+    assert list(statement.citations.values_list("excerpt", flat=True)) == [EXCERPT]
+    assert api.patch(path, {"speaker_role": "x"}, format="json", HTTP_IF_MATCH=old_etag).status_code == 412
+    _versions_have_one_row_each(statement)
+
+
+def test_revert_is_refused_when_it_would_break_a_citation(world):
+    """Reverting a source to a text its newer citations do not stand in is refused on the page; nothing changes."""
+    source = world["source"]
+    first = source.history.order_by("history_id").first()
+    source, _ = services.source_upsert(
+        **{**services.record_fields(source), "text": source.text + " New words."}, expected_version=1
+    )
+    services.citation_add(record=world["hamas"], source=source, excerpt="New words.")
+    admin = _admin(_user("ed", editor=True))
+    url = reverse("admin:events_source_simple_history", args=[source.pk, first.history_id])
+    response = admin.post(url, {"seen_version": "2"}, follow=True)
+    assert "would break 1 citation" in response.content.decode()
+    source.refresh_from_db()
+    assert (source.text.endswith("New words."), source.version) == (True, 2)
+
+
+# 2. The admin follows the services' rules ------------------------------------------------------------------
+
+
+def test_admin_refuses_to_change_a_cited_sources_text(world):
+    source = world["source"]
+    admin = _admin(_user("ed", editor=True))
+    url = reverse("admin:events_source_change", args=[source.pk])
+    form = change_form(admin, url)
+    form["text"] = form["text"].replace("Brussels", "Paris")
+    response = admin.post(url, form)
+    assert response.status_code == 200
+    assert "would break" in response.content.decode()
+    source.refresh_from_db()
+    assert "Brussels" in source.text
+    assert source.version == 1
+
+
+def test_admin_refuses_to_delete_every_citation_of_an_event(world):
+    event = world["meeting"]
+    admin = _admin(_user("ed", editor=True))
+    url = reverse("admin:events_event_change", args=[event.pk])
+    form = change_form(admin, url)
+    form["citations-0-DELETE"] = "on"
+    response = admin.post(url, form)
+    assert response.status_code == 200
+    assert "needs at least one citation" in response.content.decode()
+    assert event.citations.count() == 1
+
+
+def test_the_citation_page_is_read_only(world):
+    """A citation changed on its own page would skip its record's version and history: the page only shows it."""
+    citation = Citation.objects.filter(event=world["meeting"]).get()
+    admin = _admin(_user("ed", editor=True))
+    url = reverse("admin:events_citation_change", args=[citation.pk])
+    assert admin.get(url).status_code == 200
+    response = admin.post(url, {"source": citation.source_id, "excerpt": "Hamas", "event": citation.event_id})
+    assert response.status_code == 403
+    assert Citation.objects.get(pk=citation.pk).excerpt == citation.excerpt
+    assert admin.post(reverse("admin:events_citation_delete", args=[citation.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_a_change_form_without_the_opened_version_is_refused(world):
+    admin = _admin(_user("ed", editor=True))
+    event = world["meeting"]
+    url = reverse("admin:events_event_change", args=[event.pk])
+    form = change_form(admin, url)
+    del form["seen_version"]
+    form["title"] = "Renamed"
+    response = admin.post(url, form)
+    assert response.status_code == 200
+    event.refresh_from_db()
+    assert (event.title, event.version) == ("Brussels meeting", 1)
+
+
+def test_a_change_in_the_admin_moves_version_updated_at_and_history_once(world):
+    """An admin save is a new version with exactly one history row; a client holding the old ETag gets 412."""
+    editor = _user("ed", editor=True)
+    api, admin = _api(editor), _admin(editor)
+    event = world["meeting"]
+    old_etag = _etag(api, "/api/v1/events/brussels-meeting/")
+    before = event.updated_at
+    url = reverse("admin:events_event_change", args=[event.pk])
+    form = change_form(admin, url)
+    form["citations-1-source"] = str(world["other"].pk)
+    form["citations-1-excerpt"] = "Troops will deploy."
+    assert admin.post(url, form).status_code == 302
+    event.refresh_from_db()
+    assert (event.version, event.citations.count()) == (2, 2)
+    assert event.updated_at > before
+    _versions_have_one_row_each(event)
+    response = api.patch(
+        "/api/v1/events/brussels-meeting/", {"title": "Overwrite"}, format="json", HTTP_IF_MATCH=old_etag
+    )
+    assert_error(response, 412)
+
+
+def test_a_pledge_added_in_the_admin_opens_its_status_timeline(world):
+    admin = _admin(_user("ed", editor=True))
+    form = change_form(admin, reverse("admin:events_pledge_add"))
+    form.update(
+        {
+            "slug": "hamas-pledge",
+            "title": "Hamas pledge",
+            "category": "other",
+            "pledger": str(world["hamas"].pk),
+            "date": "2025-11-20",
+            "date_precision": "day",
+            "status": "announced",
+            "citations-0-source": str(world["source"].pk),
+            "citations-0-excerpt": "Hamas rejected disarmament.",
+        }
+    )
+    assert admin.post(reverse("admin:events_pledge_add"), form).status_code == 302
+    pledge = Pledge.objects.get(slug="hamas-pledge")
+    assert list(pledge.status_changes.values_list("status", "date")) == [("announced", pledge.date)]
+
+
+# 3. Saving without an edit changes nothing -----------------------------------------------------------------
+
+
+def test_saving_a_source_unedited_changes_nothing(story):
+    """Browsers send a textarea's line breaks as CRLF; the article's text, sha256, version and history stay."""
+    source = Source.objects.order_by("slug").first()
+    sha, rows = source.sha256, source.history.count()
+    admin = _admin(_user("ed", editor=True))
+    url = reverse("admin:events_source_change", args=[source.pk])
+    form = change_form(admin, url)
+    assert form["text"] == source.text
+    form["text"] = form["text"].replace("\n", "\r\n")
+    assert admin.post(url, form).status_code == 302
+    source.refresh_from_db()
+    assert (source.sha256, source.version, source.history.count()) == (sha, 1, rows)
+
+
+# 5. No side door for citations through a source --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_a_source_has_no_citations_endpoint(world, method):
+    """Citations are added and removed on the record they support, with its permission, version and history."""
+    user = _user("src", permissions=("change_source", "view_source"))
+    citation = Citation.objects.filter(event=world["meeting"]).get()
+    path = "/api/v1/sources/source-article/citations/"
+    if method == "delete":
+        path += f"{citation.pk}/"
+    response = getattr(_api(user), method)(path, {"source": "source-article", "excerpt": "Hamas"}, format="json")
+    assert response.status_code in (404, 405)
+    assert Citation.objects.filter(pk=citation.pk).exists()
+
+
+# 6. Deleting an actor edits nothing silently -------------------------------------------------------------------
+
+
+def test_deleting_an_actor_a_statement_is_about_is_refused(world):
+    hamas = world["hamas"]
+    hamas.statements_about.add(Statement.objects.get(slug="us-opposes-turkish-troops"))
+    api = _api(_user("ed", editor=True))
+    turkey_etag = _etag(api, "/api/v1/actors/turkey/")
+    response = api.delete("/api/v1/actors/turkey/", HTTP_IF_MATCH=turkey_etag)
+    assert_error(response, 409)  # a stance target (PROTECT)
+    statement = Statement.objects.get(slug="hamas-rejects-disarmament")
+    # Hamas is the speaker too; an actor only named in `about`:
+    germany = Actor.objects.create(slug="germany", name="Germany", kind="state")
+    statement.about.add(germany)
+    version = statement.version
+    response = api.delete("/api/v1/actors/germany/", HTTP_IF_MATCH='"1"')
+    assert_error(response, 409, contains="hamas-rejects-disarmament")
+    statement.refresh_from_db()
+    assert statement.about.filter(slug="germany").exists()
+    assert statement.version == version
+    admin = _admin(_user("ed2", editor=True))
+    page = admin.post(reverse("admin:events_actor_delete", args=[germany.pk]), {"post": "yes"})
+    assert "hamas-rejects-disarmament" in page.content.decode()
+    assert Actor.objects.filter(slug="germany").exists()
+
+
+# 7. Mistakes can be deleted ------------------------------------------------------------------------------------
+
+
+def test_a_pledge_with_a_status_timeline_can_be_deleted_with_it(world):
+    api = _api(_user("ed", editor=True))
+    pledge = world["gendarmes"]
+    response = api.post(
+        "/api/v1/pledges/france-100-gendarmes/status/",
+        {"status": "stalled", "date": "2025-12-01", "source": "other-article", "excerpt": "Troops will deploy."},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    )
+    assert response.status_code == 201
+    response = api.delete("/api/v1/pledges/france-100-gendarmes/", HTTP_IF_MATCH=response["ETag"])
+    assert response.status_code == 204
+    assert not PledgeStatusChange.objects.filter(pledge_id=pledge.pk).exists()
+    assert not Citation.objects.filter(pledge_id=pledge.pk).exists()
+    assert DeletedRecord.objects.filter(kind="pledge", slug="france-100-gendarmes").exists()
+    tombstones = _api().get("/api/v1/deleted/").json()["results"]
+    history_url = next(t["history_url"] for t in tombstones if t["slug"] == "france-100-gendarmes")
+    history = _api().get(history_url).json()["results"]
+    assert [h["history_type"] for h in history] == ["deleted", "changed", "created"]
+
+
+def test_the_admin_deletes_a_selection_through_the_services(world):
+    PledgeFactory(slug="twin", title="Twin", pledger=world["france"])
+    CitationFactory(pledge=Pledge.objects.get(slug="twin"), source=world["source"])
+    services.pledge_status_change(
+        pledge=Pledge.objects.get(slug="twin"),
+        status="stalled",
+        date="2025-12-01",
+        source=world["source"],
+        excerpt="Hamas rejected disarmament.",
+        expected_version=1,
+    )
+    admin = _admin(_user("ed", editor=True))
+    twin = Pledge.objects.get(slug="twin")
+    response = admin.post(
+        reverse("admin:events_pledge_changelist"),
+        {"action": "delete_selected", "_selected_action": [twin.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Pledge.objects.filter(slug="twin").exists()
+    assert DeletedRecord.objects.filter(kind="pledge", slug="twin").exists()
+
+
+# 8. History tells the whole story ------------------------------------------------------------------------------
+
+
+def test_history_names_added_and_removed_citations_and_relations(world):
+    api = _api(_user("ed", editor=True))
+    path = "/api/v1/events/brussels-meeting/"
+    response = api.post(
+        f"{path}citations/", {"source": "other-article", "excerpt": "Troops will deploy."}, format="json"
+    )
+    etag = response["ETag"]
+    body = {"participants": [{"actor": "barrot", "role": "participant"}, {"actor": "turkey", "role": "mediator"}]}
+    etag = api.patch(path, body, format="json", HTTP_IF_MATCH=etag)["ETag"]
+    entries = api.get(f"{path}history/").json()["results"]
+    assert [e["version"] for e in entries] == [3, 2, 1]
+    participants = next(c for c in entries[0]["changes"] if c["field"] == "participants")
+    assert participants["added"] == [{"actor": "turkey", "role": "mediator"}]
+    assert participants["removed"] == [{"actor": "united-states", "role": "participant"}]
+    citations = next(c for c in entries[1]["changes"] if c["field"] == "citations")
+    # (The world's factories added the first citation behind the services' back, so version 1 does not show it.)
+    assert citations["added"][-1] == {"source": "other-article", "excerpt": "Troops will deploy."}
+    assert citations["removed"] == []
+    assert etag == '"3"'
+
+
+def test_history_of_about_and_references_by_slug(world):
+    api = _api(_user("ed", editor=True))
+    path = "/api/v1/statements/us-opposes-turkish-troops/"
+    response = api.patch(path, {"about": ["turkey"], "stance_target": "hamas"}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200
+    changes = {c["field"]: c for c in api.get(f"{path}history/").json()["results"][0]["changes"]}
+    assert changes["about"]["added"] == ["turkey"]
+    assert (changes["stance_target"]["old"], changes["stance_target"]["new"]) == ("turkey", "hamas")
+
+
+def test_a_no_op_write_changes_nothing(world):
+    api = _api(_user("ed", editor=True))
+    path = "/api/v1/actors/hamas/"
+    rows = Actor.objects.get(slug="hamas").history.count()
+    response = api.patch(path, {"name": "Hamas"}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200
+    assert response["ETag"] == '"1"'
+    assert Actor.objects.get(slug="hamas").history.count() == rows
+
+
+def test_every_version_of_the_story_has_exactly_one_history_row(story):
+    for model in (Source, Actor, Event, Statement, Pledge):
+        for record in model.objects.all():
+            _versions_have_one_row_each(record)
+
+
+def test_anonymous_readers_see_the_editors_name_never_the_username(world):
+    editor = _user("jdoe", editor=True, first_name="Jane", last_name="Doe")
+    nameless = _user("anon-editor", editor=True)
+    _api(editor).patch("/api/v1/actors/hamas/", {"description": "A."}, format="json", HTTP_IF_MATCH='"1"')
+    _api(nameless).patch("/api/v1/actors/hamas/", {"description": "B."}, format="json", HTTP_IF_MATCH='"2"')
+    public = [e["history_user"] for e in _api().get("/api/v1/actors/hamas/history/").json()["results"]]
+    assert public[:2] == [None, "Jane Doe"]
+    signed_in = [e["history_user"] for e in _api(editor).get("/api/v1/actors/hamas/history/").json()["results"]]
+    assert signed_in[:2] == ["anon-editor", "jdoe"]
