@@ -231,3 +231,12 @@ def test_citation_id_beyond_bigint_is_404(editor, world):
     """An id larger than any database integer is a 404, not a database error."""
     response = editor.delete(f"/api/v1/events/brussels-meeting/citations/{10**30}/", HTTP_IF_MATCH='"1"')
     _assert_error(response, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/events/", "/api/v1/actors/", "/api/v1/timeline/"])
+def test_an_empty_format_is_a_400(api_client, path):
+    """Schemathesis found `?format=` (empty) silently taken as no format."""
+    from tests.errors import assert_error
+
+    assert_error(api_client.get(f"{path}?format="), 400, fields=["format"])

@@ -11,3 +11,10 @@ class TrackerContentNegotiation(DefaultContentNegotiation):
             known = ", ".join(sorted({r.format for r in renderers if r.format != "api"}))
             raise ValidationError({"format": [f"Unknown format. Known formats: {known}."]})
         return matching
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        # DRF treats `?format=` (empty) as no format at all; a parameter that is sent is validated like any other.
+        value = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if value is not None and not value.strip():
+            raise ValidationError({"format": ["Give a format, or leave the parameter out."]})
+        return super().select_renderer(request, renderers, format_suffix)
