@@ -8,6 +8,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Tracker"
 
     def ready(self) -> None:
-        from . import history, signals  # noqa: F401 - connects tombstones and change origins
+        from . import evidence, history, signals  # noqa: F401 - connects tombstones and change origins
 
         post_migrate.connect(signals.ensure_editors_group, sender=self)
+        post_migrate.connect(evidence.install_after_migrate, sender=self)

@@ -171,6 +171,16 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     def clean(self) -> None:
         super().clean()
         self.sha256 = self.digest(self.text)
+        if self.pk is not None:
+            # The database refuses it too (events/evidence.py); checked here first for a message that names one.
+            broken = [c for c in self.citations.all() if c.excerpt not in self.text]
+            if broken:
+                raise ValidationError(
+                    {
+                        "text": f"The new text would break {len(broken)} citation(s) of source “{self.slug}”, "
+                        f"e.g. “{broken[0].excerpt[:80]}”."
+                    }
+                )
 
     @staticmethod
     def digest(text: str) -> str:

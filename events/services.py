@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from . import evidence
 from .dates import resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
@@ -74,7 +75,8 @@ def citation_remove(*, citation: Citation, expected_version: int) -> None:
 def _citation_create(*, record: Event | Pledge | Statement | Actor, source: Source, excerpt: str) -> Citation:
     citation = Citation(source=source, excerpt=excerpt, **{_citation_target(record): record})
     citation.full_clean()
-    citation.save()
+    with evidence.refusals_as_validation_errors():  # the text changed since it was read (see evidence.py)
+        citation.save()
     return citation
 
 
@@ -173,12 +175,6 @@ def source_upsert(
             "date_note": date_note,
         },
     )
-    if outcome == "updated":
-        broken = [c for c in source.citations.all() if c.excerpt not in source.text]
-        if broken:
-            raise ValidationError(
-                {"text": f"The new text would break {len(broken)} citation(s) of source “{slug}”, e.g. “{broken[0]}”."}
-            )
     if outcome != "kept":
         outcome = _finish(source, outcome, related_changed=False, claimed=expected_version is not None)
     return source, outcome
@@ -669,8 +665,7 @@ def _upsert(
             raise StaleVersion(f"{model._meta.verbose_name} “{slug}” no longer exists.")
         instance = model(slug=slug, **fields)
         _validate(instance)
-        with quietly(instance):
-            instance.save()
+        _save_quietly(instance)
         return instance, "created"
     if not overwrite:
         return instance, "kept"
@@ -718,7 +713,15 @@ def _validate(instance: models.Model) -> None:
 
 def _validate_and_save(instance: models.Model) -> None:
     _validate(instance)
-    instance.save()
+    with evidence.refusals_as_validation_errors():
+        instance.save()
+
+
+def _save_quietly(instance: models.Model) -> None:
+    """Save without simple-history's automatic row (the service writes the version's one row), with the database's
+    evidence refusal (a text that a concurrent citation now depends on) as a validation error."""
+    with quietly(instance), evidence.refusals_as_validation_errors():
+        instance.save()
 
 
 def _finish(instance: models.Model, outcome: Outcome, related_changed: bool, *, claimed: bool = False) -> Outcome:
@@ -731,8 +734,7 @@ def _finish(instance: models.Model, outcome: Outcome, related_changed: bool, *, 
         write_version(instance, history_type="+", relations=relations_snapshot(instance))
     elif outcome == "updated" or related_changed:
         instance.version += 1
-        with quietly(instance):
-            instance.save()
+        _save_quietly(instance)
         write_version(instance, history_type="~", relations=relations_snapshot(instance))
         outcome = "updated"
     if outcome in ("created", "updated"):

@@ -51,6 +51,7 @@ class Duplicate(exceptions.APIException):
 
 
 def exception_handler(exc, context):
+    from ..evidence import as_validation_error
     from ..services import AlreadyExists, DependentRecords, DuplicateRecord, StaleVersion
 
     if isinstance(exc, StaleVersion):
@@ -90,6 +91,9 @@ def exception_handler(exc, context):
         dependants = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         blockers = sorted({f"{obj._meta.verbose_name} “{obj}”" for obj in dependants})
         exc = Conflict(f"Refused: other records depend on this one ({'; '.join(blockers[:20])}).")
+    elif (refused := as_validation_error(exc)) is not None:
+        # The database's evidence triggers refused an excerpt or a text: the client's data, so a 400 naming it.
+        exc = exceptions.ValidationError(refused.message_dict)
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with an existing record (a uniqueness or integrity rule).")
     response = drf_exception_handler(exc, context)
