@@ -13,8 +13,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
 from .services import (
+    DuplicateRecord,
     StaleVersion,
-    actor_duplicates,
+    actor_name_keys_sync,
+    actor_names_check,
     pledge_duplicate,
     pledge_status_change,
     record_claim,
@@ -54,8 +56,26 @@ class PledgeStatusChangeInline(admin.TabularInline):
         return False
 
 
+class ActorAliasFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # Without a valid name (its own error is on the form) there is nothing to compare the aliases with.
+        if any(self.errors) or not self.instance.name:
+            return
+        aliases = [
+            form.cleaned_data["name"]
+            for form in self.forms
+            if form.cleaned_data.get("name") and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            actor_names_check(name=self.instance.name, aliases=aliases, exclude=self.instance)
+        except (DuplicateRecord, ValidationError) as error:
+            raise forms.ValidationError(error.messages if isinstance(error, ValidationError) else str(error)) from error
+
+
 class ActorAliasInline(admin.TabularInline):
     model = ActorAlias
+    formset = ActorAliasFormSet
     extra = 1
 
 
@@ -130,23 +150,16 @@ class SourceAdmin(TrackerAdmin):
 
 
 class ActorForm(VersionCheckedForm):
-    distinct = forms.BooleanField(
-        required=False,
-        label="This is a different actor",
-        help_text="Tick to save although the name matches an existing actor's name or alias.",
-    )
-
     def clean(self):
         cleaned = super().clean()
         name = cleaned.get("name")
-        if name and not cleaned.get("distinct"):
-            existing = actor_duplicates(name=name, exclude=self.instance if self.instance.pk else None)
-            if existing:
-                self.add_error(
-                    "name",
-                    f"“{name}” is already the name or an alias of “{existing[0].slug}” ({existing[0].name}). Use that "
-                    "actor, or tick “This is a different actor”.",
-                )
+        if name:
+            # The services' rule and message: a name that reads the same as another actor's cannot be saved, and
+            # no tick box overrides it (a namesake gets a distinguishing name).
+            try:
+                actor_names_check(name=name, exclude=self.instance)
+            except (DuplicateRecord, ValidationError) as error:
+                self.add_error("name", error.messages if isinstance(error, ValidationError) else str(error))
         return cleaned
 
 
@@ -188,6 +201,11 @@ class ActorAdmin(TrackerAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = TIMESTAMPS
     inlines = (ActorAliasInline, citation_inline("actor"))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # The inlines saved the aliases themselves, outside actor_upsert: bring the name keys in step.
+        actor_name_keys_sync(actor=form.instance)
 
 
 @admin.register(Event)
