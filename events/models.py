@@ -279,8 +279,9 @@ class ActorAlias(models.Model):
 
 
 class ActorNameKey(models.Model):
-    """Every actor's name and aliases under their comparison key (events.names), so that no two actors share a name
-    or alias however it is spelt: one unique index across names and aliases. Kept by the services, never edited."""
+    """Every actor's name and aliases under their comparison keys (events.names; one or two per name), so that no
+    two actors share a name or alias however it is spelt: one unique index across names and aliases. Kept by the
+    services, never edited."""
 
     actor = models.ForeignKey(
         Actor, on_delete=models.CASCADE, related_name="name_keys", help_text="The actor this name belongs to."
@@ -300,9 +301,6 @@ class ActorNameKey(models.Model):
                 fields=["key"],
                 name="actor_name_key_unique",
                 violation_error_message="Another actor already has this name or alias.",
-            ),
-            models.UniqueConstraint(
-                fields=["actor"], condition=Q(is_alias=False), name="actor_name_key_one_name_per_actor"
             ),
             models.CheckConstraint(condition=~Q(key=""), name="actor_name_key_not_empty"),
         ]

@@ -15,6 +15,9 @@ The key is built with ICU (through PyICU), which carries Unicode's own data, rat
 4. Steps 1 to 3 again until nothing changes: prototypes may be capitals or compatibility characters ("0" becomes
    "O"; "%" becomes "º/₀", then "o/0", then "o/o"), so that "0rban" meets "orban" and a key is its own key.
 
+A name has a second key, the same steps on its capitals (see ``name_keys``), and two names clash when they share a
+key: case folding first would otherwise let capital look-alikes through ("ΗAMAS" with a Greek Eta).
+
 SQLite has no NFKC, so the key is computed here and stored, never derived in SQL. A key is for comparison only: it
 mixes scripts ("hamas" becomes "harnas") and is never shown as a name. When the ICU data changes (a new
 ``pyicu-wheels``), stored keys may differ from fresh ones; ``keys_rebuild`` recomputes them.
@@ -40,21 +43,41 @@ def _fold(text: str) -> str:
     return " ".join(_FOLD.normalize(text).split())
 
 
+_ROOT = icu.Locale.getRoot()
 # Every single code point reaches its fixed point within three rounds (checked over all of Unicode 16 with ICU 77);
 # the bound only keeps a pathological string from looping.
 _MAX_ROUNDS = 8
 
 
-def name_key(text: str) -> str:
-    """The comparison key of a name: equal for names a reader could not tell apart (see the module docstring)."""
+def _upper(text: str) -> str:
+    return str(icu.UnicodeString(text).toUpper(_ROOT))
+
+
+def _key(text: str, prepare) -> str:
     key = _fold(text)
     for _ in range(_MAX_ROUNDS):
         # getSkeleton's first argument (the check type) is ignored by ICU since version 58.
-        folded = _fold(_SPOOF.getSkeleton(0, key))
+        folded = _fold(_SPOOF.getSkeleton(0, prepare(key)))
         if folded == key:
             break
         key = folded
     return key
+
+
+def name_key(text: str) -> str:
+    """The comparison key of a name: equal for names a reader could not tell apart in lower case (see the module
+    docstring). Case variants always share it."""
+    return _key(text, str)
+
+
+def name_keys(text: str) -> tuple[str, ...]:
+    """Every key of a name: ``name_key`` and, where it differs, the key of its capitals.
+
+    The skeleton is case-sensitive and case folding comes first, so a capital look-alike whose small letter looks
+    different (Greek Η and η, Cyrillic Н and н) would escape ``name_key``: "ΗAMAS" folds to "ηamas". Its capitals'
+    skeleton catches it ("ΗAMAS" and "HAMAS" both give "hamas"). Two names clash when they share any key.
+    """
+    return tuple(dict.fromkeys((name_key(text), _key(text, _upper))))
 
 
 @dataclass(frozen=True)
@@ -76,12 +99,12 @@ def actor_entries(*, name: str, aliases: Sequence[str] = ()) -> dict[str, NameEn
     entries: dict[str, NameEntry] = {}
     for text, is_alias in ((name, False), *((alias, True) for alias in dict.fromkeys(aliases))):
         field = "aliases" if is_alias else "name"
-        key = name_key(text)
-        if not key:
+        keys = name_keys(text)
+        if not all(keys):
             raise ValidationError({field: [f"“{text}” has no visible characters."]})
-        if len(key.encode()) > MAX_KEY_BYTES:
+        if any(len(key.encode()) > MAX_KEY_BYTES for key in keys):
             raise ValidationError({field: [f"“{text[:50]}…” is too long once normalised for comparison."]})
-        same = entries.get(key)
+        same = next((entries[key] for key in keys if key in entries), None)
         if same is not None:
             what = "alias" if same.is_alias else "name"
             raise ValidationError(
@@ -92,7 +115,7 @@ def actor_entries(*, name: str, aliases: Sequence[str] = ()) -> dict[str, NameEn
                     ]
                 }
             )
-        entries[key] = NameEntry(key=key, name=text, is_alias=is_alias)
+        entries.update({key: NameEntry(key=key, name=text, is_alias=is_alias) for key in keys})
     return entries
 
 
@@ -140,16 +163,19 @@ def keys_rebuild(actor_model, key_model) -> list[str]:
     for actor in actor_model.objects.order_by("slug").prefetch_related("aliases"):
         texts = [(actor.name, False), *((a.name, True) for a in sorted(actor.aliases.all(), key=lambda a: a.name))]
         for text, is_alias in texts:
-            key = name_key(text)
-            held = rows.get(key)
-            if not key or len(key.encode()) > MAX_KEY_BYTES:
-                clashes.append(f"“{text[:50]}” of actor “{actor.slug}” has no visible characters or is too long")
-            elif held is None:
-                rows[key] = (actor, text, is_alias)
-            elif held[0].pk != actor.pk:
-                clashes.append(f"“{text}” of actor “{actor.slug}” reads the same as “{held[1]}” of “{held[0].slug}”")
-            # The same actor's name written twice (an alias that only differs in case) keeps its first entry: the
-            # name. Its next save through the services asks the editor to remove the redundant alias.
+            for key in name_keys(text):
+                held = rows.get(key)
+                if not key or len(key.encode()) > MAX_KEY_BYTES:
+                    clashes.append(f"“{text[:50]}” of actor “{actor.slug}” has no visible characters or is too long")
+                elif held is None:
+                    rows[key] = (actor, text, is_alias)
+                elif held[0].pk != actor.pk:
+                    clashes.append(
+                        f"“{text}” of actor “{actor.slug}” reads the same as “{held[1]}” of “{held[0].slug}”"
+                    )
+                    break
+                # The same actor's name written twice (an alias that only differs in case) keeps its first entry:
+                # the name. Its next save through the services asks the editor to remove the redundant alias.
     if clashes:
         return clashes
     key_model.objects.all().delete()

@@ -431,7 +431,7 @@ class DuplicateRecord(Exception):
 def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor | None = None) -> list[Actor]:
     """Other actors whose name or an alias reads the same as ``name`` or one of ``aliases``: same name key (case,
     spacing, invisible characters and look-alike letters aside; see events.names)."""
-    keys = {names.name_key(n) for n in (name, *aliases)} - {""}
+    keys = {key for n in (name, *aliases) for key in names.name_keys(n)} - {""}
     return list(dict.fromkeys(row.actor for row in names.holders(keys, exclude=exclude)))
 
 

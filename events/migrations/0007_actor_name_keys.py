@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['actor_id', 'is_alias', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('key',), name='actor_name_key_unique', violation_error_message='Another actor already has this name or alias.'), models.UniqueConstraint(condition=models.Q(('is_alias', False)), fields=('actor',), name='actor_name_key_one_name_per_actor'), models.CheckConstraint(condition=models.Q(('key', ''), _negated=True), name='actor_name_key_not_empty')],
+                'constraints': [models.UniqueConstraint(fields=('key',), name='actor_name_key_unique', violation_error_message='Another actor already has this name or alias.'), models.CheckConstraint(condition=models.Q(('key', ''), _negated=True), name='actor_name_key_not_empty')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
