@@ -338,3 +338,15 @@ def test_admin_refuses_look_alike_aliases(staff_editor):
         ("City of Light", True),
         ("Paris", False),
     ]
+
+
+@pytest.mark.django_db
+def test_actor_duplicates_match_by_key():
+    """The service's list of look-alikes: any key of the name or an alias, other actors only, each actor once."""
+    us = ActorFactory(slug="united-states", name="United States")
+    ActorAliasFactory(actor=us, name="Washington")
+    france = ActorFactory(slug="france", name="France")
+    assert services.actor_duplicates(name="\u0395RANCE") == []  # a Greek Epsilon reads as E, not F
+    found = services.actor_duplicates(name="Fr\u0430nce", aliases=["WASHINGTON", "Wa\u200bshington"])
+    assert found == [france, us]
+    assert services.actor_duplicates(name="FRANCE", exclude=france) == []
