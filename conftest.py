@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from events.loading import story_load
 from events.models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
-from events.services import search_text_refresh
+from events.services import actor_name_keys_sync, search_text_refresh
 
 D = datetime.date
 
@@ -41,6 +41,12 @@ class ActorFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Actor {n:04d}")
     kind = Actor.Kind.STATE
 
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # Factories save models directly; keep the name keys as the services would, so that dedupe sees them.
+        if create:
+            actor_name_keys_sync(actor=instance)
+
 
 class ActorAliasFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -48,6 +54,11 @@ class ActorAliasFactory(factory.django.DjangoModelFactory):
 
     actor = factory.SubFactory(ActorFactory)
     name = factory.Sequence(lambda n: f"Alias {n}")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            actor_name_keys_sync(actor=instance.actor)
 
 
 class EventFactory(factory.django.DjangoModelFactory):

@@ -327,11 +327,8 @@ class SourceAdmin(TrackerAdmin):
 
 
 class ActorForm(ServiceForm):
-    distinct = forms.BooleanField(
-        required=False,
-        label="This is a different actor",
-        help_text="Tick to save although the name matches an existing actor's name or alias.",
-    )
+    """Whether a name reads the same as another actor's is the services' rule: their refusal comes back on the
+    page, and no tick box overrides it (a namesake gets a distinguishing name)."""
 
 
 class PledgeForm(ServiceForm):
@@ -361,7 +358,7 @@ class ActorAdmin(TrackerAdmin):
         return fields
 
     def create(self, form, fields):
-        return services.actor_create(force=form.cleaned_data.get("distinct", False), **fields)
+        return services.actor_create(**fields)
 
     def delete_refusals(self, obj) -> list[str]:
         about = obj.statements_about.order_by("slug")

@@ -289,6 +289,37 @@ class ActorAlias(models.Model):
         return self.name
 
 
+class ActorNameKey(models.Model):
+    """Every actor's name and aliases under their comparison keys (events.names; one or two per name), so that no
+    two actors share a name or alias however it is spelt: one unique index across names and aliases. Kept by the
+    services, never edited."""
+
+    actor = models.ForeignKey(
+        Actor, on_delete=models.CASCADE, related_name="name_keys", help_text="The actor this name belongs to."
+    )
+    key = models.CharField(
+        max_length=1000,
+        help_text="The name normalised for comparison (NFKC, case folded, invisible characters removed, spaces "
+        "collapsed, look-alike letters mapped to one); for comparison only, never shown.",
+    )
+    name = models.CharField(max_length=200, help_text="The name or alias as the actor record writes it.")
+    is_alias = models.BooleanField(help_text="Whether this is one of the actor's aliases rather than its name.")
+
+    class Meta:
+        ordering = ["actor_id", "is_alias", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                name="actor_name_key_unique",
+                violation_error_message="Another actor already has this name or alias.",
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="actor_name_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """Something that happened, is happening or is scheduled."""
 

@@ -11,15 +11,25 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 
-from . import evidence
+from . import evidence, names
 from .dates import resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
-from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
+from .models import (
+    Actor,
+    ActorAlias,
+    ActorNameKey,
+    Citation,
+    Event,
+    EventParticipant,
+    Pledge,
+    PledgeStatusChange,
+    Source,
+    Statement,
+)
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
 
@@ -195,7 +205,12 @@ def actor_upsert(
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Actor, Outcome]:
-    """Create or update an actor with its aliases and citations."""
+    """Create or update an actor with its aliases and citations.
+
+    No two actors share a name or alias, however it is spelt (see events.names): a clash is a DuplicateRecord, which
+    no ``force`` overrides, and an alias that reads the same as the name or another alias is a ValidationError.
+    """
+    entries = names.actor_entries(name=name, aliases=aliases)
     parent_actor = _resolve_one(Actor, parent, f"parent of actor “{slug}”")
     actor, outcome = _upsert(
         Actor,
@@ -213,6 +228,7 @@ def actor_upsert(
     )
     if outcome == "kept":
         return actor, outcome
+    _name_keys_set(actor=actor, entries=entries)
     related_changed = _aliases_set(actor=actor, aliases=aliases)
     related_changed |= citations_set(record=actor, citations=citations)
     return actor, _finish(actor, outcome, related_changed, claimed=expected_version is not None)
@@ -424,14 +440,56 @@ class DuplicateRecord(Exception):
 
 
 def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor | None = None) -> list[Actor]:
-    """Actors whose name or alias equals the given name or any of the aliases, ignoring case."""
-    names = {n.strip().lower() for n in (name, *aliases) if n and n.strip()}
-    matches = Actor.objects.annotate(name_l=Lower("name")).filter(
-        Q(name_l__in=names) | Q(pk__in=ActorAlias.objects.annotate(l=Lower("name")).filter(l__in=names).values("actor"))
+    """Other actors whose name or an alias reads the same as ``name`` or one of ``aliases``: same name key (case,
+    spacing, invisible characters and look-alike letters aside; see events.names)."""
+    keys = {key for n in (name, *aliases) for key in names.name_keys(n)} - {""}
+    return list(dict.fromkeys(row.actor for row in names.holders(keys, exclude=exclude)))
+
+
+def actor_names_check(*, name: str, aliases: Sequence[str] = (), exclude: Actor | None = None) -> None:
+    """Refuse names an actor cannot have: ValidationError if they are unusable or clash among themselves,
+    DuplicateRecord naming the other actor if one of them is already another actor's name or alias."""
+    entries = names.actor_entries(name=name, aliases=aliases)
+    held = names.holders(entries, exclude=exclude).first()
+    if held is not None:
+        raise _name_taken(entries, held)
+
+
+def _name_taken(entries: Mapping[str, names.NameEntry], held: ActorNameKey) -> DuplicateRecord:
+    what = "an alias" if held.is_alias else "the name"
+    return DuplicateRecord(
+        f"“{entries[held.key].name}” reads the same as “{held.name}”, {what} of existing actor “{held.actor.slug}” "
+        f"({held.actor.name}), once case, spacing, invisible characters and look-alike letters are set aside. Use "
+        "that actor; a different actor of the same name needs a distinguishing name, e.g. “Ali Hassan (Egyptian FM)”.",
+        existing=held.actor,
     )
-    if exclude is not None:
-        matches = matches.exclude(pk=exclude.pk)
-    return list(matches.order_by("slug"))
+
+
+@transaction.atomic
+def actor_name_keys_sync(*, actor: Actor) -> None:
+    """Bring the actor's name keys in step with its name and aliases as saved, for a write that did not go through
+    actor_upsert (the admin's alias inlines): DuplicateRecord if another actor holds one of them."""
+    entries = names.actor_entries(name=actor.name, aliases=list(actor.aliases.values_list("name", flat=True)))
+    _name_keys_set(actor=actor, entries=entries)
+
+
+def _name_keys_set(*, actor: Actor, entries: Mapping[str, names.NameEntry]) -> None:
+    """Store the actor's name keys, refusing (DuplicateRecord) any that another actor holds.
+
+    The check before writing gives the answer when nothing races; the unique index decides when two requests do,
+    and the loser's IntegrityError, caught in a savepoint so that the transaction can still read, names the winner.
+    """
+    held = names.holders(entries, exclude=actor).first()
+    if held is None:
+        try:
+            with transaction.atomic():
+                names.entries_store(actor=actor, entries=entries)
+            return
+        except IntegrityError:
+            held = names.holders(entries, exclude=actor).first()
+            if held is None:
+                raise
+    raise _name_taken(entries, held)
 
 
 @transaction.atomic
@@ -444,17 +502,9 @@ def record_create(*, model: type[models.Model], **fields: Any) -> models.Model:
 
 
 @transaction.atomic
-def actor_create(*, force: bool = False, **fields: Any) -> Actor:
-    """Create an actor, refusing one whose name or alias is already an existing actor's, unless ``force``."""
-    if not force:
-        duplicates = actor_duplicates(name=fields["name"], aliases=fields.get("aliases", ()))
-        if duplicates:
-            existing = duplicates[0]
-            raise DuplicateRecord(
-                f"“{fields['name']}” matches the name or an alias of existing actor “{existing.slug}” "
-                f"({existing.name}). Use that actor, or send force=true if this really is another actor.",
-                existing=existing,
-            )
+def actor_create(**fields: Any) -> Actor:
+    """Create an actor. One whose name or an alias reads the same as another actor's is refused (DuplicateRecord,
+    see actor_upsert), and nothing overrides that: a real namesake gets a distinguishing name."""
     return record_create(model=Actor, **fields)
 
 
@@ -479,6 +529,10 @@ def pledge_duplicate(
 def pledge_create(*, force: bool = False, **fields: Any) -> tuple[Pledge, Literal["created", "merged"]]:
     """Create a pledge; if it already exists (another article reporting the same commitment), add the new
     citations to the existing pledge instead of creating a duplicate, unless ``force``."""
+    # Concurrent identical creates would each find no duplicate and each insert one. Locking the pledger's row
+    # first makes them queue, so that each finds the one before it. (On SQLite, write transactions are serialised
+    # as a whole instead, and select_for_update() is a no-op.)
+    list(Actor.objects.select_for_update().filter(slug=fields["pledger"]).values_list("pk"))
     existing = None
     if not force:
         existing = pledge_duplicate(

@@ -5,8 +5,8 @@ import html
 import pytest
 from django.urls import reverse
 
-from conftest import ActorFactory, EventFactory, PledgeFactory
-from events.models import Event, Pledge, Statement
+from conftest import ActorAliasFactory, ActorFactory, EventFactory, PledgeFactory
+from events.models import Actor, Event, Pledge, Statement
 from tests.admin_forms import change_form
 
 pytestmark = pytest.mark.django_db
@@ -215,13 +215,19 @@ def _actor_form(**fields) -> dict:
 
 
 def test_admin_refuses_an_actor_named_like_an_existing_alias(admin_client, db):
-    """A new actor whose name is an existing actor's alias is refused, naming it, unless the editor insists."""
+    """A new actor whose name is an existing actor's alias is refused, naming it; no tick box overrides that, and a
+    distinguishing name goes through."""
     us = ActorFactory(slug="united-states", name="United States")
-    us.aliases.create(name="Washington")
+    ActorAliasFactory(actor=us, name="Washington")
     response = admin_client.post(reverse("admin:events_actor_add"), _actor_form())
     assert response.status_code == 200
-    assert "existing actor “united-states” (United States)" in html.unescape(response.content.decode())
-    assert admin_client.post(reverse("admin:events_actor_add"), _actor_form(distinct="on")).status_code == 302
+    assert (
+        "“Washington” reads the same as “Washington”, an alias of existing actor “united-states” (United States)"
+        in (html.unescape(response.content.decode()))
+    )
+    assert admin_client.post(reverse("admin:events_actor_add"), _actor_form(distinct="on")).status_code == 200
+    assert not Actor.objects.filter(slug="washington-dc").exists()
+    assert admin_client.post(reverse("admin:events_actor_add"), _actor_form(name="Washington, D.C.")).status_code == 302
 
 
 def test_admin_history_and_revert(admin_client, db):

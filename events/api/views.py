@@ -371,19 +371,9 @@ class ActorViewSet(TrackerViewSet):
         return Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
 
     def create_record(self, kwargs: dict, validated: dict):
-        return services.actor_create(force=validated.get("force", False), **kwargs), True
-
-    def check_update(self, record, changes: dict, validated: dict) -> None:
-        if validated.get("force") or not ({"name", "aliases"} & set(changes)):
-            return
-        fields = {**services.record_fields(record), **changes}
-        duplicates = services.actor_duplicates(name=fields["name"], aliases=fields["aliases"], exclude=record)
-        if duplicates:
-            raise services.DuplicateRecord(
-                f"The new name or aliases match existing actor “{duplicates[0].slug}” ({duplicates[0].name}). "
-                "Send force=true if they really are different actors.",
-                existing=duplicates[0],
-            )
+        # force is accepted but overrides nothing here: the service refuses any name clash (409 naming the actor),
+        # on update too, since actor_upsert checks every write.
+        return services.actor_create(**kwargs), True
 
     @extend_schema(
         summary="An actor's timeline",

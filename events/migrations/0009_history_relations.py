@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0005_participant_dates'),
+        ('events', '0007_actor_name_keys'),
     ]
 
     operations = [
