@@ -1,5 +1,7 @@
 """The admin is where editors enter and correct data; citations are edited inline and checked verbatim on save."""
 
+import re
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
@@ -23,6 +25,9 @@ from .services import (
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
+CODING_FIELDSET = ("Coding", {"fields": ("coding_note",)})
+# A help text's "Codebook: /codebook/#section" becomes a link to that section of the served codebook.
+CODEBOOK_REFERENCE = re.compile(r"Codebook: (/codebook/#[-a-z0-9]+)")
 
 
 class CitationInline(admin.TabularInline):
@@ -90,11 +95,26 @@ class VersionCheckedForm(forms.ModelForm):
         return cleaned
 
 
+def codebook_links(help_text: str) -> str:
+    """The help text, escaped, with its codebook reference as a link (the admin shows help texts unescaped)."""
+    match = CODEBOOK_REFERENCE.search(help_text)
+    if match is None:
+        return help_text
+    before, after = help_text[: match.start()], help_text[match.end() :]
+    return format_html('{}<a href="{}" target="_blank">Codebook</a>{}', before, match.group(1), after)
+
+
 class TrackerAdmin(SimpleHistoryAdmin):
     """History and revert for every record; a version check against lost updates; and, once the record and its
     inlines (aliases, citations) are saved, a fresh search document."""
 
     form = VersionCheckedForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and formfield.help_text:
+            formfield.help_text = codebook_links(str(formfield.help_text))
+        return formfield
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -202,6 +222,7 @@ class EventAdmin(TrackerAdmin):
         (None, {"fields": ("slug", "title", "description", "event_type", "status")}),
         DATE_FIELDSET,
         ("Where", {"fields": ("location", "country", ("latitude", "longitude"))}),
+        CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (EventParticipantInline, citation_inline("event"))
@@ -214,12 +235,14 @@ class StatementAdmin(TrackerAdmin):
     list_select_related = ("speaker", "stance_target")
     search_fields = ("slug", "text", "speaker__name", "stance_topic", "citations__excerpt")
     date_hierarchy = "date"
-    autocomplete_fields = ("speaker", "about", "stance_target", "event")
+    autocomplete_fields = ("speaker", "about", "stance_target", "event", "reported_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "text", "quote_type", "medium", "event")}),
         DATE_FIELDSET,
         ("Position", {"fields": ("about", "stance", "stance_target", "stance_topic")}),
+        ("Relayed by", {"fields": ("reported_by",)}),
+        CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (citation_inline("statement"),)
@@ -254,6 +277,7 @@ class PledgeAdmin(TrackerAdmin):
         ("Announced", {"fields": (("date", "date_precision", "date_end"), "date_note", "event", "announced_by")}),
         ("Target", {"fields": (("target_date", "target_date_precision", "target_date_end"), "target_date_note")}),
         ("Status", {"fields": (("status", "status_date"), "status_note")}),
+        CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (citation_inline("pledge"), PledgeStatusChangeInline)

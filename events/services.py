@@ -234,6 +234,7 @@ def event_upsert(
     latitude: float | None = None,
     longitude: float | None = None,
     participants: Sequence[ParticipantData] = (),
+    coding_note: str = "",
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Event, Outcome]:
@@ -256,6 +257,7 @@ def event_upsert(
             "country": country_code,
             "latitude": latitude,
             "longitude": longitude,
+            "coding_note": coding_note,
         },
     )
     if outcome == "kept":
@@ -284,6 +286,8 @@ def statement_upsert(
     stance_target: str | None = None,
     stance_topic: str = "",
     event: str | None = None,
+    reported_by: Sequence[str] = (),
+    coding_note: str = "",
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Statement, Outcome]:
@@ -308,6 +312,7 @@ def statement_upsert(
             "stance_target": _resolve_one(Actor, stance_target, f"stance target of {where}"),
             "stance_topic": stance_topic,
             "event": _resolve_one(Event, event, f"event of {where}"),
+            "coding_note": coding_note,
         },
     )
     if outcome == "kept":
@@ -316,6 +321,13 @@ def statement_upsert(
         raise ValidationError({"text": f"The direct quotation of {where} does not stand in any of its excerpts."})
     about_actors = _resolve(Actor, set(about), f"“about” of {where}")
     related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
+    outlets = _resolve(Actor, set(reported_by), f"“reported_by” of {where}")
+    not_media = sorted(slug for slug, actor in outlets.items() if actor.kind != Actor.Kind.MEDIA)
+    if not_media:
+        raise ValidationError(
+            {"reported_by": [f"{where}: only news outlets relay a statement: {', '.join(not_media)}."]}
+        )
+    related_changed |= _m2m_set(statement.reported_by, [outlets[s] for s in reported_by])
     related_changed |= citations_set(record=statement, citations=citations)
     return statement, _finish(statement, outcome, related_changed, claimed=expected_version is not None)
 
@@ -348,6 +360,7 @@ def pledge_upsert(
     status_note: str = "",
     event: str | None = None,
     announced_by: str | None = None,
+    coding_note: str = "",
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Pledge, Outcome]:
@@ -382,6 +395,7 @@ def pledge_upsert(
             "status_note": status_note,
             "event": _resolve_one(Event, event, f"event of {where}"),
             "announced_by": _resolve_one(Statement, announced_by, f"announcing statement of {where}"),
+            "coding_note": coding_note,
         },
     )
     if outcome == "kept":
@@ -560,6 +574,17 @@ def record_delete(*, record: models.Model, expected_version: int) -> None:
     record.delete()
 
 
+@transaction.atomic
+def record_retire(*, model: type[models.Model], slug: str) -> bool:
+    """Delete a record that a review withdrew (fixtures/retired.json), leaving a tombstone; return whether one was
+    there. Unlike record_delete it follows no editor's version: the review's decision stands whatever the version."""
+    record = model.objects.filter(slug=slug).first()
+    if record is None:
+        return False
+    record_delete(record=record, expected_version=record.version)
+    return True
+
+
 def record_fields(record: Source | Actor | Event | Statement | Pledge) -> dict[str, Any]:
     """The record as keyword arguments of its upsert service: the base a partial update is applied to."""
     fields = {f.name: getattr(record, f.name) for f in record._meta.concrete_fields if f.editable and not f.is_relation}
@@ -583,6 +608,7 @@ def record_fields(record: Source | Actor | Event | Statement | Pledge) -> dict[s
         ]
     if isinstance(record, Statement):
         fields["about"] = list(record.about.values_list("slug", flat=True))
+        fields["reported_by"] = list(record.reported_by.values_list("slug", flat=True))
     for name in ("created_at", "updated_at", "version", "search_text", "sha256"):
         fields.pop(name, None)
     return fields
