@@ -36,11 +36,8 @@ def codebook_help(text: str, section: str) -> str:
 
 
 def coding_note_field() -> models.TextField:
-    # db_default as well: bulk writers that list their columns (generate_synthetic) need not know the field.
     return models.TextField(
         blank=True,
-        default="",
-        db_default="",
         help_text=codebook_help(
             "Why the record is coded as it is, where the codebook needed a judgement (public).", "coding-notes"
         ),

@@ -349,8 +349,8 @@ def test_list_query_count_is_fixed(api_client, source, django_assert_num_queries
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # record (with speaker, target, event) + about + announced pledges + citations
-        ("/api/v1/statements/barrot-supports-mission/", 4),
+        # record (with speaker, target, event) + about + reported_by + announced pledges + citations
+        ("/api/v1/statements/barrot-supports-mission/", 5),
         # record + participants + statements + pledges + citations
         ("/api/v1/events/brussels-meeting/", 5),
         # record (with pledger, beneficiary, event, statement) + citations + status history
