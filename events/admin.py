@@ -6,6 +6,8 @@ How: the services are called while the form is validated (``ServiceForm._post_cl
 are valid too, inside the admin's own transaction; the admin's save steps then only take the saved record.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
@@ -26,6 +28,9 @@ TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
 # Rule errors a service may raise: each becomes a message on the page.
 SERVICE_ERRORS = (ValidationError, StaleVersion, DuplicateRecord, DependentRecords, ProtectedError, RestrictedError)
+CODING_FIELDSET = ("Coding", {"fields": ("coding_note",)})
+# A help text's "Codebook: /codebook/#section" becomes a link to that section of the served codebook.
+CODEBOOK_REFERENCE = re.compile(r"Codebook: (/codebook/#[-a-z0-9]+)")
 
 
 class CitationInline(admin.TabularInline):
@@ -125,6 +130,15 @@ class ServiceForm(forms.ModelForm):
             self.add_error(None, f"The database refused the change: {error}")
 
 
+def codebook_links(help_text: str) -> str:
+    """The help text, escaped, with its codebook reference as a link (the admin shows help texts unescaped)."""
+    match = CODEBOOK_REFERENCE.search(help_text)
+    if match is None:
+        return help_text
+    before, after = help_text[: match.start()], help_text[match.end() :]
+    return format_html('{}<a href="{}" target="_blank">Codebook</a>{}', before, match.group(1), after)
+
+
 class TrackerAdmin(SimpleHistoryAdmin):
     """Every write through the services: change forms with their inlines, deletion (one or a selection) and
     history revert. Revert needs the change permission and makes a new version."""
@@ -149,7 +163,10 @@ class TrackerAdmin(SimpleHistoryAdmin):
         if isinstance(db_field, models.TextField):
             # Text is stored as written: a stripped final newline would be an edit nobody made.
             kwargs["strip"] = False
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and formfield.help_text:
+            formfield.help_text = codebook_links(str(formfield.help_text))
+        return formfield
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -377,6 +394,7 @@ class EventAdmin(TrackerAdmin):
         (None, {"fields": ("slug", "title", "description", "event_type", "status")}),
         DATE_FIELDSET,
         ("Where", {"fields": ("location", "country", ("latitude", "longitude"))}),
+        CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (EventParticipantInline, citation_inline("event"))
@@ -389,12 +407,14 @@ class StatementAdmin(TrackerAdmin):
     list_select_related = ("speaker", "stance_target")
     search_fields = ("slug", "text", "speaker__name", "stance_topic", "citations__excerpt")
     date_hierarchy = "date"
-    autocomplete_fields = ("speaker", "about", "stance_target", "event")
+    autocomplete_fields = ("speaker", "about", "stance_target", "event", "reported_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "text", "quote_type", "medium", "event")}),
         DATE_FIELDSET,
         ("Position", {"fields": ("about", "stance", "stance_target", "stance_topic")}),
+        ("Relayed by", {"fields": ("reported_by",)}),
+        CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (citation_inline("statement"),)
@@ -429,6 +449,7 @@ class PledgeAdmin(TrackerAdmin):
         ("Announced", {"fields": (("date", "date_precision", "date_end"), "date_note", "event", "announced_by")}),
         ("Target", {"fields": (("target_date", "target_date_precision", "target_date_end"), "target_date_note")}),
         ("Status", {"fields": (("status", "status_date"), "status_note")}),
+        CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (citation_inline("pledge"), PledgeStatusChangeInline)

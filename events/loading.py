@@ -14,18 +14,23 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .models import Actor, Event, Pledge, Statement
 from .services import (
     CitationData,
     ParticipantData,
     actor_upsert,
     event_upsert,
     pledge_upsert,
+    record_retire,
     source_upsert,
     statement_upsert,
 )
 
 SOURCES_METADATA = "sources.json"
 FIXTURE_FILES = ("actors.json", "events.json", "statements.json", "pledges.json")
+RETIRED_FILE = "retired.json"
+# Retired in this order, so that nothing a later record still refers to is deleted first.
+RETIRED_KINDS = {"pledge": Pledge, "statement": Statement, "event": Event, "actor": Actor}
 
 
 @transaction.atomic
@@ -34,7 +39,9 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
 
     Records are matched by slug, so loading twice changes nothing. Without ``overwrite`` a record that already
     exists is kept as it is, so that an editor's corrections survive a restart; with it, records are brought
-    back to what the fixtures say.
+    back to what the fixtures say, and the records a review withdrew (retired.json) are deleted through the
+    services, leaving tombstones. A record is never deleted merely because the fixtures lack it: editors add
+    records too.
     """
     report: dict[str, Counter[str]] = {}
     metadata = _read_json(seeds_dir / SOURCES_METADATA)
@@ -73,7 +80,40 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
             except TypeError as error:
                 raise ValidationError(f"{name}.json record “{item.get('slug')}”: {error}") from error
             report[name][outcome] += 1
+    retired = _retired(fixtures_dir)
+    if overwrite:
+        # After the upserts, which move references (announced_by, event, speaker…) onto the records that stay.
+        gone: Counter[str] = Counter(
+            kind
+            for kind, model in RETIRED_KINDS.items()
+            for item in retired
+            if item["kind"] == kind and record_retire(model=model, slug=item["slug"])
+        )
+        if gone:
+            report["retired"] = gone
     return report
+
+
+def _retired(fixtures_dir: Path) -> list[dict[str, Any]]:
+    """The review's withdrawn records, each with its kind, slug and reason; none may also be in the fixtures."""
+    path = fixtures_dir / RETIRED_FILE
+    if not path.exists():
+        return []
+    items = _read_json(path)
+    present = {
+        (kind, record["slug"])
+        for kind, name in (("actor", "actors"), ("event", "events"), ("statement", "statements"), ("pledge", "pledges"))
+        for record in _read_json(fixtures_dir / f"{name}.json")
+    }
+    for item in items:
+        if item.get("kind") not in RETIRED_KINDS or not item.get("slug") or not item.get("reason"):
+            raise ValidationError(f"{RETIRED_FILE}: each entry needs a kind ({', '.join(RETIRED_KINDS)}), a slug and "
+                                  f"a reason: {item}.")  # fmt: skip
+        if (item["kind"], item["slug"]) in present:
+            raise ValidationError(
+                f"{RETIRED_FILE}: {item['kind']} “{item['slug']}” is retired but still in the fixtures."
+            )
+    return items
 
 
 def _read_json(path: Path) -> list[dict[str, Any]]:

@@ -28,6 +28,22 @@ SEARCH_CONFIG = "english"
 
 SLUG_HELP = "Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens)."
 
+# The coding rules (CODEBOOK.md), served by the app; help texts point editors at the section that applies.
+CODEBOOK_URL = "/codebook/"
+
+
+def codebook_help(text: str, section: str) -> str:
+    return f"{text} Codebook: {CODEBOOK_URL}#{section}"
+
+
+def coding_note_field() -> models.TextField:
+    return models.TextField(
+        blank=True,
+        help_text=codebook_help(
+            "Why the record is coded as it is, where the codebook needed a judgement (public).", "coding-notes"
+        ),
+    )
+
 
 class SlugManager(models.Manager):
     """Looks records up by their slug, the natural key that fixtures, dumps and URLs use."""
@@ -367,6 +383,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
     actors = models.ManyToManyField(
         Actor, through="EventParticipant", related_name="events", help_text="Actors taking part, with their roles."
     )
+    coding_note = coding_note_field()
 
     objects = SlugManager()
     history = versioned_history()
@@ -539,7 +556,13 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
         help_text="For a direct quotation, the quoted words exactly; for reported speech, a neutral paraphrase."
     )
     quote_type = models.CharField(
-        max_length=10, choices=QuoteType.choices, help_text="Direct quotation or reported speech."
+        max_length=10,
+        choices=QuoteType.choices,
+        help_text=codebook_help(
+            "Direct quotation (the words stand in quotation marks in the article and are the speaker's) or reported "
+            "speech.",
+            "statements",
+        ),
     )
     medium = models.CharField(
         max_length=25,
@@ -577,9 +600,17 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
         related_name="statements",
         help_text="The event where it was said or to which it belongs.",
     )
+    reported_by = models.ManyToManyField(
+        Actor,
+        blank=True,
+        related_name="statements_reported",
+        limit_choices_to={"kind": "media"},
+        help_text=codebook_help("News outlets that relayed the statement, e.g. Reuters quoting an official.", "actors"),
+    )
+    coding_note = coding_note_field()
 
     objects = SlugManager()
-    history = versioned_history(m2m_fields=[about])
+    history = versioned_history(m2m_fields=[about, reported_by])
 
     class Meta:
         ordering = [F("date").asc(nulls_last=True), "slug"]
@@ -631,13 +662,18 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         OTHER = "other", "Other"
 
     class Unit(models.TextChoices):
-        TROOPS = "troops", "Troops"
-        POLICE = "police", "Police officers"
-        GENDARMES = "gendarmes", "Gendarmes"
-        PERSONNEL = "personnel", "Personnel"
+        # The fixed list of the codebook, by family (UNIT_FAMILY below): quantities add up only within one unit.
+        TROOPS = "troops", "Troops (people)"
+        POLICE = "police", "Police officers (people)"
+        GENDARMES = "gendarmes", "Gendarmes (people)"
+        OFFICERS = "officers", "Officers or officials (people)"
+        TRAINEES = "trainees", "Trainees (people)"
+        PERSONNEL = "personnel", "Personnel (people)"
+        EUR = "eur", "Euros (money)"
+        USD = "usd", "US dollars (money)"
+        GBP = "gbp", "Pounds sterling (money)"
         STATES = "states", "States"
-        EUR = "eur", "Euros"
-        USD = "usd", "US dollars"
+        OTHER = "other", "Other (the description says what is counted)"
 
     class Status(models.TextChoices):
         ANNOUNCED = "announced", "Announced"
@@ -681,7 +717,14 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         default=False, help_text="True when the source qualifies the quantity (“approximately 100”)."
     )
     unit = models.CharField(
-        max_length=20, choices=Unit.choices, blank=True, help_text="Unit of the quantity; set exactly when it is."
+        max_length=20,
+        choices=Unit.choices,
+        blank=True,
+        help_text=codebook_help(
+            "Unit of the quantity, from the fixed list; set exactly when it is. It counts what the pledger provides: "
+            "trainees are not troops.",
+            "quantities-and-units",
+        ),
     )
     conditions = models.TextField(blank=True, help_text="Conditions the commitment depends on, as reported.")
     target_date = models.DateField(
@@ -723,6 +766,7 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         related_name="announced_pledges",
         help_text="The statement that announced the pledge.",
     )
+    coding_note = coding_note_field()
 
     objects = SlugManager()
     history = versioned_history()
@@ -787,6 +831,29 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         )
         if (self.quantity is None) != (not self.unit):
             raise ValidationError({"unit": "A quantity needs a unit, and a unit needs a quantity."})
+
+
+class UnitFamily(models.TextChoices):
+    PEOPLE = "people", "People"
+    MONEY = "money", "Money"
+    STATES = "states", "States"
+    OTHER = "other", "Other"
+
+
+# Which family each unit belongs to; a unit outside this mapping is a defect (tests/test_codebook.py).
+UNIT_FAMILY: dict[str, str] = {
+    Pledge.Unit.TROOPS: UnitFamily.PEOPLE,
+    Pledge.Unit.POLICE: UnitFamily.PEOPLE,
+    Pledge.Unit.GENDARMES: UnitFamily.PEOPLE,
+    Pledge.Unit.OFFICERS: UnitFamily.PEOPLE,
+    Pledge.Unit.TRAINEES: UnitFamily.PEOPLE,
+    Pledge.Unit.PERSONNEL: UnitFamily.PEOPLE,
+    Pledge.Unit.EUR: UnitFamily.MONEY,
+    Pledge.Unit.USD: UnitFamily.MONEY,
+    Pledge.Unit.GBP: UnitFamily.MONEY,
+    Pledge.Unit.STATES: UnitFamily.STATES,
+    Pledge.Unit.OTHER: UnitFamily.OTHER,
+}
 
 
 class Citation(TimestampedModel):

@@ -251,7 +251,7 @@ def record_history(rows, *, show_usernames: bool) -> list[dict]:
         changes = []
         if previous is not None:
             # `about` is compared with the other relations, from the snapshots.
-            excluded = ["version", "updated_at", "about"]
+            excluded = ["version", "updated_at", "about", "reported_by"]
             delta = row.diff_against(previous, excluded_fields=excluded, foreign_keys_are_objs=False)
             changes = [_change(c.field, c.old, c.new, slugs) for c in delta.changes]
             changes += _relation_changes(previous.history_relations, row.history_relations)

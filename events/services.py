@@ -252,6 +252,7 @@ def event_upsert(
     latitude: float | None = None,
     longitude: float | None = None,
     participants: Sequence[ParticipantData] = (),
+    coding_note: str = "",
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Event, Outcome]:
@@ -274,6 +275,7 @@ def event_upsert(
             "country": country_code,
             "latitude": latitude,
             "longitude": longitude,
+            "coding_note": coding_note,
         },
     )
     if outcome == "kept":
@@ -302,6 +304,8 @@ def statement_upsert(
     stance_target: str | None = None,
     stance_topic: str = "",
     event: str | None = None,
+    reported_by: Sequence[str] = (),
+    coding_note: str = "",
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Statement, Outcome]:
@@ -326,6 +330,7 @@ def statement_upsert(
             "stance_target": _resolve_one(Actor, stance_target, f"stance target of {where}"),
             "stance_topic": stance_topic,
             "event": _resolve_one(Event, event, f"event of {where}"),
+            "coding_note": coding_note,
         },
     )
     if outcome == "kept":
@@ -333,8 +338,15 @@ def statement_upsert(
     if quote_type == Statement.QuoteType.DIRECT and not any(text in c.excerpt for c in citations):
         raise ValidationError({"text": f"The direct quotation of {where} does not stand in any of its excerpts."})
     about_actors = _resolve(Actor, set(about), f"“about” of {where}")
+    outlets = _resolve(Actor, set(reported_by), f"“reported_by” of {where}")
+    not_media = sorted(slug for slug, actor in outlets.items() if actor.kind != Actor.Kind.MEDIA)
+    if not_media:
+        raise ValidationError(
+            {"reported_by": [f"{where}: only news outlets relay a statement: {', '.join(not_media)}."]}
+        )
     with quietly(statement):
         related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
+        related_changed |= _m2m_set(statement.reported_by, [outlets[s] for s in reported_by])
     related_changed |= citations_set(record=statement, citations=citations)
     return statement, _finish(statement, outcome, related_changed, claimed=expected_version is not None)
 
@@ -367,6 +379,7 @@ def pledge_upsert(
     status_note: str = "",
     event: str | None = None,
     announced_by: str | None = None,
+    coding_note: str = "",
     overwrite: bool = True,
     expected_version: int | None = None,
 ) -> tuple[Pledge, Outcome]:
@@ -401,6 +414,7 @@ def pledge_upsert(
             "status_note": status_note,
             "event": _resolve_one(Event, event, f"event of {where}"),
             "announced_by": _resolve_one(Statement, announced_by, f"announcing statement of {where}"),
+            "coding_note": coding_note,
         },
     )
     if outcome == "kept":
@@ -671,6 +685,17 @@ def record_delete(*, record: models.Model, expected_version: int) -> None:
     record.delete()
 
 
+@transaction.atomic
+def record_retire(*, model: type[models.Model], slug: str) -> bool:
+    """Delete a record that a review withdrew (fixtures/retired.json), leaving a tombstone; return whether one was
+    there. Unlike record_delete it follows no editor's version: the review's decision stands whatever the version."""
+    record = model.objects.filter(slug=slug).first()
+    if record is None:
+        return False
+    record_delete(record=record, expected_version=record.version)
+    return True
+
+
 def record_fields(
     record: Source | Actor | Event | Statement | Pledge, *, relations: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -694,6 +719,7 @@ def record_fields(
         fields["participants"] = [ParticipantData(**p) for p in snapshot.get("participants", [])]
     if isinstance(record, Statement):
         fields["about"] = list(snapshot.get("about", []))
+        fields["reported_by"] = list(snapshot.get("reported_by", []))
     for name in ("created_at", "updated_at", "version", "search_text", "sha256"):
         fields.pop(name, None)
     return fields
@@ -828,6 +854,7 @@ def relations_snapshot(record: models.Model) -> dict[str, Any]:
         ]
     if isinstance(record, Statement):
         snapshot["about"] = sorted(record.about.values_list("slug", flat=True))
+        snapshot["reported_by"] = sorted(record.reported_by.values_list("slug", flat=True))
     if not isinstance(record, Source):
         snapshot["citations"] = [
             {"source": source, "excerpt": excerpt}

@@ -115,6 +115,8 @@ def test_statement_detail_full_body(api_client, graph):
         "stance_topic": "disarmament",
         "event": "brussels-meeting",
         "announced_pledges": ["france-100-gendarmes"],
+        "reported_by": [],
+        "coding_note": "",
         "citations": [
             {"source": "later-article", "excerpt": "“We support the mission,” the minister said."},
             {"source": "source-article", "excerpt": "“We support the mission,” the minister said."},
@@ -149,6 +151,7 @@ def test_event_detail_full_body(api_client, graph):
         "participants": [{"actor": _summary(graph["minister"]), "role": "participant"}],
         "statements": ["barrot-supports-mission"],
         "pledges": ["france-100-gendarmes"],
+        "coding_note": "",
         "citations": [{"source": "source-article", "excerpt": "Ministers met in Brussels on Thursday."}],
         "version": 1,
         "created_at": _ts(meeting.created_at),
@@ -188,6 +191,7 @@ def test_pledge_detail_full_body(api_client, graph):
         "status_history": [],
         "event": "brussels-meeting",
         "announced_by": "barrot-supports-mission",
+        "coding_note": "",
         "citations": [
             {"source": "source-article", "excerpt": "France stands ready to deploy approximately 100 gendarmes."}
         ],
@@ -323,8 +327,8 @@ def _populate(n: int, source) -> None:
         ("actors", 5),
         # count + page + participants (with actor) + statements + pledges + citations
         ("events", 6),
-        # count + page (with speaker, target, event) + about + announced pledges + citations
-        ("statements", 5),
+        # count + page (with speaker, target, event) + about + reported_by + announced pledges + citations
+        ("statements", 6),
         # count + page (with pledger, beneficiary, event, statement) + citations + status history
         ("pledges", 4),
         # count + page
@@ -345,8 +349,8 @@ def test_list_query_count_is_fixed(api_client, source, django_assert_num_queries
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # record (with speaker, target, event) + about + announced pledges + citations
-        ("/api/v1/statements/barrot-supports-mission/", 4),
+        # record (with speaker, target, event) + about + reported_by + announced pledges + citations
+        ("/api/v1/statements/barrot-supports-mission/", 5),
         # record + participants + statements + pledges + citations
         ("/api/v1/events/brussels-meeting/", 5),
         # record (with pledger, beneficiary, event, statement) + citations + status history

@@ -236,10 +236,10 @@ def test_keys_rebuild_fills_the_table_and_names_clashes():
 
 @pytest.mark.django_db
 def test_the_story_loads_without_clashes():
-    """The 57 fixture actors' names and aliases are all told apart: every one has its own key."""
+    """The fixture actors' names and aliases are all told apart: every one has its own key."""
     call_command("load_story", verbosity=0)
     actors = json.loads((Path(settings.BASE_DIR) / "fixtures" / "actors.json").read_text())
-    assert Actor.objects.count() == len(actors) == 57
+    assert Actor.objects.count() == len(actors)
     texts = [(a["slug"], text) for a in actors for text in (a["name"], *a.get("aliases", []))]
     assert set(ActorNameKey.objects.values_list("actor__slug", "name")) == set(texts)
     assert ActorNameKey.objects.count() == sum(len(names.name_keys(text)) for _, text in texts)

@@ -160,6 +160,7 @@ class EventSerializer(CountryFieldMixin, CitedSerializer):
             "participants",
             "statements",
             "pledges",
+            "coding_note",
             "citations",
             *TIMESTAMPS,
         )
@@ -185,6 +186,9 @@ class StatementSerializer(CitedSerializer):
     api_url = _api_url("statement-detail")
     speaker = ActorSummarySerializer(read_only=True, help_text="Who said it.")
     about = ActorSummarySerializer(many=True, read_only=True, help_text="Actors the statement is about.")
+    reported_by = ActorSummarySerializer(
+        many=True, read_only=True, help_text="News outlets that relayed the statement."
+    )
     stance_target = ActorSummarySerializer(
         read_only=True, allow_null=True, help_text="The actor the stance is towards."
     )
@@ -211,6 +215,8 @@ class StatementSerializer(CitedSerializer):
             "stance_topic",
             "event",
             "announced_pledges",
+            "reported_by",
+            "coding_note",
             "citations",
             "first_appearance",
             *TIMESTAMPS,
@@ -264,6 +270,7 @@ class PledgeSerializer(CitedSerializer):
             "status_history",
             "event",
             "announced_by",
+            "coding_note",
             "citations",
             *TIMESTAMPS,
         )
@@ -509,6 +516,7 @@ class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
             "latitude",
             "longitude",
             "participants",
+            "coding_note",
             "citations",
         )
 
@@ -523,6 +531,12 @@ class StatementWriteSerializer(WriteSerializer):
     )
     stance_target = _ref(Actor, "Slug of the actor the stance is towards.", required=False, allow_null=True)
     event = _ref(Event, "Slug of the event where it was said.", required=False, allow_null=True)
+    reported_by = SlugListField(
+        model=Actor,
+        required=False,
+        max_length=MAX_RELATED,
+        help_text="Slugs of the news outlets (actors of kind media) that relayed it.",
+    )
     citations = _citations_field()
 
     class Meta:
@@ -540,6 +554,8 @@ class StatementWriteSerializer(WriteSerializer):
             "stance_target",
             "stance_topic",
             "event",
+            "reported_by",
+            "coding_note",
             "citations",
         )
 
@@ -582,6 +598,7 @@ class PledgeWriteSerializer(WriteSerializer):
             "status_note",
             "event",
             "announced_by",
+            "coding_note",
             "citations",
             "force",
         )

@@ -458,6 +458,13 @@ class StatementViewSet(TrackerViewSet):
             rows.actor_summary("actor__").columns,
             order=("actor__slug",),
         ),
+        rows.Relation(
+            "reported_by",
+            Statement.reported_by.through.objects.all,
+            "statement_id",
+            rows.actor_summary("actor__").columns,
+            order=("actor__slug",),
+        ),
         rows.slugs("announced_pledges", Pledge, "announced_by_id"),
         rows.citations("statement_id"),
     )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0007_actor_name_keys'),
+        ('events', '0008_coding_note_units'),
     ]
 
     operations = [

@@ -69,13 +69,13 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     Event: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
         "search_text", "slug", "title", "description", "event_type", "status", "location", "country", "latitude",
-        "longitude",
+        "longitude", "coding_note",
     ),
     EventParticipant: ("id", "event_id", "actor_id", "role", "event_date", "event_date_end"),
     Statement: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
         "search_text", "slug", "speaker_id", "speaker_role", "text", "quote_type", "medium", "stance",
-        "stance_target_id", "stance_topic", "event_id",
+        "stance_target_id", "stance_topic", "event_id", "coding_note",
     ),
     StatementAbout: ("id", "statement_id", "actor_id"),
     Pledge: (
@@ -83,7 +83,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "search_text", "slug", "title", "description", "category", "pledger_id", "beneficiary_id", "quantity",
         "quantity_delivered", "quantity_approximate", "unit", "conditions", "target_date", "target_date_precision",
         "target_date_end", "target_date_note", "status", "status_date", "status_note", "event_id",
-        "announced_by_id",
+        "announced_by_id", "coding_note",
     ),
     Citation: (
         "id", "created_at", "updated_at", "source_id", "excerpt", "event_id", "pledge_id", "statement_id", "actor_id",
@@ -711,6 +711,7 @@ class Generator:
                     country if location else "",
                     Decimal(str(lat)) if with_coordinates else None,
                     Decimal(str(lon)) if with_coordinates else None,
+                    "",
                 )
             )
 
@@ -778,7 +779,7 @@ class Generator:
             _search_text(text, speaker_role, stance_topic, *(c[4] for c in cites)),
             f"{PREFIX}statement-{n:07d}-{k}", speaker["id"], speaker_role, text,
             "direct" if direct else "reported", rng.choices(mediums, cum_weights=medium_weights)[0],
-            stance, target, stance_topic, event_id if rng.random() < 0.8 else None,
+            stance, target, stance_topic, event_id if rng.random() < 0.8 else None, "",
         ))  # fmt: skip
         return statement_id
 
@@ -830,7 +831,7 @@ class Generator:
             delivered, approximate, unit, conditions, target, target_precision, target_end, target_note, status,
             status_day, f"Status as reported on {status_day:%d %b %Y}." if status_day else "",
             event_id if rng.random() < 0.7 else None,
-            rng.choice(statement_ids) if rng.random() < 0.3 else None,
+            rng.choice(statement_ids) if rng.random() < 0.3 else None, "",
         ))  # fmt: skip
 
 
