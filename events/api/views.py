@@ -13,6 +13,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -31,6 +32,7 @@ from ..models import (
 from . import filters, rows, serializers
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
+from .parsers import LimitedJSONParser
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 
 RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)
@@ -609,4 +611,6 @@ def _timeline_data(rows, request) -> list[dict]:
 )
 class TokenView(ObtainAuthToken):
     renderer_classes = (JSONRenderer,)
+    # The API's JSON parser (size limit, nesting depth), not DRF's plain one.
+    parser_classes = (FormParser, MultiPartParser, LimitedJSONParser)
     serializer_class = serializers.TokenRequestSerializer
