@@ -138,3 +138,29 @@ def test_api8_errors_never_leak_internals(api_client, world, monkeypatch):
     response = client.get("/api/v1/events/")
     assert response.status_code == 500
     assert response.json() == {"status": 500, "code": "server_error", "detail": "Internal server error.", "errors": {}}
+
+
+def _throttled_statuses(client: APIClient, forwarded: list[str], monkeypatch) -> list[int]:
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"})
+    return [client.get("/api/v1/actors/", HTTP_X_FORWARDED_FOR=address).status_code for address in forwarded]
+
+
+def test_api4_a_spoofed_forwarded_for_does_not_reset_the_anonymous_limit(world, monkeypatch):
+    """API4: with no trusted proxy (DJANGO_NUM_PROXIES=0, the default) X-Forwarded-For is ignored, so a client
+    sending a new made-up address with each request is still counted once."""
+    from django.conf import settings
+
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    spoofed = [f"203.0.113.{n}" for n in range(5)]
+    assert _throttled_statuses(APIClient(), spoofed, monkeypatch) == [200, 200, 200, 429, 429]
+
+
+def test_api4_behind_trusted_proxies_the_client_is_the_address_they_saw(world, monkeypatch, settings):
+    """With DJANGO_NUM_PROXIES=1 the address our proxy appended counts, not what the client prepended to it."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    forwarded = [f"198.51.100.{n}, 192.0.2.7" for n in range(4)]
+    assert _throttled_statuses(APIClient(), forwarded, monkeypatch) == [200, 200, 200, 429]
+    other_client = _throttled_statuses(APIClient(), ["198.51.100.1, 192.0.2.8"], monkeypatch)
+    assert other_client == [200]

@@ -104,3 +104,27 @@ def test_local_settings_serve_admin_and_docs_pages():
         "/static/admin/css/base.css 200",
         "",
     ], result.stderr[-3000:]
+
+
+def test_trusted_proxies_come_from_the_environment():
+    """DJANGO_NUM_PROXIES sets how many proxies' X-Forwarded-For entries are trusted; 0 when unset."""
+    script = (
+        "import django; django.setup()\nfrom django.conf import settings\nprint(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    outputs = []
+    for extra in ({}, {"DJANGO_NUM_PROXIES": "2"}):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+                **PRODUCTION_ENV,
+                **extra,
+                "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        outputs.append(result.stdout.strip() or result.stderr[-500:])
+    assert outputs == ["0", "2"]

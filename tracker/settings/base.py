@@ -158,6 +158,9 @@ REST_FRAMEWORK = {
         "anon": env("DJANGO_THROTTLE_ANON", default="600/minute"),
         "user": env("DJANGO_THROTTLE_USER", default="3000/minute"),
     },
+    # Anonymous clients are counted by address. X-Forwarded-For is read only through this many proxies of our own
+    # (their count from the right of the header); 0 means REMOTE_ADDR, since a client can send any header it likes.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     # Token first, so that an anonymous write is answered 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
