@@ -199,3 +199,86 @@ def test_blank_filter_values_are_a_400_naming_the_parameter(api_client, world, p
 def test_actor_filter_still_matches_slugs_case_insensitively(api_client, world):
     slugs = [item["slug"] for item in api_client.get("/api/v1/actors/", {"actor": "FRANCE"}).json()["results"]]
     assert slugs == ["france"]
+
+
+# Lower-case slugs --------------------------------------------------------------------------------------------
+
+SLUG_MESSAGE = "A slug is lower-case"
+
+
+@pytest.mark.parametrize("model", ["source", "actor", "event", "statement", "pledge"])
+def test_each_slug_lowercase_constraint_fires(world, model):
+    """The database itself refuses a slug with capitals (a raw UPDATE, past every validation), by a named
+    constraint on each slugged table."""
+    from django.apps import apps
+    from django.db import IntegrityError, transaction
+
+    cls = apps.get_model("events", model)
+    assert f"{model}_slug_lowercase" in {c.name for c in cls._meta.constraints}
+    record = cls.objects.order_by("pk").first()
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        cls.objects.filter(pk=record.pk).update(slug=record.slug.upper())
+    assert f"{model}_slug_lowercase" in str(caught.value)
+    cls.objects.filter(pk=record.pk).update(slug=record.slug + "-still-lower")
+
+
+@pytest.mark.parametrize("model", ["source", "actor", "event", "statement", "pledge"])
+def test_model_validation_refuses_capitals_in_a_slug(world, model):
+    """full_clean(), which the services and the admin run, names the slug with a clear message."""
+    from django.apps import apps
+
+    record = apps.get_model("events", model).objects.order_by("pk").first()
+    record.slug = "Capital-Slug"
+    with pytest.raises(ValidationError) as caught:
+        record.full_clean()
+    assert caught.value.message_dict["slug"][0].startswith(SLUG_MESSAGE)
+
+
+def test_services_refuse_capitals_in_a_slug(world):
+    from events import services
+
+    with pytest.raises(ValidationError, match=SLUG_MESSAGE):
+        services.source_upsert(slug="New-Source", title="New", text="Some text.", date=D(2025, 11, 20))
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/actors/", {"slug": "Hakan-Fidan", "name": "Hakan Fidan", "kind": "person"}),
+        ("/api/v1/sources/", {"slug": "New-Source", "title": "New", "text": "Some text.", "date": "2025-11-20"}),
+        (
+            "/api/v1/events/",
+            {
+                "slug": "New-Event",
+                "title": "New",
+                "event_type": "diplomatic_meeting",
+                "date": "2025-11-20",
+                "citations": [{"source": "source-article", "excerpt": "Ministers met in Brussels on Thursday."}],
+            },
+        ),
+    ],
+)
+def test_api_refuses_capitals_in_a_slug(editor, world, path, body):
+    """The API answers 400 on `slug`, and nothing is written."""
+    assert_error(editor.post(path, body, format="json"), 400, fields=["slug"], contains=SLUG_MESSAGE)
+    assert editor.get(path + body["slug"].lower() + "/").status_code == 404
+
+
+def test_admin_refuses_capitals_in_a_slug(admin_client, db):
+    response = admin_client.post(
+        "/admin/events/source/add/",
+        {"slug": "New-Source", "title": "New", "text": "Some text.", "date": "2025-11-20", "date_precision": "day"},
+    )
+    assert response.status_code == 200
+    assert SLUG_MESSAGE in response.content.decode()
+    assert not SourceFactory._meta.model.objects.filter(slug__iexact="new-source").exists()
+
+
+def test_fixtures_and_seeds_have_lower_case_slugs(story):
+    """The real data set loads under the rule: every slug in it is already lower-case."""
+    from django.apps import apps
+
+    for model in ("source", "actor", "event", "statement", "pledge"):
+        slugs = list(apps.get_model("events", model).objects.values_list("slug", flat=True))
+        assert slugs
+        assert [slug for slug in slugs if slug != slug.lower()] == []

@@ -101,8 +101,8 @@ def actors_by_reference(names: Iterable[str]) -> dict[str, set[int]]:
     """Map each lower-cased name to the ids of actors whose slug, name or alias it is.
 
     Each comparison is on an indexed lower() expression (actor_slug_lower_idx, actor_name_lower_idx,
-    actor_alias_lower_idx), so that naming an actor never scans the actors. Slugs are compared lower-cased too:
-    SlugField accepts capitals, so the unique index on slug alone would miss a slug stored with them.
+    actor_alias_lower_idx), so that naming an actor never scans the actors. Slugs are lower-case (slug_lowercase
+    constraints) and are compared through lower() too, so that one condition serves slugs and names alike.
     """
     lowered = {name.lower() for name in names}
     matches: dict[str, set[int]] = {}
