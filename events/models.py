@@ -29,9 +29,11 @@ SEARCH_CONFIG = "english"
 SLUG_HELP = "Readable, stable identifier used in URLs and references (lowercase letters, digits and hyphens)."
 
 
-# Slugs are compared, linked and typed lower-case: "France" and "france" must not name two records.
+# Slugs are compared, linked and typed lower-case: "France" and "france" must not name two records. This refuses a
+# slug that is valid but for its capitals; SlugField's own validator answers for any other character.
 validate_lowercase_slug = RegexValidator(
-    r"\A[-a-z0-9_]+\Z",
+    r"\A[-a-zA-Z0-9_]*[A-Z][-a-zA-Z0-9_]*\Z",
+    inverse_match=True,
     message="A slug is lower-case: use letters a–z, digits, hyphens and underscores only, e.g. “jean-noel-barrot”.",
     code="invalid_slug",
 )
