@@ -322,3 +322,7 @@ class CitationAdmin(SimpleHistoryAdmin):
     search_fields = ("excerpt",)
     autocomplete_fields = ("source", "event", "pledge", "statement", "actor")
     readonly_fields = TIMESTAMPS
+
+
+# API tokens: listed and revoked, never shown (events/token_admin.py).
+from . import token_admin  # noqa: E402, F401

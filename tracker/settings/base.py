@@ -3,6 +3,7 @@
 See https://docs.djangoproject.com/en/5.2/ref/settings/ and .env.example.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -46,7 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "simple_history",
-    "rest_framework.authtoken",
+    "knox",
     "corsheaders",
     "axes",
     "events",
@@ -163,11 +164,21 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     # Token first, so that an anonymous write is answered 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "events.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "events.api.exceptions.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "events.api.negotiation.TrackerContentNegotiation",
+}
+
+# API TOKENS (django-rest-knox)
+# ------------------------------------------------------------------------------
+# Tokens are stored as digests and expire: a leaked token (a script's log, a shared terminal) works for a day at
+# most, which is long enough for a working session or a nightly job that logs in when it starts.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=env.float("DJANGO_TOKEN_TTL_HOURS", default=24)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 # How long a list's count may be served from the cache (events/api/pagination.py); every write advances the data
