@@ -189,6 +189,8 @@ def test_week_past_9999_in_the_admin_is_a_form_error(admin_client, db):
         ("/api/v1/timeline/", "type", " "),
         ("/api/v1/actors/france/timeline/", "source", " "),
         ("/api/v1/deleted/", "kind", " "),
+        ("/api/v1/pledges/", "unit", ","),
+        ("/api/v1/events/", "status", " , "),
     ],
 )
 def test_blank_filter_values_are_a_400_naming_the_parameter(api_client, world, path, name, value):

@@ -644,9 +644,10 @@ def check_parameters(params, names: set[str]) -> None:
         name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."]
         for name in sorted(set(params) - known)
     }
-    # An empty or blank value is a mistake, not "no filter": say so rather than silently return everything.
+    # An empty or blank value (or only the commas between values) is a mistake, not "no filter": say so rather than
+    # silently return everything.
     for name in sorted(set(params) & known):
-        if all(not value.strip() for value in params.getlist(name)):
+        if all(not value.replace(",", "").strip() for value in params.getlist(name)):
             errors[name] = ["This parameter is empty or blank: give it a value or leave it out."]
     if errors:
         raise ValidationError(errors)
