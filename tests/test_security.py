@@ -270,3 +270,46 @@ def test_api2_the_old_drf_tokens_are_gone(db):
 
     assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
     assert "knox" in settings.INSTALLED_APPS
+
+
+# API8: Content-Security-Policy -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/", "/api/v1/events/", "/api/schema/", "/api/docs/", "/api/redoc/", "/admin/login/"]
+)
+def test_api8_every_page_carries_a_content_security_policy(client, db, path):
+    """Admin, docs and API answer with a policy that loads nothing from elsewhere and runs no inline script
+    without this response's nonce."""
+    response = client.get(path)
+    assert response.status_code == 200
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in response["Content-Security-Policy"].split(";")
+    )
+    assert directives["default-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    assert "http" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/", "/admin/login/", "/api/v1/"])
+def test_api8_no_inline_script_runs_without_the_nonce(client, db, path):
+    """Every inline script on the docs, the admin and the (local) browsable API carries this response's nonce, or
+    there is none: Swagger UI's start-up script is a file of its own (?script)."""
+    import re
+
+    response = client.get(path, HTTP_ACCEPT="text/html")
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    for attributes in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.content.decode()):
+        if 'type="application/json"' in attributes:
+            continue  # data, which the browser never runs
+        assert nonce is not None, (path, attributes)
+        assert f'nonce="{nonce.group(1)}"' in attributes, (path, attributes)
+
+
+def test_api8_swagger_ui_start_up_script_is_served_as_a_file(client, db):
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()

@@ -14,8 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .. import selectors, services
 from ..models import (
@@ -36,7 +37,9 @@ from .filters import StrictBooleanField
 from .parsers import LimitedJSONParser
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 
-RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)
+# JSON, and the browsable HTML API where the settings offer it (local and test; production is JSON only).
+PAGE_RENDERERS = tuple(api_settings.DEFAULT_RENDERER_CLASSES)
+RENDERERS = (*PAGE_RENDERERS, *EXPORT_RENDERERS)
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
@@ -415,7 +418,7 @@ class ActorViewSet(TrackerViewSet):
         filters=False,
         responses=serializers.RelationsSerializer,
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, renderer_classes=RENDERERS[:2])
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, renderer_classes=PAGE_RENDERERS)
     def relations(self, request, slug=None):
         filters.check_parameters(request.query_params, {"include_children"})
         actor = get_object_or_404(Actor, slug=slug)
