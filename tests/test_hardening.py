@@ -157,20 +157,16 @@ def test_week_past_9999_in_the_model_is_a_validation_error(source, model, field)
         record.save()
 
 
+def _admin_source_add(admin_client, **fields):
+    """Post the admin's add form of a source, with these fields over valid ones."""
+    form = {"slug": "far-future", "title": "Far future", "text": "Some text.", "date": "2025-11-20"}
+    form |= {"date_precision": "day", "date_end": "", "date_note": "", **fields}
+    return admin_client.post("/admin/events/source/add/", form)
+
+
 def test_week_past_9999_in_the_admin_is_a_form_error(admin_client, db):
     """The admin's form shows the error on the date instead of a 500."""
-    response = admin_client.post(
-        "/admin/events/source/add/",
-        {
-            "slug": "far-future",
-            "title": "Far future",
-            "text": "Some text.",
-            "date": "9999-12-27",
-            "date_precision": "week",
-            "date_end": "",
-            "date_note": "",
-        },
-    )
+    response = _admin_source_add(admin_client, date="9999-12-27", date_precision="week")
     assert response.status_code == 200
     assert "A week-precision date must end by 9999-12-31" in response.content.decode()
 
@@ -267,10 +263,7 @@ def test_api_refuses_capitals_in_a_slug(editor, world, path, body):
 
 
 def test_admin_refuses_capitals_in_a_slug(admin_client, db):
-    response = admin_client.post(
-        "/admin/events/source/add/",
-        {"slug": "New-Source", "title": "New", "text": "Some text.", "date": "2025-11-20", "date_precision": "day"},
-    )
+    response = _admin_source_add(admin_client, slug="New-Source")
     assert response.status_code == 200
     assert SLUG_MESSAGE in response.content.decode()
     assert not SourceFactory._meta.model.objects.filter(slug__iexact="new-source").exists()
