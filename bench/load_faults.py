@@ -76,14 +76,14 @@ def prepare(writers: int) -> list[str]:
     manage("collectstatic", "--noinput")
     script = (
         "from django.contrib.auth.models import Group, User\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from knox.models import AuthToken\n"
         "group = Group.objects.get(name='editors')\n"
         f"for i in range({writers}):\n"
         "    u = User.objects.create_user(f'writer{i}', password='load-pass-1')\n"
         "    u.groups.add(group)\n"
-        "    print(Token.objects.create(user=u).key)\n"
+        "    print(AuthToken.objects.create(user=u)[1])\n"
     )
-    tokens = [word for word in manage("shell", "-c", script).split() if re.fullmatch(r"[0-9a-f]{40}", word)]
+    tokens = [word for word in manage("shell", "-c", script).split() if re.fullmatch(r"[0-9a-f]{64}", word)]
     assert len(tokens) == writers, tokens
     return tokens
 

@@ -538,3 +538,7 @@ class CitationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# API tokens: listed and revoked, never shown (events/token_admin.py).
+from . import token_admin  # noqa: E402, F401

@@ -46,6 +46,9 @@ def resolve_span(
     elif precision == DatePrecision.WEEK:
         if start.weekday() != 0:
             raise ValidationError({field: "A week-precision date must be the Monday of that week."})
+        if start > datetime.date.max - datetime.timedelta(days=6):
+            # Its Sunday would fall after 9999-12-31, which no date type here can hold.
+            raise ValidationError({field: "A week-precision date must end by 9999-12-31; give its last week a day."})
         derived = start + datetime.timedelta(days=6)
     elif precision == DatePrecision.MONTH:
         if start.day != 1:

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import models
 from django.db.models import DEFERRED, F, Q
 from django.db.models.functions import Length, Lower
@@ -42,6 +43,33 @@ def coding_note_field() -> models.TextField:
         help_text=codebook_help(
             "Why the record is coded as it is, where the codebook needed a judgement (public).", "coding-notes"
         ),
+    )
+
+
+SLUG_MESSAGE = "A slug is lower-case: use letters a–z, digits, hyphens and underscores only, e.g. “jean-noel-barrot”."
+
+
+def validate_lowercase_slug(value: str) -> None:
+    """Slugs are compared, linked and typed lower-case: "France" and "france" must not name two records.
+
+    Refuses a slug that is valid but for its capitals; SlugField's own validator answers for any other character,
+    so that a bad slug gets one message. (A function, not a RegexValidator with inverse_match, which the OpenAPI
+    schema would show as a pattern that every valid slug fails.)
+    """
+    if value != value.lower() and validate_slug.regex.fullmatch(value):
+        raise ValidationError(SLUG_MESSAGE, code="invalid_slug")
+
+
+def slug_field() -> models.SlugField:
+    return models.SlugField(max_length=100, unique=True, validators=[validate_lowercase_slug], help_text=SLUG_HELP)
+
+
+def slug_lowercase_constraint(name: str) -> models.CheckConstraint:
+    """The database's own refusal of a slug with capitals, whatever door (or raw UPDATE) writes it."""
+    return models.CheckConstraint(
+        condition=Q(slug=Lower("slug")),
+        name=f"{name}_slug_lowercase",
+        violation_error_message="A slug is lower-case.",
     )
 
 
@@ -145,7 +173,7 @@ class PartialDateModel(models.Model):
 class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """One news article, kept byte for byte, that records cite."""
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    slug = slug_field()
     title = models.CharField(max_length=300, help_text="Headline as printed.")
     publisher = models.CharField(
         max_length=200, blank=True, help_text="Outlet that published the article; empty when the text does not say."
@@ -169,6 +197,7 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
             *PartialDateModel.Meta.constraints,
             models.CheckConstraint(condition=Q(sha256__length=64), name="source_sha256_is_hex_digest"),
             models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
+            slug_lowercase_constraint("source"),
         ]
 
     def __str__(self) -> str:
@@ -219,7 +248,7 @@ class Actor(TimestampedModel, VersionedModel, SearchableModel):
         CIVILIANS = "civilians", "Civilians or population group"
         OTHER = "other", "Other"
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    slug = slug_field()
     name = models.CharField(max_length=200, help_text="Name most commonly used in the sources.")
     kind = models.CharField(max_length=20, choices=Kind.choices, help_text="What sort of actor this is.")
     country = CountryField(
@@ -256,10 +285,11 @@ class Actor(TimestampedModel, VersionedModel, SearchableModel):
                 violation_error_message="An actor cannot be its own parent.",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
+            slug_lowercase_constraint("actor"),
         ]
         indexes = [
             models.Index(Lower("name"), name="actor_name_lower_idx"),
-            # actor= matches slugs case-insensitively, and SlugField lets capitals in.
+            # actor= compares lower(slug) alongside lower(name) in one query (actors_by_reference).
             models.Index(Lower("slug"), name="actor_slug_lower_idx"),
         ]
 
@@ -363,7 +393,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
         SCHEDULED = "scheduled", "Scheduled or expected"
         CANCELLED = "cancelled", "Cancelled"
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    slug = slug_field()
     title = models.CharField(max_length=300, help_text="Short headline of what happened.")
     description = models.TextField(blank=True, help_text="What happened, in neutral words.")
     event_type = models.CharField(
@@ -406,6 +436,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
                 name="event_coordinates_paired",
                 violation_error_message="Give both latitude and longitude, or neither.",
             ),
+            slug_lowercase_constraint("event"),
         ]
         indexes = [
             models.Index(fields=["date", "slug"], name="event_date_slug_idx"),
@@ -541,7 +572,7 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
         SUPPORTS = "supports", "Supports"
         OPPOSES = "opposes", "Opposes"
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    slug = slug_field()
     speaker = models.ForeignKey(
         Actor,
         # PROTECT: deleting a speaker would orphan what they said.
@@ -622,6 +653,7 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
                 violation_error_message="A stance target needs a stance (supports or opposes).",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="statement_text_not_empty"),
+            slug_lowercase_constraint("statement"),
         ]
         indexes = [
             models.Index(fields=["date", "slug"], name="statement_date_slug_idx"),
@@ -685,7 +717,7 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         WITHDRAWN = "withdrawn", "Withdrawn"
         REJECTED = "rejected", "Rejected"
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    slug = slug_field()
     title = models.CharField(max_length=300, help_text="Short statement of what is promised.")
     description = models.TextField(blank=True, help_text="What is promised, to whom and for what.")
     category = models.CharField(max_length=20, choices=Category.choices, help_text="What kind of commitment.")
@@ -796,6 +828,7 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
                 violation_error_message="An actor cannot pledge to itself.",
             ),
             date_span_constraint("target_date", "pledge_target_date_span", what="target date"),
+            slug_lowercase_constraint("pledge"),
         ]
         indexes = [
             models.Index(fields=["date", "slug"], name="pledge_date_slug_idx"),

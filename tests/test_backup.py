@@ -3,10 +3,10 @@
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from events.models import Actor, Event
+from tests.tokens import token_for
 
 RESOURCES = ("sources", "actors", "events", "pledges", "statements", "deleted")
 
@@ -35,7 +35,8 @@ def test_backup_and_restore_serves_identical_output(tmp_path):
     user = User.objects.create_user("maria", password="pw-maria-1")
     user.groups.add(Group.objects.get(name="editors"))
     editor = APIClient()
-    editor.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    token = token_for(user)
+    editor.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     created = editor.post(
         "/api/v1/actors/", {"slug": "hakan-fidan", "name": "Hakan Fidan", "kind": "person"}, format="json"
     )
@@ -70,7 +71,7 @@ def test_backup_and_restore_serves_identical_output(tmp_path):
     for key in before:
         assert after[key] == before[key], key
     restored = APIClient()
-    restored.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user__username='maria').key}")
+    restored.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert restored.get("/api/v1/actors/hakan-fidan/")["ETag"] == '"2"'
 
 

@@ -8,8 +8,9 @@ import yaml
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def editor(db) -> APIClient:
     user = User.objects.create_user("editor", password="pw-editor-1")
     user.groups.add(Group.objects.get(name="editors"))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from events.loading import RETIRED_FILE, story_load
@@ -34,6 +33,7 @@ from events.models import (
 )
 from events.services import CitationData, event_upsert, record_fields
 from tests.errors import assert_error
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +229,7 @@ def editor(db) -> APIClient:
     user = get_user_model().objects.create_user("editor", password="pw-editor-1")
     user.groups.add(Group.objects.get(name="editors"))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import ARTICLE, CitationFactory, EventFactory, SourceFactory
@@ -19,6 +18,7 @@ from events import evidence, services
 from events.api.exceptions import exception_handler
 from events.loading import story_load
 from events.models import Actor, Citation, Event, Pledge, Source, Statement
+from tests.tokens import token_for
 
 RACE_TRIALS = 24
 RACE_CITERS = 4
@@ -166,7 +166,7 @@ def _editor_client() -> APIClient:
     user, _ = User.objects.get_or_create(username="race-editor")
     user.groups.add(Group.objects.get(name="editors"))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -182,3 +182,72 @@ def test_an_export_refuses_page_parameters(api_client, db, url, fmt):
     assert response["Content-Type"] == "application/json"
     message = ["An export streams every matching record; leave out page, page_size and cursor."]
     assert response.json()["errors"] == {"cursor": message, "page": message, "page_size": message}
+
+
+# CSV injection (OWASP) ---------------------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tTab", "\rCarriage"]
+
+
+@pytest.fixture
+def formulas(world):
+    """Records whose text columns begin with each character a spreadsheet evaluates."""
+    from conftest import ActorFactory, CitationFactory, EventFactory, SourceFactory
+
+    article = SourceFactory(slug="formula-article", title=FORMULAS[0], text=" ".join(FORMULAS))
+    for n, formula in enumerate(FORMULAS):
+        actor = ActorFactory(slug=f"formula-actor-{n}", name=formula, kind="person")
+        statement = StatementFactory(slug=f"formula-{n}", speaker=actor, text=formula, quote_type="reported")
+        CitationFactory(statement=statement, source=article, excerpt=formula)
+    event = EventFactory(slug="formula-event", title="=1+1", latitude="-33.86785", longitude="-151.20732")
+    CitationFactory(event=event, source=article, excerpt=FORMULAS[1])
+    return article
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.content[:500]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8")
+
+
+def test_csv_exports_neutralise_formulas_in_text_columns(api_client, formulas):
+    """Every text cell that begins with =, +, -, @, tab or CR gains a leading ' in every CSV export."""
+    rows = list(
+        csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/statements/?format=csv&source=formula-article"))))
+    )
+    assert sorted((r["speaker"], r["text"], r["citation_excerpt"]) for r in rows) == sorted(
+        ("'" + f, "'" + f, "'" + f) for f in FORMULAS
+    )
+    actors = list(csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/actors/?format=csv&kind=person")))))
+    assert {r["name"] for r in actors if r["slug"].startswith("formula")} == {"'" + f for f in FORMULAS}
+    timeline = list(
+        csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/timeline/?format=csv&source=formula-article"))))
+    )
+    assert {r["title"] for r in timeline} >= {"'=1+1", "'@SUM(A1): @SUM(A1)"}
+    sources = list(csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/sources/?format=csv")))))
+    assert [r["title"] for r in sources if r["slug"] == "formula-article"] == ["'" + FORMULAS[0]]
+
+
+def test_csv_keeps_numbers_and_dates_as_they_are(api_client, formulas):
+    """Number and date columns are not text: a negative coordinate stays a number."""
+    (row,) = csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/events/?format=csv&source=formula-article"))))
+    assert (row["title"], row["latitude"], row["longitude"]) == ("'=1+1", "-33.86785", "-151.20732")
+    assert row["date"] == "2025-11-20"
+    assert row["citation_excerpt"] == "'+1+2"
+
+
+def test_csv_of_one_record_and_of_its_citations_is_neutralised_too(api_client, formulas):
+    """The non-streamed CSV (a single record, a record's citations) goes through the same escaping."""
+    (row,) = csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/events/formula-event/?format=csv"))))
+    assert (row["title"], row["latitude"]) == ("'=1+1", "-33.86785")
+    (citation,) = csv.DictReader(
+        io.StringIO(_text(api_client.get("/api/v1/events/formula-event/citations/?format=csv")))
+    )
+    assert citation["excerpt"] == "'+1+2"
+
+
+def test_ndjson_and_json_are_not_escaped(api_client, formulas):
+    """Only CSV, which spreadsheets open, is escaped: JSON and NDJSON carry the text exactly."""
+    assert api_client.get("/api/v1/events/formula-event/").json()["title"] == "=1+1"
+    line = json.loads(_text(api_client.get("/api/v1/events/?format=ndjson&source=formula-article")))
+    assert line["title"] == "=1+1"

@@ -8,8 +8,9 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
+
+from tests.tokens import token_for
 
 CHECKS = [
     checks.not_a_server_error,
@@ -38,7 +39,7 @@ def keep_test_connection():
 def editor_headers(db) -> dict:
     user = User.objects.create_user("fuzz-editor", password="pw-fuzz-1")
     user.groups.add(Group.objects.get(name="editors"))
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Token {token_for(user)}"}
 
 
 # Loading the schema needs no database: it is generated from the code.

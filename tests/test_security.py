@@ -7,8 +7,9 @@ API4 page caps, body size and related-value caps (test_bad_input, test_writes), 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def _client_with(*codenames: str) -> APIClient:
     user = User.objects.create_user(f"user-{'-'.join(codenames) or 'none'}", password="pw-user-1")
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="events", codename__in=codenames))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 
@@ -138,3 +139,177 @@ def test_api8_errors_never_leak_internals(api_client, world, monkeypatch):
     response = client.get("/api/v1/events/")
     assert response.status_code == 500
     assert response.json() == {"status": 500, "code": "server_error", "detail": "Internal server error.", "errors": {}}
+
+
+def _throttled_statuses(client: APIClient, forwarded: list[str], monkeypatch) -> list[int]:
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"})
+    return [client.get("/api/v1/actors/", HTTP_X_FORWARDED_FOR=address).status_code for address in forwarded]
+
+
+def test_api4_a_spoofed_forwarded_for_does_not_reset_the_anonymous_limit(world, monkeypatch):
+    """API4: with no trusted proxy (DJANGO_NUM_PROXIES=0, the default) X-Forwarded-For is ignored, so a client
+    sending a new made-up address with each request is still counted once."""
+    from django.conf import settings
+
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    spoofed = [f"203.0.113.{n}" for n in range(5)]
+    assert _throttled_statuses(APIClient(), spoofed, monkeypatch) == [200, 200, 200, 429, 429]
+
+
+def test_api4_behind_trusted_proxies_the_client_is_the_address_they_saw(world, monkeypatch, settings):
+    """With DJANGO_NUM_PROXIES=1 the address our proxy appended counts, not what the client prepended to it."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    forwarded = [f"198.51.100.{n}, 192.0.2.7" for n in range(4)]
+    assert _throttled_statuses(APIClient(), forwarded, monkeypatch) == [200, 200, 200, 429]
+    other_client = _throttled_statuses(APIClient(), ["198.51.100.1, 192.0.2.8"], monkeypatch)
+    assert other_client == [200]
+
+
+# API2: tokens ------------------------------------------------------------------------------------------------
+
+
+def _token(username: str = "script") -> tuple[User, str]:
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user(username, password="pw-script-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    response = APIClient().post("/api/v1/auth/token/", {"username": username, "password": "pw-script-1"})
+    assert response.status_code == 200, response.content
+    return user, response.json()["token"]
+
+
+def test_api2_tokens_are_stored_as_digests_only(db):
+    """The database holds a digest of each token, never the token: a leaked dump or a look at the table does not
+    give anyone a working token."""
+    from django.db import connection
+    from knox.models import AuthToken
+
+    _user, token = _token()
+    (stored,) = AuthToken.objects.all()
+    assert token not in stored.digest
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {AuthToken._meta.db_table}")
+        assert not any(token in str(value) for row in cursor.fetchall() for value in row)
+
+
+@pytest.mark.parametrize("keyword", ["Token", "Bearer", "bearer", "TOKEN"])
+def test_api2_token_and_bearer_keywords_both_work(db, world, keyword):
+    _user, token = _token()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{keyword} {token}")
+    response = client.patch("/api/v1/actors/france/", {"description": "x"}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer", "Bearer a b", "Token not-a-real-token", "Bearer " + "0" * 64, "Token caf\xe9", "Bearer \xff\xfe"],
+)
+def test_api2_malformed_and_unknown_tokens_are_401(db, header):
+    """A bad header is a JSON 401 with a Token challenge, whatever bytes it holds (never a 500)."""
+    from tests.errors import assert_error
+
+    response = APIClient().post("/api/v1/actors/", {}, format="json", HTTP_AUTHORIZATION=header)
+    assert_error(response, 401)
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_api2_tokens_expire(db, world, settings):
+    """A token stops working at its expiry (REST_KNOX TOKEN_TTL, from DJANGO_TOKEN_TTL_HOURS)."""
+    import datetime
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    _user, token = _token()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.post("/api/v1/actors/", {}, format="json").status_code == 400
+    AuthToken.objects.update(expiry=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.post("/api/v1/actors/", {}, format="json").status_code == 401
+    assert not AuthToken.objects.exists()  # knox deletes an expired token when it is presented
+
+
+def test_api2_a_token_can_be_revoked(db):
+    """POST /api/v1/auth/token/revoke/ ends the token it is sent with; the account's other tokens keep working."""
+    user, token = _token()
+    other = APIClient().post("/api/v1/auth/token/", {"username": "script", "password": "pw-script-1"}).json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.post("/api/v1/auth/token/revoke/").status_code == 204
+    assert client.post("/api/v1/actors/", {}, format="json").status_code == 401
+    still = APIClient()
+    still.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+    assert still.post("/api/v1/actors/", {}, format="json").status_code == 400
+    assert APIClient().post("/api/v1/auth/token/revoke/").status_code == 401
+
+
+def test_api2_the_admin_never_shows_a_token(admin_client, db):
+    """The admin lists who holds tokens and until when, and can revoke them, but shows no token nor any part of one
+    (its digest, the primary key, cannot be turned back into it), and cannot create one (which would print it)."""
+    from knox.models import AuthToken
+
+    _user, token = _token()
+    stored = AuthToken.objects.get()
+    changelist = admin_client.get("/admin/knox/authtoken/")
+    assert changelist.status_code == 200
+    page = changelist.content.decode()
+    assert "script" in page
+    for secret in (token, token[:8], stored.token_key):
+        assert secret not in page
+    detail = admin_client.get(f"/admin/knox/authtoken/{stored.digest}/change/").content.decode()
+    assert token[:8] not in detail
+    assert admin_client.get("/admin/knox/authtoken/add/").status_code == 403
+
+
+def test_api2_the_old_drf_tokens_are_gone(db):
+    """DRF's plain-text authtoken app is no longer installed: its tokens stop working (README says so)."""
+    from django.conf import settings
+
+    assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
+    assert "knox" in settings.INSTALLED_APPS
+
+
+# API8: Content-Security-Policy -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/", "/api/v1/events/", "/api/schema/", "/api/docs/", "/api/redoc/", "/admin/login/"]
+)
+def test_api8_every_page_carries_a_content_security_policy(client, db, path):
+    """Admin, docs and API answer with a policy that loads nothing from elsewhere and runs no inline script
+    without this response's nonce."""
+    response = client.get(path)
+    assert response.status_code == 200
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in response["Content-Security-Policy"].split(";")
+    )
+    assert directives["default-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    assert "http" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/", "/admin/login/", "/api/v1/"])
+def test_api8_no_inline_script_runs_without_the_nonce(client, db, path):
+    """Every inline script on the docs, the admin and the (local) browsable API carries this response's nonce, or
+    there is none: Swagger UI's start-up script is a file of its own (?script)."""
+    import re
+
+    response = client.get(path, HTTP_ACCEPT="text/html")
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    for attributes in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.content.decode()):
+        if 'type="application/json"' in attributes:
+            continue  # data, which the browser never runs
+        assert nonce is not None, (path, attributes)
+        assert f'nonce="{nonce.group(1)}"' in attributes, (path, attributes)
+
+
+def test_api8_swagger_ui_start_up_script_is_served_as_a_file(client, db):
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()

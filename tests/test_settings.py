@@ -104,3 +104,58 @@ def test_local_settings_serve_admin_and_docs_pages():
         "/static/admin/css/base.css 200",
         "",
     ], result.stderr[-3000:]
+
+
+def test_trusted_proxies_come_from_the_environment():
+    """DJANGO_NUM_PROXIES sets how many proxies' X-Forwarded-For entries are trusted; 0 when unset."""
+    script = (
+        "import django; django.setup()\nfrom django.conf import settings\nprint(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    outputs = []
+    for extra in ({}, {"DJANGO_NUM_PROXIES": "2"}):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+                **PRODUCTION_ENV,
+                **extra,
+                "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        outputs.append(result.stdout.strip() or result.stderr[-500:])
+    assert outputs == ["0", "2"]
+
+
+def test_production_serves_no_browsable_html_api():
+    """Under production settings the API answers JSON only: a browser asking for HTML gets JSON, and
+    ?format=api is an unknown format."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "from django.test.utils import setup_test_environment\n"
+        "setup_test_environment()\n"
+        "client = Client(headers={'Accept': 'text/html,application/xhtml+xml,*/*;q=0.8'})\n"
+        "response = client.get('/api/v1/', secure=True, HTTP_HOST='tracker.example.org')\n"
+        "print(response.status_code, response['Content-Type'])\n"
+        "for path in ('/api/v1/events/?format=api', '/api/v1/timeline/?format=api'):\n"
+        "    refused = client.get(path, secure=True, HTTP_HOST='tracker.example.org')\n"
+        "    print(refused.status_code, refused.json()['errors']['format'][0])\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env = {
+        **clean,
+        **PRODUCTION_ENV,
+        "CACHE_URL": "locmemcache://",
+        "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    known = "400 Unknown format. Known formats: csv, json, ndjson."
+    assert result.stdout.split("\n")[:3] == ["200 application/json", known, known], (
+        result.stdout + result.stderr[-3000:]
+    )

@@ -5,12 +5,13 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import ActorFactory, CitationFactory, EventFactory, StatementFactory
 from events.models import Actor, Citation, DeletedRecord, Event, Pledge, PledgeStatusChange, Source, Statement
 from tests.admin_forms import change_form
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ EXCERPT = "“We support the mission,” the minister said."
 def _client(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 
@@ -112,11 +113,22 @@ def test_bad_and_deactivated_tokens_are_401(world):
 
 
 def test_token_endpoint(db):
-    """POST username and password to /api/v1/auth/token/ to get the account's token."""
+    """POST username and password (JSON or form) to /api/v1/auth/token/ to get a new, expiring token that works."""
     user = User.objects.create_user("script", password="pw-script-1")
-    response = APIClient().post("/api/v1/auth/token/", {"username": "script", "password": "pw-script-1"}, format="json")
-    assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=user).key}
+    user.groups.add(Group.objects.get(name="editors"))
+    for fmt in ("json", "multipart"):
+        response = APIClient().post(
+            "/api/v1/auth/token/", {"username": "script", "password": "pw-script-1"}, format=fmt
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"token", "expiry"}
+        expiry = datetime.datetime.fromisoformat(body["expiry"])
+        ttl = expiry - timezone.now()
+        assert datetime.timedelta(hours=23) < ttl <= datetime.timedelta(hours=24)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+        assert client.post("/api/v1/actors/", {}, format="json").status_code == 400  # authenticated: validation
     wrong = APIClient().post("/api/v1/auth/token/", {"username": "script", "password": "nope"}, format="json")
     assert wrong.status_code == 400
     assert wrong.json()["errors"] == {"non_field_errors": ["Unable to log in with provided credentials."]}

@@ -101,8 +101,8 @@ def actors_by_reference(names: Iterable[str]) -> dict[str, set[int]]:
     """Map each lower-cased name to the ids of actors whose slug, name or alias it is.
 
     Each comparison is on an indexed lower() expression (actor_slug_lower_idx, actor_name_lower_idx,
-    actor_alias_lower_idx), so that naming an actor never scans the actors. Slugs are compared lower-cased too:
-    SlugField accepts capitals, so the unique index on slug alone would miss a slug stored with them.
+    actor_alias_lower_idx), so that naming an actor never scans the actors. Slugs are lower-case (slug_lowercase
+    constraints) and are compared through lower() too, so that one condition serves slugs and names alike.
     """
     lowered = {name.lower() for name in names}
     matches: dict[str, set[int]] = {}
@@ -620,7 +620,21 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
         if ALWAYS_ALLOWED.issuperset(request.query_params):
             # No filter given: the FilterSet would return the queryset unchanged, after building its form.
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise form_errors(filterset.form)
+        return filterset.qs
+
+
+def form_errors(form: forms.Form) -> ValidationError:
+    """A filter form's errors as a 400, formatted as Django formats them.
+
+    django-filter's own translation applies ``message % params`` to every message, with or without params, so a
+    message quoting the client's value (``Unknown actor: %``) raised a TypeError: a 500 for ``?actor=%25``.
+    """
+    return ValidationError({name: list(messages) for name, messages in form.errors.items()})
 
 
 def check_parameters(params, names: set[str]) -> None:
@@ -630,9 +644,10 @@ def check_parameters(params, names: set[str]) -> None:
         name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."]
         for name in sorted(set(params) - known)
     }
-    # An empty value is a mistake, not "no filter": say so rather than silently return everything.
+    # An empty or blank value (or only the commas between values) is a mistake, not "no filter": say so rather than
+    # silently return everything.
     for name in sorted(set(params) & known):
-        if all(value == "" for value in params.getlist(name)):
-            errors[name] = ["This parameter is empty: give it a value or leave it out."]
+        if all(not value.replace(",", "").strip() for value in params.getlist(name)):
+            errors[name] = ["This parameter is empty or blank: give it a value or leave it out."]
     if errors:
         raise ValidationError(errors)

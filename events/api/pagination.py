@@ -262,7 +262,8 @@ class TrackerPagination(PageNumberPagination):
                     raise invalid
                 field = model._meta.get_field(key.name)
                 values.append(None if string is None else field.to_python(string))
-        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, DjangoValidationError):
+        # RecursionError: json.loads of a cursor holding deeply nested JSON, which no link ever holds.
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, binascii.Error, DjangoValidationError):
             raise invalid from None
         return reverse, values
 

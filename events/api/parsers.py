@@ -1,6 +1,6 @@
 from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 
@@ -12,6 +12,9 @@ class RequestTooLarge(APIException):
         super().__init__(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
 
 
+NESTED_TOO_DEEP = "JSON parse error - the document is nested too deeply."
+
+
 class LimitedJSONParser(JSONParser):
     """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; anything larger is refused with 413 before it is parsed."""
 
@@ -21,7 +24,12 @@ class LimitedJSONParser(JSONParser):
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         if limit is not None and declared and declared.isdigit() and int(declared) > limit:
             raise RequestTooLarge()
-        return super().parse(_Capped(stream, limit) if limit is not None else stream, media_type, parser_context)
+        try:
+            return super().parse(_Capped(stream, limit) if limit is not None else stream, media_type, parser_context)
+        except RecursionError:
+            # Python's json module recurses once per level of nesting: a body of [[[[…]]]] a thousand deep
+            # exhausts the stack. It is malformed input like any other, so a 400.
+            raise ParseError(NESTED_TOO_DEEP) from None
 
 
 class _Capped:

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from django.http import StreamingHttpResponse
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework_csv.renderers import CSVRenderer, CSVStreamingRenderer
@@ -11,7 +12,55 @@ from rest_framework_csv.renderers import CSVRenderer, CSVStreamingRenderer
 EXPORT_CHUNK_SIZE = 500
 
 
-class TrackerCSVRenderer(CSVRenderer):
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection, OWASP): an excerpt quoting
+# "=HYPERLINK(…)" must reach the reader as text. OWASP's remedy is a leading single quote, which spreadsheets show
+# as text and do not evaluate.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Columns holding numbers and dates keep their values as they are: a negative latitude is not a formula.
+LITERAL_FIELDS = (
+    serializers.IntegerField,
+    serializers.FloatField,
+    serializers.DecimalField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.BooleanField,
+)
+
+
+def neutralised(value):
+    """A text cell that a spreadsheet would evaluate, with OWASP's leading ' ; any other value unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def literal_columns(fields) -> frozenset[str]:
+    """The names of a serializer's number and date fields, whose CSV cells are never escaped."""
+    return frozenset(name for name, field in (fields or {}).items() if isinstance(field, LITERAL_FIELDS))
+
+
+class FormulaSafeCSV:
+    """Every text cell of the CSV neutralised (see FORMULA_TRIGGERS); number and date columns left alone."""
+
+    literal: frozenset[str] = frozenset()
+
+    def tablize(self, data, header=None, labels=None):
+        rows = super().tablize(data, header=header, labels=labels)
+        names = next(rows, None)
+        if names is None:
+            return
+        yield names
+        columns = header or names
+        for row in rows:
+            yield [cell if name in self.literal else neutralised(cell) for name, cell in zip(columns, row, strict=True)]
+
+
+class SafeCSVStreamingRenderer(FormulaSafeCSV, CSVStreamingRenderer):
+    def __init__(self, literal: frozenset[str] = frozenset()):
+        self.literal = literal
+
+
+class TrackerCSVRenderer(FormulaSafeCSV, CSVRenderer):
     """text/csv: flat columns a spreadsheet can read. Lists are streamed by the view, not rendered here."""
 
     media_type = "text/csv"
@@ -20,6 +69,8 @@ class TrackerCSVRenderer(CSVRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if _is_error(renderer_context):
             return _json_error(data, renderer_context)
+        serializer = getattr(data, "serializer", None)
+        self.literal = literal_columns(getattr(getattr(serializer, "child", serializer), "fields", None))
         if isinstance(data, dict):
             data = flatten(data)
         return super().render(data, accepted_media_type, renderer_context or {})
@@ -101,7 +152,8 @@ def export_response(*, fmt: str, items: Iterator[dict], fields: Iterable[str], f
     """Stream ``items`` (API dicts) as CSV or NDJSON."""
     if fmt == "csv":
         header = flat_header(fields)
-        body = CSVStreamingRenderer().render((flatten(item) for item in items), renderer_context={"header": header})
+        renderer = SafeCSVStreamingRenderer(literal_columns(fields))
+        body = renderer.render((flatten(item) for item in items), renderer_context={"header": header})
         response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     else:
         response = StreamingHttpResponse((ndjson_line(item) for item in items), content_type="application/x-ndjson")

@@ -676,4 +676,8 @@ class TokenRequestSerializer(AuthTokenSerializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>` on writes.")
+    token = serializers.CharField(
+        help_text="Send as `Authorization: Token <token>` (or `Bearer <token>`) on writes. It is shown only here: "
+        "the server keeps a digest of it."
+    )
+    expiry = serializers.DateTimeField(help_text="When the token stops working (UTC); then ask for a new one.")

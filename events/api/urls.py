@@ -13,6 +13,7 @@ router.register("deleted", views.DeletedRecordViewSet, basename="deleted")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/token/revoke/", views.TokenRevokeView.as_view(), name="auth-token-revoke"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     *router.urls,
 ]

@@ -8,13 +8,15 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from knox import views as knox_views
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .. import selectors, services
 from ..models import (
@@ -29,11 +31,15 @@ from ..models import (
     Statement,
 )
 from . import filters, rows, serializers
+from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
+from .parsers import LimitedJSONParser
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 
-RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)
+# JSON, and the browsable HTML API where the settings offer it (local and test; production is JSON only).
+PAGE_RENDERERS = tuple(api_settings.DEFAULT_RENDERER_CLASSES)
+RENDERERS = (*PAGE_RENDERERS, *EXPORT_RENDERERS)
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
@@ -398,7 +404,7 @@ class ActorViewSet(TrackerViewSet):
         filters=False,
         responses=serializers.RelationsSerializer,
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, renderer_classes=RENDERERS[:2])
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, renderer_classes=PAGE_RENDERERS)
     def relations(self, request, slug=None):
         filters.check_parameters(request.query_params, {"include_children"})
         actor = get_object_or_404(Actor, slug=slug)
@@ -595,11 +601,36 @@ def _timeline_data(rows, request) -> list[dict]:
 
 @extend_schema(
     summary="Get an API token",
-    description="POST a username and password (form or JSON) to receive the account's token. Send it on writes as "
-    "`Authorization: Token <key>`. The same token is returned until it is revoked in the admin.",
+    description="POST a username and password (form or JSON) to receive a new token. Send it on writes as "
+    "`Authorization: Token <key>` or `Authorization: Bearer <key>`. Each call issues a new token, which expires "
+    "after the configured time (`expiry`); the server stores only its digest, so it cannot be shown again. Repeated "
+    "failed logins lock the account out for a while from that address.",
     request=serializers.TokenRequestSerializer,
     responses=serializers.TokenResponseSerializer,
 )
-class TokenView(ObtainAuthToken):
+class TokenView(knox_views.LoginView):
+    """knox's LoginView issues the token; the caller proves who it is here, by password, through Django's
+    authenticate(), so that django-axes counts every failure and locks out repeated ones."""
+
+    authentication_classes = ()
+    permission_classes = ()
     renderer_classes = (JSONRenderer,)
-    serializer_class = serializers.TokenRequestSerializer
+    # The API's JSON parser (size limit, nesting depth), not DRF's plain one.
+    parser_classes = (FormParser, MultiPartParser, LimitedJSONParser)
+
+    def post(self, request, format=None):
+        credentials = serializers.TokenRequestSerializer(data=request.data, context={"request": request})
+        credentials.is_valid(raise_exception=True)
+        request.user = credentials.validated_data["user"]
+        return super().post(request, format=format)
+
+
+@extend_schema(
+    summary="Revoke the token",
+    description="Revokes the token this request is authenticated with; other tokens of the account stay valid.",
+    request=None,
+    responses={204: None},
+)
+class TokenRevokeView(knox_views.LogoutView):
+    authentication_classes = (TokenAuthentication,)
+    renderer_classes = (JSONRenderer,)

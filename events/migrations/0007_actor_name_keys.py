@@ -24,7 +24,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0005_participant_dates'),
+        ('events', '0006_slugs_lowercase'),
     ]
 
     operations = [

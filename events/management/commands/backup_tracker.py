@@ -4,8 +4,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Everything a restore needs: the records, their history and tombstones (all in the events app), the accounts
-# that history names, and their API tokens. Groups and permissions are recreated by migrate.
-MODELS = ("events", "auth.user", "authtoken.token")
+# that history names, and their API tokens (knox's digests and expiries: the tokens themselves are nowhere stored).
+# Groups and permissions are recreated by migrate.
+MODELS = ("events", "auth.user", "knox.authtoken")
 
 
 class Command(BaseCommand):
