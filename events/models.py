@@ -13,6 +13,14 @@ from simple_history.models import HistoricalRecords
 
 from .dates import DatePrecision, resolve_span
 from .history import versioned_history
+from .querysets import (
+    ActorQuerySet,
+    EventQuerySet,
+    PledgeQuerySet,
+    RecordQuerySet,
+    SlugManager,
+    StatementQuerySet,
+)
 from .validators import validate_verbatim
 
 # Registered for the `__length` lookups in the constraints below.
@@ -71,13 +79,6 @@ def slug_lowercase_constraint(name: str) -> models.CheckConstraint:
         name=f"{name}_slug_lowercase",
         violation_error_message="A slug is lower-case.",
     )
-
-
-class SlugManager(models.Manager):
-    """Looks records up by their slug, the natural key that fixtures, dumps and URLs use."""
-
-    def get_by_natural_key(self, slug: str):
-        return self.get(slug=slug)
 
 
 def date_span_constraint(prefix: str, name: str, what: str = "date") -> models.CheckConstraint:
@@ -188,7 +189,7 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         max_length=64, editable=False, help_text="SHA-256 of the text encoded as UTF-8, in hexadecimal."
     )
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(RecordQuerySet)()
     history = versioned_history()
 
     class Meta:
@@ -268,7 +269,7 @@ class Actor(TimestampedModel, VersionedModel, SearchableModel):
     )
     description = models.TextField(blank=True, help_text="One neutral sentence on who the actor is.")
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(ActorQuerySet)()
     history = versioned_history()
 
     class Meta:
@@ -289,7 +290,7 @@ class Actor(TimestampedModel, VersionedModel, SearchableModel):
         ]
         indexes = [
             models.Index(Lower("name"), name="actor_name_lower_idx"),
-            # actor= compares lower(slug) alongside lower(name) in one query (actors_by_reference).
+            # actor= compares lower(slug) alongside lower(name) in one query (ActorQuerySet.ids_by_reference).
             models.Index(Lower("slug"), name="actor_slug_lower_idx"),
         ]
 
@@ -415,7 +416,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
     )
     coding_note = coding_note_field()
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(EventQuerySet)()
     history = versioned_history()
 
     class Meta:
@@ -640,7 +641,7 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
     )
     coding_note = coding_note_field()
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(StatementQuerySet)()
     history = versioned_history(m2m_fields=[about, reported_by])
 
     class Meta:
@@ -800,7 +801,7 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     )
     coding_note = coding_note_field()
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(PledgeQuerySet)()
     history = versioned_history()
 
     class Meta:

@@ -10,7 +10,7 @@ from django.db import connections
 from django.db.models import CharField, DateField, F, Func, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 
-from .api.filters import TimelineFilter, with_descendants
+from .api.filters import TimelineFilter
 from .models import Actor, Event, EventParticipant, Pledge, Statement
 
 TIMELINE_TYPES: dict[str, type] = {"event": Event, "pledge": Pledge, "statement": Statement}
@@ -187,7 +187,7 @@ def timeline_items(rows: Iterable[tuple]) -> list[dict]:
 def actor_relations(*, actor: Actor, include_children: bool = False) -> dict:
     """Who the actor (and, optionally, its members) supports or opposes, who supports or opposes it, according to
     which statements, and the pledges it made or received."""
-    ids = with_descendants([actor.pk]) if include_children else {actor.pk}
+    ids = Actor.objects.with_descendants([actor.pk]) if include_children else {actor.pk}
     given = (
         Statement.objects.filter(speaker_id__in=ids, stance_target__isnull=False)
         .select_related("stance_target")

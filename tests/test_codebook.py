@@ -45,6 +45,8 @@ PRE_REVIEW_COMMIT = "712a7d442f8bd2f8a3f4d1e1195a5452d2251674"
 RESOLVED = re.compile(r"Resolved: (?:(unknown)|(\d{4}-\d{2}-\d{2})(?: to (\d{4}-\d{2}-\d{2}))?)\.$")
 # A quoted passage in a note: 'single' or “double” quotation marks.
 QUOTED = re.compile(r"'([^']{6,})'|“([^”]{6,})”")
+
+
 def _fixture(name: str) -> list[dict]:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 

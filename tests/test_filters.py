@@ -218,7 +218,7 @@ def test_timeline_takes_actor_with_dates(api_client, world):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
 def test_actor_filters_use_indexes_on_postgresql(world):
     """Naming an actor reads no table whole, and actor + dates is one range of participant_actor_dates_idx."""
-    from events.api.filters import EventFilter, actors_by_reference
+    from events.api.filters import EventFilter
 
     queries = [
         Actor.objects.annotate(slug_l=Lower("slug"), name_l=Lower("name")).filter(
@@ -228,7 +228,7 @@ def test_actor_filters_use_indexes_on_postgresql(world):
         EventFilter(data={"actor": "washington", "date_after": "2025-10-01"}, queryset=Event.objects.all()).qs,
         StatementFilter(data={"actor": "washington"}, queryset=Statement.objects.all()).qs,
     ]
-    assert actors_by_reference(["Washington"]) == {"washington": {Actor.objects.get(slug="united-states").pk}}
+    assert Actor.objects.ids_by_reference(["Washington"]) == {"washington": {Actor.objects.get(slug="united-states").pk}}
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         plans = [queryset.explain() for queryset in queries]

@@ -9,31 +9,18 @@ Conventions, the same on every list:
 """
 
 import datetime
-import operator
-from collections.abc import Iterable
-from functools import reduce
 
 from django import forms
-from django.db.models import BooleanField, F, Func, Model, Q, QuerySet, Subquery
-from django.db.models.functions import Lower
+from django.db.models import BooleanField, F, Func, QuerySet, Subquery
 from django_countries import countries
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField, IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from .. import search
-from ..models import Actor, ActorAlias, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from ..models import Actor, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
 
 MAX_LIST_VALUES = 100
-
-# Which relations make a record "involve" an actor, per model: the meaning of `actor=`.
-ACTOR_LOOKUPS: dict[type, tuple[str, ...]] = {
-    Actor: ("id",),
-    Event: ("participants__actor",),
-    Statement: ("speaker", "about", "stance_target"),
-    Pledge: ("pledger", "beneficiary"),
-}
-
 
 # Form fields -------------------------------------------------------------------------------------------------
 
@@ -62,7 +49,7 @@ class ActorReferenceField(forms.CharField):
         if not value:
             return None
         names = _split(value)
-        matches = actors_by_reference(names)
+        matches = Actor.objects.ids_by_reference(names)
         unknown = [name for name in names if not matches.get(name.lower())]
         if unknown:
             raise forms.ValidationError(
@@ -95,65 +82,6 @@ def _split(value: str) -> list[str]:
     if len(names) > MAX_LIST_VALUES:
         raise forms.ValidationError(f"At most {MAX_LIST_VALUES} values.")
     return names
-
-
-def actors_by_reference(names: Iterable[str]) -> dict[str, set[int]]:
-    """Map each lower-cased name to the ids of actors whose slug, name or alias it is.
-
-    Each comparison is on an indexed lower() expression (actor_slug_lower_idx, actor_name_lower_idx,
-    actor_alias_lower_idx), so that naming an actor never scans the actors. Slugs are lower-case (slug_lowercase
-    constraints) and are compared through lower() too, so that one condition serves slugs and names alike.
-    """
-    lowered = {name.lower() for name in names}
-    matches: dict[str, set[int]] = {}
-    own = Actor.objects.annotate(slug_l=Lower("slug"), name_l=Lower("name")).filter(
-        Q(slug_l__in=lowered) | Q(name_l__in=lowered)
-    )
-    for pk, slug, name in own.values_list("pk", "slug_l", "name_l"):
-        for key in {slug, name} & lowered:
-            matches.setdefault(key, set()).add(pk)
-    aliases = ActorAlias.objects.annotate(name_l=Lower("name")).filter(name_l__in=lowered)
-    for actor_id, name in aliases.values_list("actor_id", "name_l"):
-        matches.setdefault(name, set()).add(actor_id)
-    return matches
-
-
-def related_to(model: type[Model], lookup: str, ids: Iterable[int]) -> Q:
-    """Records of ``model`` related through ``lookup`` to any of the rows ``ids``, without joining ``model`` again.
-
-    A foreign key is compared on its own column. A many-to-many relation (``about``) or a reverse one followed by
-    a foreign key (``participants__actor``, ``citations__source``) becomes ``pk IN (SELECT <key> FROM <the other
-    table> WHERE <its foreign key> IN ids)``, which the other table's foreign-key index answers.
-    """
-    column, rows = _relation(model, lookup, ids)
-    return Q(**{f"{column}__in": ids}) if rows is None else Q(pk__in=rows)
-
-
-def _relation(model: type[Model], lookup: str, ids: Iterable[int]) -> tuple[str, QuerySet | None]:
-    """(column, None) when ``model``'s own column holds the related key; else ("pk", the other table's keys)."""
-    name, _, rest = lookup.partition("__")
-    field = model._meta.get_field(name)
-    if getattr(field, "primary_key", False) and not rest:
-        return "pk", None
-    if field.many_to_one and field.concrete and not rest:
-        return field.attname, None
-    if field.many_to_many and field.concrete and not rest:
-        rows = field.remote_field.through.objects.filter(**{f"{field.m2m_reverse_field_name()}_id__in": ids})
-        return "pk", rows.order_by().values(f"{field.m2m_field_name()}_id")
-    if field.one_to_many and rest and "__" not in rest:
-        other = field.related_model
-        rows = other.objects.filter(**{f"{other._meta.get_field(rest).attname}__in": ids})
-        return "pk", rows.order_by().values(field.field.attname)
-    raise ValueError(f"Cannot filter {model.__name__} by {lookup}.")
-
-
-def with_descendants(ids: Iterable[int]) -> set[int]:
-    """The actors and every actor below them, one query per level of the hierarchy."""
-    found, frontier = set(ids), set(ids)
-    while frontier:
-        frontier = set(Actor.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
-        found |= frontier
-    return found
 
 
 class InSubquery(Func):
@@ -253,7 +181,7 @@ class SlugInFilter(filters.Filter):
     def filter(self, qs, value):
         if value is None:
             return qs
-        return qs.filter(related_to(qs.model, self.field_name, value))
+        return qs.related_to(self.field_name, value)
 
 
 class ActorInvolvedFilter(filters.CharFilter):
@@ -269,27 +197,8 @@ class ActorInvolvedFilter(filters.CharFilter):
         if value is None:
             return qs
         if self.parent.form.cleaned_data.get("include_children"):
-            value = with_descendants(value)
-        return qs.filter(involving(qs.model, value, self.lookups))
-
-
-def involving(model: type[Model], actor_ids: Iterable[int], lookups: tuple[str, ...] | None = None) -> Q:
-    """Records of ``model`` involving any of the actors, through ``lookups`` (default: ``actor=``'s, all of them)."""
-    actor_ids = sorted(actor_ids)
-    relations = [_relation(model, lookup, actor_ids) for lookup in lookups or ACTOR_LOOKUPS[model]]
-    if len(relations) == 1 or all(rows is None for _, rows in relations):
-        # One relation, or own columns only: PostgreSQL ORs their foreign-key indexes in one bitmap.
-        return reduce(
-            operator.or_,
-            (Q(**{f"{column}__in": actor_ids}) if rows is None else Q(pk__in=rows) for column, rows in relations),
-        )
-    # An OR of a column and an `IN (subquery)` cannot use the indexes and reads the whole table; a UNION of the keys
-    # each relation's own index finds does not (a statement's speaker, stance target and subjects).
-    parts = [
-        model.objects.filter(**{f"{column}__in": actor_ids}).order_by().values("pk") if rows is None else rows
-        for column, rows in relations
-    ]
-    return Q(pk__in=parts[0].union(*parts[1:], all=True))
+            value = Actor.objects.with_descendants(value)
+        return qs.involving(value, self.lookups)
 
 
 class TrackerOrderingFilter(filters.OrderingFilter):
@@ -471,7 +380,7 @@ class DatedFilter(CommonFilter):
         done = {"actor", "role"}
         if actors is not None:
             if data.get("include_children"):
-                actors = with_descendants(actors)
+                actors = Actor.objects.with_descendants(actors)
             rows = rows.filter(actor_id__in=sorted(actors))
             if data.get("date_after") is not None:
                 rows = rows.filter(event_date_end__gte=data["date_after"])
