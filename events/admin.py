@@ -180,7 +180,7 @@ class TrackerAdmin(SimpleHistoryAdmin):
     # The write --------------------------------------------------------------------------------------------
 
     def service_fields(self, form, formsets) -> dict:
-        """The form and its inlines as keyword arguments of the record's upsert service."""
+        """The form and its inlines as fields of the record's input (references as the records the form found)."""
         data = form.cleaned_data
         fields = {}
         opts = form._meta.model._meta
@@ -193,16 +193,14 @@ class TrackerAdmin(SimpleHistoryAdmin):
             model = formset.model
             rows = _kept(formset)
             if model is Citation:
-                fields["citations"] = [CitationData(source=r["source"].slug, excerpt=r["excerpt"]) for r in rows]
+                fields["citations"] = [CitationData(source=r["source"], excerpt=r["excerpt"]) for r in rows]
             elif model is ActorAlias:
                 fields["aliases"] = [r["name"] for r in rows]
             elif model is EventParticipant:
-                fields["participants"] = [ParticipantData(actor=r["actor"].slug, role=r["role"]) for r in rows]
+                fields["participants"] = [ParticipantData(actor=r["actor"], role=r["role"]) for r in rows]
         for name, value in list(fields.items()):
-            if isinstance(value, models.Model):
-                fields[name] = value.slug
-            elif isinstance(value, QuerySet):
-                fields[name] = [item.slug for item in value]
+            if isinstance(value, QuerySet):
+                fields[name] = list(value)
         return fields
 
     def write(self, form, formsets):
@@ -214,7 +212,7 @@ class TrackerAdmin(SimpleHistoryAdmin):
         return services.record_update(record=record, changes=fields, expected_version=form.cleaned_data["seen_version"])
 
     def create(self, form, fields):
-        return services.record_create(model=self.model, **fields)
+        return services.record_create(data=services.input_for(self.model, **fields))
 
     def save_form(self, request, form, change):
         return form.record
@@ -375,7 +373,7 @@ class ActorAdmin(TrackerAdmin):
         return fields
 
     def create(self, form, fields):
-        return services.actor_create(**fields)
+        return services.actor_create(data=services.input_for(Actor, **fields))
 
     def delete_refusals(self, obj) -> list[str]:
         about = obj.statements_about.order_by("slug")
@@ -455,7 +453,8 @@ class PledgeAdmin(TrackerAdmin):
     inlines = (citation_inline("pledge"), PledgeStatusChangeInline)
 
     def create(self, form, fields):
-        pledge, outcome = services.pledge_create(force=form.cleaned_data.get("distinct", False), **fields)
+        data = services.input_for(Pledge, **fields)
+        pledge, outcome = services.pledge_create(data=data, force=form.cleaned_data.get("distinct", False))
         if outcome == "merged":
             messages.info(
                 form.request,

@@ -7,17 +7,16 @@ import datetime
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Actor, Event, Pledge, Statement
+from .inputs import input_for
+from .models import Actor, Event, Pledge, Source, Statement
 from .services import (
-    CitationData,
-    ParticipantData,
     actor_upsert,
     event_upsert,
     pledge_upsert,
@@ -52,33 +51,26 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
         if item.get("sha256") and item["sha256"] != digest:
             raise ValidationError(f"Seed file {item['seed_file']} does not match its recorded sha256; it was altered.")
         fields = {k: v for k, v in item.items() if k != "sha256"}
-        _, outcome = source_upsert(**_dates(fields), text=raw.decode("utf-8"), overwrite=overwrite)
+        data = input_for(Source, **_dates(fields), text=raw.decode("utf-8"))
+        _, outcome = source_upsert(data=data, overwrite=overwrite)
         report["sources"][outcome] += 1
 
     actors = _read_json(fixtures_dir / "actors.json")
     report["actors"] = Counter()
     # Parents first, so that every parent exists before its children refer to it.
     for item in _parents_first(actors):
-        _, outcome = actor_upsert(**{**item, "citations": _citations(item.get("citations", []))}, overwrite=overwrite)
+        _, outcome = actor_upsert(data=input_for(Actor, **item), overwrite=overwrite)
         report["actors"][outcome] += 1
 
     loaders = (
-        ("events", event_upsert, {"participants": lambda v: [ParticipantData(**p) for p in v]}),
-        ("statements", statement_upsert, {}),
-        ("pledges", pledge_upsert, {}),
+        ("events", Event, event_upsert),
+        ("statements", Statement, statement_upsert),
+        ("pledges", Pledge, pledge_upsert),
     )
-    for name, upsert, converters in loaders:
+    for name, model, upsert in loaders:
         report[name] = Counter()
         for item in _read_json(fixtures_dir / f"{name}.json"):
-            kwargs = _dates(item)
-            kwargs["citations"] = _citations(kwargs.get("citations", []))
-            for key, convert in converters.items():
-                if key in kwargs:
-                    kwargs[key] = convert(kwargs[key])
-            try:
-                _, outcome = upsert(**kwargs, overwrite=overwrite)
-            except TypeError as error:
-                raise ValidationError(f"{name}.json record “{item.get('slug')}”: {error}") from error
+            _, outcome = upsert(data=input_for(model, **_dates(item)), overwrite=overwrite)
             report[name][outcome] += 1
     retired = _retired(fixtures_dir)
     if overwrite:
@@ -126,10 +118,6 @@ def _read_json(path: Path) -> list[dict[str, Any]]:
 def _dates(item: Mapping[str, Any]) -> dict[str, Any]:
     date_fields = ("date", "date_end", "target_date", "target_date_end", "status_date")
     return {k: (datetime.date.fromisoformat(v) if k in date_fields and v else v) for k, v in item.items()}
-
-
-def _citations(items: Iterable[Mapping[str, str]]) -> list[CitationData]:
-    return [CitationData(source=c["source"], excerpt=c["excerpt"]) for c in items]
 
 
 def _parents_first(actors: list[dict[str, Any]]) -> list[dict[str, Any]]:

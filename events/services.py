@@ -4,9 +4,9 @@ Each function is keyword-only, validates with ``full_clean()`` before saving, an
 failure leaves nothing half-written.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,6 +18,19 @@ from . import evidence, names
 from .dates import resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
+from .inputs import (
+    INPUTS,
+    RELATIONS,
+    ActorInput,
+    CitationData,
+    EventInput,
+    ParticipantData,
+    PledgeInput,
+    RecordInput,
+    SourceInput,
+    StatementInput,
+    input_for,
+)
 from .models import (
     Actor,
     ActorAlias,
@@ -32,18 +45,6 @@ from .models import (
 )
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
-
-
-@dataclass(frozen=True)
-class CitationData:
-    source: str
-    excerpt: str
-
-
-@dataclass(frozen=True)
-class ParticipantData:
-    actor: str
-    role: str
 
 
 # Citations ---------------------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def citation_add(
     """
     _lock(record, expected_version)
     citation = _citation_create(record=record, source=source, excerpt=excerpt)
-    _finish(record, "unchanged", related_changed=True, claimed=True)
+    _finish(record, "unchanged", related_changed=True)
     return citation
 
 
@@ -79,11 +80,11 @@ def citation_remove(*, citation: Citation, expected_version: int) -> None:
             {"citations": [f"This citation is the evidence of a step in {_label(record)}'s status timeline."]}
         )
     citation.delete()
-    _finish(record, "unchanged", related_changed=True, claimed=True)
+    _finish(record, "unchanged", related_changed=True)
 
 
 def _citation_create(*, record: Event | Pledge | Statement | Actor, source: Source, excerpt: str) -> Citation:
-    citation = Citation(source=source, excerpt=excerpt, **{_citation_target(record): record})
+    citation = Citation(source=source, excerpt=_lf(excerpt), **{_citation_target(record): record})
     citation.full_clean()
     with evidence.refusals_as_validation_errors():  # the text changed since it was read (see evidence.py)
         citation.save()
@@ -95,18 +96,17 @@ def citations_set(*, record: Event | Pledge | Statement | Actor, citations: Iter
     wanted = list(dict.fromkeys(citations))
     if not wanted and not isinstance(record, Actor):
         raise ValidationError({"citations": f"{_label(record)} needs at least one citation."})
-    existing = {(c.source.slug, c.excerpt): c for c in record.citations.select_related("source")}
-    wanted_keys = {(c.source, c.excerpt) for c in wanted}
+    existing = {(c.source_id, c.excerpt): c for c in record.citations.all()}
+    wanted_keys = {(c.source.pk, _lf(c.excerpt)) for c in wanted}
     changed = False
     for key, citation in existing.items():
         if key not in wanted_keys:
             citation.delete()
             changed = True
-    sources = _resolve(Source, {c.source for c in wanted}, f"citation of {_label(record)}")
     for item in wanted:
-        if (item.source, item.excerpt) not in existing:
+        if (item.source.pk, _lf(item.excerpt)) not in existing:
             try:
-                _citation_create(record=record, source=sources[item.source], excerpt=item.excerpt)
+                _citation_create(record=record, source=item.source, excerpt=item.excerpt)
             except ValidationError as error:
                 raise ValidationError({"citations": [f"{_label(record)}: {_messages(error)}"]}) from error
             changed = True
@@ -149,280 +149,84 @@ def search_text_refresh(*, record: Source | Actor | Event | Statement | Pledge) 
 
 @transaction.atomic
 def source_upsert(
-    *,
-    slug: str,
-    title: str,
-    text: str,
-    publisher: str = "",
-    byline: str = "",
-    url: str = "",
-    seed_file: str | None = None,
-    date: datetime.date | None = None,
-    date_precision: str = "day",
-    date_end: datetime.date | None = None,
-    date_note: str = "",
-    overwrite: bool = True,
-    expected_version: int | None = None,
+    *, data: SourceInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Source, Outcome]:
-    """Create or update a source. Changing the text of a source that is cited is refused if an excerpt would break."""
-    source, outcome = _upsert(
-        Source,
-        slug=slug,
-        overwrite=overwrite,
-        expected_version=expected_version,
-        fields={
-            "title": title,
-            # Browsers send a textarea's line breaks as CRLF: the article's own LF is what is stored, so that saving
-            # a form with no edit changes nothing.
-            "text": text.replace("\r\n", "\n"),
-            "publisher": publisher,
-            "byline": byline,
-            "url": url,
-            "seed_file": seed_file,
-            "date": date,
-            "date_precision": date_precision,
-            "date_end": date_end,
-            "date_note": date_note,
-        },
-    )
+    """Create or update a source. Changing the text of a source that is cited is refused if an excerpt would break
+    (``Source.clean`` says which; the database's evidence triggers hold it against races)."""
+    source, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome != "kept":
-        outcome = _finish(source, outcome, related_changed=False, claimed=expected_version is not None)
+        outcome = _finish(source, outcome, related_changed=False)
     return source, outcome
 
 
 @transaction.atomic
 def actor_upsert(
-    *,
-    slug: str,
-    name: str,
-    kind: str,
-    aliases: Sequence[str] = (),
-    country_code: str = "",
-    title: str = "",
-    parent: str | None = None,
-    description: str = "",
-    citations: Sequence[CitationData] = (),
-    overwrite: bool = True,
-    expected_version: int | None = None,
+    *, data: ActorInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Actor, Outcome]:
     """Create or update an actor with its aliases and citations.
 
     No two actors share a name or alias, however it is spelt (see events.names): a clash is a DuplicateRecord, which
     no ``force`` overrides, and an alias that reads the same as the name or another alias is a ValidationError.
     """
-    entries = names.actor_entries(name=name, aliases=aliases)
-    parent_actor = _resolve_one(Actor, parent, f"parent of actor “{slug}”")
-    actor, outcome = _upsert(
-        Actor,
-        slug=slug,
-        overwrite=overwrite,
-        expected_version=expected_version,
-        fields={
-            "name": name,
-            "kind": kind,
-            "country": country_code,
-            "title": title,
-            "parent": parent_actor,
-            "description": description,
-        },
-    )
+    entries = names.actor_entries(name=data.name, aliases=data.aliases)
+    actor, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return actor, outcome
     _name_keys_set(actor=actor, entries=entries)
-    related_changed = _aliases_set(actor=actor, aliases=aliases)
-    related_changed |= citations_set(record=actor, citations=citations)
-    return actor, _finish(actor, outcome, related_changed, claimed=expected_version is not None)
+    related_changed = _aliases_set(actor=actor, aliases=data.aliases)
+    related_changed |= citations_set(record=actor, citations=data.citations)
+    return actor, _finish(actor, outcome, related_changed)
 
 
 @transaction.atomic
 def event_upsert(
-    *,
-    slug: str,
-    title: str,
-    event_type: str,
-    citations: Sequence[CitationData],
-    description: str = "",
-    status: str = Event.Status.OCCURRED,
-    date: datetime.date | None = None,
-    date_precision: str = "day",
-    date_end: datetime.date | None = None,
-    date_note: str = "",
-    location: str = "",
-    country_code: str = "",
-    latitude: float | None = None,
-    longitude: float | None = None,
-    participants: Sequence[ParticipantData] = (),
-    coding_note: str = "",
-    overwrite: bool = True,
-    expected_version: int | None = None,
+    *, data: EventInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Event, Outcome]:
     """Create or update an event with its participants and citations."""
-    event, outcome = _upsert(
-        Event,
-        slug=slug,
-        overwrite=overwrite,
-        expected_version=expected_version,
-        fields={
-            "title": title,
-            "description": description,
-            "event_type": event_type,
-            "status": status,
-            "date": date,
-            "date_precision": date_precision,
-            "date_end": date_end,
-            "date_note": date_note,
-            "location": location,
-            "country": country_code,
-            "latitude": latitude,
-            "longitude": longitude,
-            "coding_note": coding_note,
-        },
-    )
+    event, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return event, outcome
-    related_changed = _participants_set(event=event, participants=participants)
-    related_changed |= citations_set(record=event, citations=citations)
-    return event, _finish(event, outcome, related_changed, claimed=expected_version is not None)
+    related_changed = _participants_set(event=event, participants=data.participants)
+    related_changed |= citations_set(record=event, citations=data.citations)
+    return event, _finish(event, outcome, related_changed)
 
 
 @transaction.atomic
 def statement_upsert(
-    *,
-    slug: str,
-    speaker: str,
-    text: str,
-    quote_type: str,
-    citations: Sequence[CitationData],
-    speaker_role: str = "",
-    medium: str = Statement.Medium.UNSPECIFIED,
-    date: datetime.date | None = None,
-    date_precision: str = "day",
-    date_end: datetime.date | None = None,
-    date_note: str = "",
-    about: Sequence[str] = (),
-    stance: str = "",
-    stance_target: str | None = None,
-    stance_topic: str = "",
-    event: str | None = None,
-    reported_by: Sequence[str] = (),
-    coding_note: str = "",
-    overwrite: bool = True,
-    expected_version: int | None = None,
+    *, data: StatementInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Statement, Outcome]:
-    """Create or update a statement. A direct quotation must stand verbatim in one of its excerpts."""
-    where = f"statement “{slug}”"
-    statement, outcome = _upsert(
-        Statement,
-        slug=slug,
-        overwrite=overwrite,
-        expected_version=expected_version,
-        fields={
-            "speaker": _resolve_one(Actor, speaker, f"speaker of {where}"),
-            "speaker_role": speaker_role,
-            "text": text,
-            "quote_type": quote_type,
-            "medium": medium,
-            "date": date,
-            "date_precision": date_precision,
-            "date_end": date_end,
-            "date_note": date_note,
-            "stance": stance,
-            "stance_target": _resolve_one(Actor, stance_target, f"stance target of {where}"),
-            "stance_topic": stance_topic,
-            "event": _resolve_one(Event, event, f"event of {where}"),
-            "coding_note": coding_note,
-        },
-    )
+    """Create or update a statement. A direct quotation must stand verbatim in one of its excerpts; only news
+    outlets relay a statement (``reported_by``)."""
+    where = f"statement “{data.slug}”"
+    statement, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return statement, outcome
-    if quote_type == Statement.QuoteType.DIRECT and not any(text in c.excerpt for c in citations):
+    if data.quote_type == Statement.QuoteType.DIRECT and not any(data.text in c.excerpt for c in data.citations):
         raise ValidationError({"text": f"The direct quotation of {where} does not stand in any of its excerpts."})
-    about_actors = _resolve(Actor, set(about), f"“about” of {where}")
-    outlets = _resolve(Actor, set(reported_by), f"“reported_by” of {where}")
-    not_media = sorted(slug for slug, actor in outlets.items() if actor.kind != Actor.Kind.MEDIA)
+    not_media = sorted(actor.slug for actor in data.reported_by if actor.kind != Actor.Kind.MEDIA)
     if not_media:
         raise ValidationError(
             {"reported_by": [f"{where}: only news outlets relay a statement: {', '.join(not_media)}."]}
         )
     with quietly(statement):
-        related_changed = _m2m_set(statement.about, [about_actors[s] for s in about])
-        related_changed |= _m2m_set(statement.reported_by, [outlets[s] for s in reported_by])
-    related_changed |= citations_set(record=statement, citations=citations)
-    return statement, _finish(statement, outcome, related_changed, claimed=expected_version is not None)
+        related_changed = _m2m_set(statement.about, data.about)
+        related_changed |= _m2m_set(statement.reported_by, data.reported_by)
+    related_changed |= citations_set(record=statement, citations=data.citations)
+    return statement, _finish(statement, outcome, related_changed)
 
 
 @transaction.atomic
 def pledge_upsert(
-    *,
-    slug: str,
-    title: str,
-    category: str,
-    pledger: str,
-    citations: Sequence[CitationData],
-    description: str = "",
-    beneficiary: str | None = None,
-    quantity: int | None = None,
-    quantity_delivered: int | None = None,
-    quantity_approximate: bool = False,
-    unit: str = "",
-    conditions: str = "",
-    date: datetime.date | None = None,
-    date_precision: str = "day",
-    date_end: datetime.date | None = None,
-    date_note: str = "",
-    target_date: datetime.date | None = None,
-    target_date_precision: str = "unknown",
-    target_date_end: datetime.date | None = None,
-    target_date_note: str = "",
-    status: str = Pledge.Status.ANNOUNCED,
-    status_date: datetime.date | None = None,
-    status_note: str = "",
-    event: str | None = None,
-    announced_by: str | None = None,
-    coding_note: str = "",
-    overwrite: bool = True,
-    expected_version: int | None = None,
+    *, data: PledgeInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Pledge, Outcome]:
-    """Create or update a pledge with its citations."""
-    where = f"pledge “{slug}”"
-    pledge, outcome = _upsert(
-        Pledge,
-        slug=slug,
-        overwrite=overwrite,
-        expected_version=expected_version,
-        fields={
-            "title": title,
-            "description": description,
-            "category": category,
-            "pledger": _resolve_one(Actor, pledger, f"pledger of {where}"),
-            "beneficiary": _resolve_one(Actor, beneficiary, f"beneficiary of {where}"),
-            "quantity": quantity,
-            "quantity_delivered": quantity_delivered,
-            "quantity_approximate": quantity_approximate,
-            "unit": unit,
-            "conditions": conditions,
-            "date": date,
-            "date_precision": date_precision,
-            "date_end": date_end,
-            "date_note": date_note,
-            "target_date": target_date,
-            "target_date_precision": target_date_precision,
-            "target_date_end": target_date_end,
-            "target_date_note": target_date_note,
-            "status": status,
-            "status_date": status_date,
-            "status_note": status_note,
-            "event": _resolve_one(Event, event, f"event of {where}"),
-            "announced_by": _resolve_one(Statement, announced_by, f"announcing statement of {where}"),
-            "coding_note": coding_note,
-        },
-    )
+    """Create or update a pledge with its citations; a new pledge's status timeline opens with its status."""
+    pledge, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return pledge, outcome
-    related_changed = citations_set(record=pledge, citations=citations)
+    related_changed = citations_set(record=pledge, citations=data.citations)
     if outcome == "created":
         _initial_status(pledge)
-    return pledge, _finish(pledge, outcome, related_changed, claimed=expected_version is not None)
+    return pledge, _finish(pledge, outcome, related_changed)
 
 
 _UPSERTS = {
@@ -507,67 +311,55 @@ def _name_keys_set(*, actor: Actor, entries: Mapping[str, names.NameEntry]) -> N
 
 
 @transaction.atomic
-def record_create(*, model: type[models.Model], **fields: Any) -> models.Model:
+def record_create(*, data: RecordInput) -> models.Model:
     """Create a record through its upsert service, never updating one that exists under the same slug."""
-    record, outcome = _UPSERTS[model](**fields, overwrite=False)
+    record, outcome = _UPSERTS[data.model](data=data, overwrite=False)
     if outcome == "kept":
-        raise AlreadyExists(f"A {model._meta.verbose_name} with slug “{fields['slug']}” already exists.")
+        raise AlreadyExists(f"A {data.model._meta.verbose_name} with slug “{data.slug}” already exists.")
     return record
 
 
 @transaction.atomic
-def actor_create(**fields: Any) -> Actor:
+def actor_create(*, data: ActorInput) -> Actor:
     """Create an actor. One whose name or an alias reads the same as another actor's is refused (DuplicateRecord,
     see actor_upsert), and nothing overrides that: a real namesake gets a distinguishing name."""
-    return record_create(model=Actor, **fields)
+    return record_create(data=data)
 
 
-def pledge_duplicate(
-    *, pledger: str, category: str, beneficiary: str | None, quantity: int | None, unit: str, title: str
-) -> Pledge | None:
+def pledge_duplicate(*, data: PledgeInput) -> Pledge | None:
     """An existing pledge recording the same commitment: same pledger, beneficiary, category and quantity (or,
     without a quantity, the same title). Status is deliberately not part of the fingerprint."""
     candidates = Pledge.objects.filter(
-        pledger__slug=pledger, category=category, quantity=quantity, unit=unit, beneficiary__slug=beneficiary
+        pledger=data.pledger,
+        category=data.category,
+        quantity=data.quantity,
+        unit=data.unit,
+        beneficiary=data.beneficiary,
     )
-    if beneficiary is None:
-        candidates = Pledge.objects.filter(
-            pledger__slug=pledger, category=category, quantity=quantity, unit=unit, beneficiary__isnull=True
-        )
-    if quantity is None:
-        candidates = candidates.annotate(title_l=Lower("title")).filter(title_l=title.strip().lower())
+    if data.quantity is None:
+        candidates = candidates.annotate(title_l=Lower("title")).filter(title_l=data.title.strip().lower())
     return candidates.order_by("slug").first()
 
 
 @transaction.atomic
-def pledge_create(*, force: bool = False, **fields: Any) -> tuple[Pledge, Literal["created", "merged"]]:
+def pledge_create(*, data: PledgeInput, force: bool = False) -> tuple[Pledge, Literal["created", "merged"]]:
     """Create a pledge; if it already exists (another article reporting the same commitment), add the new
     citations to the existing pledge instead of creating a duplicate, unless ``force``."""
     # Concurrent identical creates would each find no duplicate and each insert one. Locking the pledger's row
     # first makes them queue, so that each finds the one before it. (On SQLite, write transactions are serialised
     # as a whole instead, and select_for_update() is a no-op.)
-    list(Actor.objects.select_for_update().filter(slug=fields["pledger"]).values_list("pk"))
-    existing = None
-    if not force:
-        existing = pledge_duplicate(
-            pledger=fields["pledger"],
-            category=fields["category"],
-            beneficiary=fields.get("beneficiary"),
-            quantity=fields.get("quantity"),
-            unit=fields.get("unit", ""),
-            title=fields["title"],
-        )
+    list(Actor.objects.select_for_update().filter(pk=data.pledger.pk).values_list("pk"))
+    existing = None if force else pledge_duplicate(data=data)
     if existing is None:
-        return record_create(model=Pledge, **fields), "created"
+        return record_create(data=data), "created"
     _lock(existing)
-    known = {(c.source.slug, c.excerpt) for c in existing.citations.select_related("source")}
-    sources = _resolve(Source, {c.source for c in fields["citations"]}, f"citation of {_label(existing)}")
+    known = {(c.source_id, c.excerpt) for c in existing.citations.all()}
     added = False
-    for item in fields["citations"]:
-        if (item.source, item.excerpt) not in known:
-            _citation_create(record=existing, source=sources[item.source], excerpt=item.excerpt)
+    for item in data.citations:
+        if (item.source.pk, item.excerpt) not in known:
+            _citation_create(record=existing, source=item.source, excerpt=item.excerpt)
             added = True
-    _finish(existing, "unchanged", related_changed=added, claimed=False)
+    _finish(existing, "unchanged", related_changed=added)
     return existing, "merged"
 
 
@@ -601,7 +393,7 @@ def pledge_status_change(
     if latest.quantity_delivered is not None:
         pledge.quantity_delivered = latest.quantity_delivered
     _validate(pledge)
-    _finish(pledge, "updated", related_changed=True, claimed=True)
+    _finish(pledge, "updated", related_changed=True)
     return change
 
 
@@ -624,9 +416,10 @@ def _initial_status(pledge: Pledge) -> None:
 def record_update(
     *, record: Source | Actor | Event | Statement | Pledge, changes: Mapping[str, Any], expected_version: int
 ) -> tuple[models.Model, Outcome]:
-    """Apply ``changes`` (keyword arguments of the record's upsert) to a record its editor saw at
+    """Apply ``changes`` (fields of the record's input, references as records) to a record its editor saw at
     ``expected_version``; what is not named keeps its current value."""
-    return _UPSERTS[type(record)](**{**record_fields(record), **changes}, expected_version=expected_version)
+    data = dataclasses.replace(record_input(record), **changes)
+    return _UPSERTS[type(record)](data=data, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -645,14 +438,13 @@ def record_revert(*, record: Source | Actor | Event | Statement | Pledge, histor
             "in history, so it cannot be restored whole."
         )
     try:
-        fields = record_fields(row.instance, relations=row.history_relations)
+        data = record_input(row.instance, relations=row.history_relations)
     except models.ObjectDoesNotExist as error:
         raise ValidationError(f"Version {row.version} refers to a record that no longer exists.") from error
+    kept = {"slug": record.slug}
     if isinstance(record, Pledge):
-        for name in ("status", "status_date", "status_note", "quantity_delivered"):
-            fields[name] = getattr(record, name)
-    fields["slug"] = record.slug
-    return _UPSERTS[type(record)](**fields, expected_version=expected_version)
+        kept |= {name: getattr(record, name) for name in ("status", "status_date", "status_note", "quantity_delivered")}
+    return _UPSERTS[type(record)](data=dataclasses.replace(data, **kept), expected_version=expected_version)
 
 
 class DependentRecords(Exception):
@@ -696,49 +488,32 @@ def record_retire(*, model: type[models.Model], slug: str) -> bool:
     return True
 
 
-def record_fields(
+def record_input(
     record: Source | Actor | Event | Statement | Pledge, *, relations: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The record as keyword arguments of its upsert service: the base a partial update is applied to. With
-    ``relations`` (a history row's snapshot), its relations are those instead of the current ones."""
-    fields = {f.name: getattr(record, f.name) for f in record._meta.concrete_fields if f.editable and not f.is_relation}
-    fields.pop("id", None)
-    for name in ("country",):
-        if name in fields:
-            fields[f"{name}_code"] = str(fields.pop(name) or "")
-    for f in record._meta.concrete_fields:
-        if f.is_relation and f.editable:
-            related = getattr(record, f.name)
-            fields[f.name] = related.slug if related is not None else None
+) -> RecordInput:
+    """The record as its service's input: the base a partial update is applied to. With ``relations`` (a history
+    row's snapshot), its relations are those instead of the current ones."""
+    cls = INPUTS[type(record)]
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in RELATIONS:
+            continue
+        attribute = "country" if f.name == "country_code" else f.name
+        value = getattr(record, attribute)
+        values[f.name] = str(value or "") if f.name == "country_code" else value
     snapshot = relations_snapshot(record) if relations is None else relations
-    if not isinstance(record, Source):
-        fields["citations"] = [CitationData(**c) for c in snapshot.get("citations", [])]
-    if isinstance(record, Actor):
-        fields["aliases"] = list(snapshot.get("aliases", []))
-    if isinstance(record, Event):
-        fields["participants"] = [ParticipantData(**p) for p in snapshot.get("participants", [])]
-    if isinstance(record, Statement):
-        fields["about"] = list(snapshot.get("about", []))
-        fields["reported_by"] = list(snapshot.get("reported_by", []))
-    for name in ("created_at", "updated_at", "version", "search_text", "sha256"):
-        fields.pop(name, None)
-    return fields
+    values |= {name: snapshot[name] for name in RELATIONS if name in snapshot}
+    return input_for(type(record), **values)
 
 
 # Helpers -----------------------------------------------------------------------------------------------------
 
 
-def _upsert(
-    model: type[models.Model],
-    *,
-    slug: str,
-    fields: Mapping[str, Any],
-    overwrite: bool,
-    expected_version: int | None = None,
-):
-    """Create the record, or apply ``fields`` to the existing one, locked, without saving it yet: ``_finish``
-    saves it once, with its new version and its history row, after its relations are set."""
-    fields = _with_derived_spans(model, slug, fields)
+def _upsert(data: RecordInput, *, overwrite: bool, expected_version: int | None = None):
+    """Create the record, or apply the input's fields to the existing one, locked, without saving it yet:
+    ``_finish`` saves it once, with its new version and its history row, after its relations are set."""
+    model, slug = data.model, data.slug
+    fields = _with_derived_spans(model, slug, data.model_fields())
     instance = model.objects.select_for_update().filter(slug=slug).first()
     if instance is None:
         if expected_version is not None:
@@ -763,8 +538,9 @@ def _upsert(
 
 
 def _with_derived_spans(model: type[models.Model], slug: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill in the derived end of each partial date, so that comparing with the stored row is exact."""
-    fields = dict(fields)
+    """Fill in the derived end of each partial date, so that comparing with the stored row is exact; and store
+    text as the article has it: a form's CRLF line breaks become LF, so that saving a page unedited changes nothing."""
+    fields = {name: _lf(value) if isinstance(value, str) else value for name, value in fields.items()}
     for prefix in ("date", "target_date"):
         if f"{prefix}_precision" in fields:
             try:
@@ -804,12 +580,10 @@ def _save_quietly(instance: models.Model) -> None:
         instance.save()
 
 
-def _finish(instance: models.Model, outcome: Outcome, related_changed: bool, *, claimed: bool = False) -> Outcome:
+def _finish(instance: models.Model, outcome: Outcome, related_changed: bool) -> Outcome:
     """Complete a change: save the record once with its next version, write that version's one history row (with
-    its relations), and refresh its search document. A change that changed nothing writes nothing.
-
-    ``claimed`` is kept for the callers' sake: every path now locks the record before it changes it.
-    """
+    its relations), and refresh its search document. A change that changed nothing writes nothing. The record was
+    locked (``_upsert``, ``_lock``) before it was changed, so its version here is current."""
     if outcome == "created":
         write_version(instance, history_type="+", relations=relations_snapshot(instance))
     elif outcome == "updated" or related_changed:
@@ -880,17 +654,16 @@ def _aliases_set(*, actor: Actor, aliases: Sequence[str]) -> bool:
 
 
 def _participants_set(*, event: Event, participants: Sequence[ParticipantData]) -> bool:
-    actors = _resolve(Actor, {p.actor for p in participants}, f"participant of event “{event.slug}”")
-    wanted = {(p.actor, p.role) for p in participants}
-    existing = {(p.actor.slug, p.role): p for p in event.participants.select_related("actor")}
+    wanted = {(p.actor.pk, p.role): p.actor for p in participants}
+    existing = {(p.actor_id, p.role): p for p in event.participants.all()}
     changed = False
     for key, participant in existing.items():
         if key not in wanted:
             participant.delete()
             changed = True
-    for actor_slug, role in dict.fromkeys((p.actor, p.role) for p in participants):
-        if (actor_slug, role) not in existing:
-            _validate_and_save(EventParticipant(event=event, actor=actors[actor_slug], role=role))
+    for (actor_id, role), actor in wanted.items():
+        if (actor_id, role) not in existing:
+            _validate_and_save(EventParticipant(event=event, actor=actor, role=role))
             changed = True
     return changed
 
@@ -902,18 +675,9 @@ def _m2m_set(manager, objects: Sequence[models.Model]) -> bool:
     return True
 
 
-def _resolve(model: type[models.Model], slugs: set[str], where: str) -> dict[str, Any]:
-    found = model.objects.in_bulk(list(slugs), field_name="slug")
-    missing = sorted(slugs - found.keys())
-    if missing:
-        raise ValidationError(f"Unknown {model._meta.verbose_name} slug(s) {', '.join(missing)} ({where}).")
-    return found
-
-
-def _resolve_one(model: type[models.Model], slug: str | models.Model | None, where: str):
-    if slug is None or isinstance(slug, model):
-        return slug
-    return _resolve(model, {slug}, where)[slug]
+def _lf(text: str) -> str:
+    """Text as the article has it: a form's CRLF line breaks are LF."""
+    return text.replace("\r\n", "\n")
 
 
 def _citation_target(record: models.Model) -> str:

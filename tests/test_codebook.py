@@ -2,6 +2,7 @@
 /codebook/, and load_story --overwrite brings a database loaded before the review to the reviewed data."""
 
 import csv
+import dataclasses
 import datetime
 import io
 import json
@@ -31,7 +32,7 @@ from events.models import (
     Source,
     Statement,
 )
-from events.services import CitationData, event_upsert, record_fields
+from events.services import event_upsert, input_for, record_input
 from tests.errors import assert_error
 from tests.tokens import token_for
 
@@ -274,13 +275,15 @@ def _fixtures_copy(tmp_path: Path, retired: list[dict]) -> Path:
 def test_overwrite_retires_listed_records_with_tombstones_and_keeps_editors_records(story, tmp_path):
     """Only with --overwrite, only what retired.json lists; a record the fixtures merely lack stays."""
     for slug in ("withdrawn-event", "editors-event"):
-        event_upsert(
+        data = input_for(
+            Event,
             slug=slug,
             title=slug,
             event_type="other",
             date_precision="unknown",
-            citations=[CitationData(source="isf-deploy-very-soon-trump", excerpt="Gaza")],
+            citations=[{"source": "isf-deploy-very-soon-trump", "excerpt": "Gaza"}],
         )
+        event_upsert(data=data)
     folder = _fixtures_copy(tmp_path, [{"kind": "event", "slug": "withdrawn-event", "reason": "A test retirement."}])
     story_load(seeds_dir=SEEDS, fixtures_dir=folder, overwrite=False)
     assert Event.objects.filter(slug="withdrawn-event").exists()
@@ -303,12 +306,20 @@ def _snapshot() -> dict:
     records = {}
     for model in (Actor, Event, Statement, Pledge):
         for record in model.objects.all():
-            fields = record_fields(record)
-            for name, value in fields.items():
-                if isinstance(value, list):
-                    fields[name] = sorted(map(repr, value))
-            records[(model.__name__, record.slug)] = fields
+            data = record_input(record)
+            records[(model.__name__, record.slug)] = {
+                f.name: _plain(getattr(data, f.name)) for f in dataclasses.fields(data)
+            }
     return records
+
+
+def _plain(value):
+    """A field of a record's input as it reads in any database: references by slug, relations sorted."""
+    if isinstance(value, tuple | list):
+        return sorted(map(repr, map(_plain, value)))
+    if dataclasses.is_dataclass(value):
+        return tuple(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return getattr(value, "slug", value)
 
 
 def test_overwrite_brings_a_pre_review_database_to_the_reviewed_data(db, tmp_path):

@@ -1,6 +1,7 @@
 """The evidence promise held by the database itself: triggers refuse a non-verbatim excerpt whatever the door, a
 race between a text change and new citations cannot break one, and check_evidence proves it through the API."""
 
+import dataclasses
 import io
 import threading
 
@@ -144,7 +145,7 @@ def test_service_with_a_stale_source_gets_a_field_error_from_the_database(source
 def test_service_refuses_a_text_change_that_breaks_a_citation_naming_it(cited):
     source = cited.source
     with pytest.raises(ValidationError) as refused:
-        services.source_upsert(**{**services.record_fields(source), "text": "Ministers met in Paris."})
+        services.source_upsert(data=dataclasses.replace(services.record_input(source), text="Ministers met in Paris."))
     assert "would break 1 citation(s)" in refused.value.message_dict["text"][0]
     assert KEPT in refused.value.message_dict["text"][0]
 

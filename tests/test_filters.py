@@ -228,7 +228,9 @@ def test_actor_filters_use_indexes_on_postgresql(world):
         EventFilter(data={"actor": "washington", "date_after": "2025-10-01"}, queryset=Event.objects.all()).qs,
         StatementFilter(data={"actor": "washington"}, queryset=Statement.objects.all()).qs,
     ]
-    assert Actor.objects.ids_by_reference(["Washington"]) == {"washington": {Actor.objects.get(slug="united-states").pk}}
+    assert Actor.objects.ids_by_reference(["Washington"]) == {
+        "washington": {Actor.objects.get(slug="united-states").pk}
+    }
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         plans = [queryset.explain() for queryset in queries]

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from conftest import EventFactory, PledgeFactory, SourceFactory
 from events.dates import resolve_span
+from events.models import Source
 from tests.errors import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +237,9 @@ def test_services_refuse_capitals_in_a_slug(world):
     from events import services
 
     with pytest.raises(ValidationError, match=SLUG_MESSAGE):
-        services.source_upsert(slug="New-Source", title="New", text="Some text.", date=D(2025, 11, 20))
+        services.source_upsert(
+            data=services.input_for(Source, slug="New-Source", title="New", text="Some text.", date=D(2025, 11, 20))
+        )
 
 
 @pytest.mark.parametrize(

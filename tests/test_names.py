@@ -165,15 +165,19 @@ def test_upsert_keeps_the_keys_in_step():
         assert all(key in names.name_keys(name) for _, key, name, _ in rows)
         return sorted({(slug, name, is_alias) for slug, _, name, is_alias in rows})
 
-    services.actor_upsert(slug="france", name="France", kind="state", aliases=["Paris", "French Republic"])
+    services.actor_upsert(
+        data=services.input_for(Actor, slug="france", name="France", kind="state", aliases=["Paris", "French Republic"])
+    )
     assert stored() == [
         ("france", "France", False),
         ("france", "French Republic", True),
         ("france", "Paris", True),
     ]
-    services.actor_upsert(slug="france", name="French Republic", kind="state", aliases=["France"])
+    services.actor_upsert(
+        data=services.input_for(Actor, slug="france", name="French Republic", kind="state", aliases=["France"])
+    )
     assert stored() == [("france", "France", True), ("france", "French Republic", False)]
-    services.actor_upsert(slug="france", name="FRENCH REPUBLIC", kind="state")
+    services.actor_upsert(data=services.input_for(Actor, slug="france", name="FRENCH REPUBLIC", kind="state"))
     assert stored() == [("france", "FRENCH REPUBLIC", False)]
     france = Actor.objects.get(slug="france")
     services.record_delete(record=france, expected_version=france.version)
@@ -182,10 +186,16 @@ def test_upsert_keeps_the_keys_in_step():
 
 @pytest.mark.django_db
 def test_upsert_refuses_a_rename_onto_another_actors_alias():
-    services.actor_upsert(slug="united-states", name="United States", kind="state", aliases=["Washington"])
-    services.actor_upsert(slug="washington-dc", name="Washington, D.C.", kind="government")
+    services.actor_upsert(
+        data=services.input_for(Actor, slug="united-states", name="United States", kind="state", aliases=["Washington"])
+    )
+    services.actor_upsert(
+        data=services.input_for(Actor, slug="washington-dc", name="Washington, D.C.", kind="government")
+    )
     with pytest.raises(services.DuplicateRecord) as caught:
-        services.actor_upsert(slug="washington-dc", name="W\u0430shington", kind="government")
+        services.actor_upsert(
+            data=services.input_for(Actor, slug="washington-dc", name="W\u0430shington", kind="government")
+        )
     assert caught.value.existing.slug == "united-states"
     assert Actor.objects.get(slug="washington-dc").name == "Washington, D.C."
     assert set(ActorNameKey.objects.filter(actor__slug="washington-dc").values_list("name", flat=True)) == {
@@ -208,7 +218,7 @@ def test_a_lost_race_on_the_index_is_the_same_duplicate(monkeypatch):
 
     monkeypatch.setattr(names, "holders", first_check_misses)
     with pytest.raises(services.DuplicateRecord) as caught:
-        services.actor_upsert(slug="france-2", name="FRANCE", kind="state")
+        services.actor_upsert(data=services.input_for(Actor, slug="france-2", name="FRANCE", kind="state"))
     assert caught.value.existing == winner
     assert len(calls) == 2
     assert not Actor.objects.filter(slug="france-2").exists()

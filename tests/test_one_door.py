@@ -55,7 +55,7 @@ def test_a_view_only_account_cannot_revert(world):
     """A staff account that may only view sources posts the revert page: 403, and the cited text stays."""
     source = world["source"]
     first = source.history.order_by("history_id").first()
-    services.source_upsert(**{**services.record_fields(source), "text": source.text + " More."}, expected_version=1)
+    services.record_update(record=source, changes={"text": source.text + " More."}, expected_version=1)
     viewer = _admin(_user("viewer", permissions=("view_source",)))
     url = reverse("admin:events_source_simple_history", args=[source.pk, first.history_id])
     assert viewer.get(url).status_code == 200
@@ -98,9 +98,7 @@ def test_revert_is_refused_when_it_would_break_a_citation(world):
     """Reverting a source to a text its newer citations do not stand in is refused on the page; nothing changes."""
     source = world["source"]
     first = source.history.order_by("history_id").first()
-    source, _ = services.source_upsert(
-        **{**services.record_fields(source), "text": source.text + " New words."}, expected_version=1
-    )
+    source, _ = services.record_update(record=source, changes={"text": source.text + " New words."}, expected_version=1)
     services.citation_add(record=world["hamas"], source=source, excerpt="New words.")
     admin = _admin(_user("ed", editor=True))
     url = reverse("admin:events_source_simple_history", args=[source.pk, first.history_id])

@@ -15,11 +15,11 @@ from events.loading import story_load
 from events.models import Actor, Citation, Event, EventParticipant, Source, Statement
 from events.services import (
     CitationData,
-    ParticipantData,
     actor_upsert,
     citation_add,
     citations_set,
     event_upsert,
+    input_for,
     statement_upsert,
 )
 
@@ -65,8 +65,8 @@ def test_citations_set_requires_evidence_for_events(source):
 def test_citations_set_replaces_and_reports_change(source):
     """Setting citations adds the new, removes the old, and says whether anything changed."""
     event = EventFactory()
-    first = CitationData(source="source-article", excerpt="Ministers met in Brussels on Thursday.")
-    second = CitationData(source="source-article", excerpt="Hamas rejected disarmament.")
+    first = CitationData(source=source, excerpt="Ministers met in Brussels on Thursday.")
+    second = CitationData(source=source, excerpt="Hamas rejected disarmament.")
     assert citations_set(record=event, citations=[first]) is True
     assert citations_set(record=event, citations=[first]) is False
     assert citations_set(record=event, citations=[second]) is True
@@ -80,15 +80,15 @@ def test_event_upsert_is_idempotent(source):
         "slug": "brussels-meeting",
         "title": "Brussels meeting",
         "event_type": Event.Type.DIPLOMATIC_MEETING,
-        "citations": [CitationData(source="source-article", excerpt="Ministers met in Brussels on Thursday.")],
-        "participants": [ParticipantData(actor="france", role="participant")],
+        "citations": [{"source": "source-article", "excerpt": "Ministers met in Brussels on Thursday."}],
+        "participants": [{"actor": "france", "role": "participant"}],
         "date_precision": "month",
         "date": datetime.date(2025, 11, 1),
     }
-    event, outcome = event_upsert(**kwargs)
+    event, outcome = event_upsert(data=input_for(Event, **kwargs))
     assert outcome == "created"
     stamp = event.updated_at
-    again, outcome = event_upsert(**kwargs)
+    again, outcome = event_upsert(data=input_for(Event, **kwargs))
     assert outcome == "unchanged"
     again.refresh_from_db()
     assert again.updated_at == stamp
@@ -115,11 +115,11 @@ def test_event_upsert_keeps_the_participants_copies_of_its_dates(source):
         "slug": "brussels-meeting",
         "title": "Brussels meeting",
         "event_type": Event.Type.DIPLOMATIC_MEETING,
-        "citations": [CitationData(source="source-article", excerpt="Ministers met in Brussels on Thursday.")],
-        "participants": [ParticipantData(actor="france", role="host")],
+        "citations": [{"source": "source-article", "excerpt": "Ministers met in Brussels on Thursday."}],
+        "participants": [{"actor": "france", "role": "host"}],
         "date": datetime.date(2025, 11, 20),
     }
-    event, _ = event_upsert(**kwargs)
+    event, _ = event_upsert(data=input_for(Event, **kwargs))
 
     def copies() -> list[tuple]:
         rows = event.participants.order_by("actor__slug")
@@ -128,13 +128,13 @@ def test_event_upsert_keeps_the_participants_copies_of_its_dates(source):
     assert copies() == [("france", datetime.date(2025, 11, 20), datetime.date(2025, 11, 20))]
 
     kwargs |= {"date": datetime.date(2025, 9, 1), "date_precision": "month"}
-    kwargs["participants"] = [ParticipantData(actor="france", role="host"), ParticipantData("turkey", "participant")]
-    _, outcome = event_upsert(**kwargs)
+    kwargs["participants"] = [{"actor": "france", "role": "host"}, {"actor": "turkey", "role": "participant"}]
+    _, outcome = event_upsert(data=input_for(Event, **kwargs))
     assert outcome == "updated"
     september = (datetime.date(2025, 9, 1), datetime.date(2025, 9, 30))
     assert copies() == [("france", *september), ("turkey", *september)]
 
-    event_upsert(**{**kwargs, "date": None, "date_precision": "unknown"})
+    event_upsert(data=input_for(Event, **{**kwargs, "date": None, "date_precision": "unknown"}))
     assert copies() == [("france", None, None), ("turkey", None, None)]
     assert _copies_match_events() == []
 
@@ -149,10 +149,12 @@ def test_story_load_copies_every_event_date_to_its_participants(story):
 
 def test_upsert_of_related_rows_bumps_updated_at(source):
     """A change to an actor's aliases alone still marks the actor as updated."""
-    actor, _ = actor_upsert(slug="united-states", name="United States", kind="state", aliases=["US"])
+    actor, _ = actor_upsert(
+        data=input_for(Actor, slug="united-states", name="United States", kind="state", aliases=["US"])
+    )
     stamp = actor.updated_at
     actor, outcome = actor_upsert(
-        slug="united-states", name="United States", kind="state", aliases=["US", "Washington"]
+        data=input_for(Actor, slug="united-states", name="United States", kind="state", aliases=["US", "Washington"])
     )
     assert outcome == "updated"
     assert actor.updated_at > stamp
@@ -161,9 +163,9 @@ def test_upsert_of_related_rows_bumps_updated_at(source):
 
 def test_upsert_without_overwrite_keeps_edits(source):
     """Without overwrite, an existing record is kept exactly as an editor left it."""
-    actor_upsert(slug="france", name="France", kind="state")
+    actor_upsert(data=input_for(Actor, slug="france", name="France", kind="state"))
     Actor.objects.filter(slug="france").update(name="French Republic")
-    _, outcome = actor_upsert(slug="france", name="France", kind="state", overwrite=False)
+    _, outcome = actor_upsert(data=input_for(Actor, slug="france", name="France", kind="state"), overwrite=False)
     assert outcome == "kept"
     assert Actor.objects.get(slug="france").name == "French Republic"
 
@@ -172,15 +174,18 @@ def test_unknown_reference_is_named(source):
     """A reference to a slug that does not exist is refused with the slug and where it was used."""
     with pytest.raises(ValidationError) as error:
         statement_upsert(
-            slug="s",
-            speaker="nobody",
-            text="x",
-            quote_type="reported",
-            citations=[],
-            date=None,
-            date_precision="unknown",
+            data=input_for(
+                Statement,
+                slug="s",
+                speaker="nobody",
+                text="x",
+                quote_type="reported",
+                citations=[],
+                date=None,
+                date_precision="unknown",
+            )
         )
-    assert error.value.messages == ["Unknown actor slug(s) nobody (speaker of statement “s”)."]
+    assert error.value.messages == ["Unknown actor slug nobody (speaker of statement “s”)."]
 
 
 def test_direct_quote_must_stand_in_an_excerpt(source):
@@ -188,12 +193,15 @@ def test_direct_quote_must_stand_in_an_excerpt(source):
     ActorFactory(slug="minister", kind=Actor.Kind.PERSON)
     with pytest.raises(ValidationError) as error:
         statement_upsert(
-            slug="s",
-            speaker="minister",
-            text="We oppose the mission",
-            quote_type="direct",
-            citations=[CitationData(source="source-article", excerpt="“We support the mission,” the minister said.")],
-            date_precision="unknown",
+            data=input_for(
+                Statement,
+                slug="s",
+                speaker="minister",
+                text="We oppose the mission",
+                quote_type="direct",
+                citations=[{"source": "source-article", "excerpt": "“We support the mission,” the minister said."}],
+                date_precision="unknown",
+            )
         )
     assert error.value.message_dict == {
         "text": ["The direct quotation of statement “s” does not stand in any of its excerpts."]

@@ -379,7 +379,7 @@ def test_stale_version_at_write_time_is_412(editor, world):
     hamas = Actor.objects.get(slug="hamas")
     Actor.objects.filter(pk=hamas.pk).update(version=7)
     with pytest.raises(services.StaleVersion):
-        services.actor_upsert(**{**services.record_fields(hamas), "description": "x"}, expected_version=1)
+        services.record_update(record=hamas, changes={"description": "x"}, expected_version=1)
     assert Actor.objects.get(pk=hamas.pk).description == ""
 
 

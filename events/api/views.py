@@ -170,21 +170,18 @@ def if_match(request, record) -> int:
 
 
 def service_kwargs(validated: dict) -> dict:
-    """Validated write data in the services' terms: slugs for references, dataclasses for nested rows."""
+    """Validated write data as fields of the record's input: the serializers have found the records a slug names,
+    and they are passed on as they are, not looked up again."""
     kwargs = {}
     for key, value in validated.items():
         if key == "force":
             continue
         if key == "citations":
-            value = [services.CitationData(source=c["source"].slug, excerpt=c["excerpt"]) for c in value]
+            value = [services.CitationData(source=c["source"], excerpt=c["excerpt"]) for c in value]
         elif key == "participants":
-            value = [services.ParticipantData(actor=p["actor"].slug, role=p["role"]) for p in value]
+            value = [services.ParticipantData(actor=p["actor"], role=p["role"]) for p in value]
         elif key == "country":
             key, value = "country_code", str(value or "")
-        elif isinstance(value, list):
-            value = [getattr(item, "slug", item) for item in value]
-        elif hasattr(value, "slug"):
-            value = value.slug
         kwargs[key] = value
     return kwargs
 
@@ -228,7 +225,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self._record_response(record, status=code, location=True)
 
     def create_record(self, kwargs: dict, validated: dict):
-        return services.record_create(model=self.queryset_model, **kwargs), True
+        return services.record_create(data=services.input_for(self.queryset_model, **kwargs)), True
 
     def update(self, request, *args, **kwargs):
         record = self.get_object()
@@ -379,7 +376,7 @@ class ActorViewSet(TrackerViewSet):
     def create_record(self, kwargs: dict, validated: dict):
         # force is accepted but overrides nothing here: the service refuses any name clash (409 naming the actor),
         # on update too, since actor_upsert checks every write.
-        return services.actor_create(**kwargs), True
+        return services.actor_create(data=services.input_for(Actor, **kwargs)), True
 
     @extend_schema(
         summary="An actor's timeline",
@@ -515,7 +512,8 @@ class PledgeViewSet(TrackerViewSet):
         return Pledge.objects.select_related("pledger", "beneficiary", "event", "announced_by").only(*PLEDGE_COLUMNS)
 
     def create_record(self, kwargs: dict, validated: dict):
-        pledge, outcome = services.pledge_create(force=validated.get("force", False), **kwargs)
+        data = services.input_for(Pledge, **kwargs)
+        pledge, outcome = services.pledge_create(data=data, force=validated.get("force", False))
         return pledge, outcome == "created"
 
     @extend_schema(
