@@ -33,7 +33,33 @@ CODING_FIELDSET = ("Coding", {"fields": ("coding_note",)})
 CODEBOOK_REFERENCE = re.compile(r"Codebook: (/codebook/#[-a-z0-9]+)")
 
 
-class CitationInline(admin.TabularInline):
+class AsWrittenForm(forms.ModelForm):
+    """A form whose text means what the services will store: line breaks as LF (browsers send CRLF), so that the
+    model's own checks on the page (an excerpt verbatim in its source) see what the service will see."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[name] = services.line_breaks(value)
+        return cleaned
+
+
+class TextAsWritten:
+    """Long text (an article, an excerpt, a note) keeps its whitespace, as the API keeps it: a stripped space or
+    final newline would be an edit nobody made."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField):
+            kwargs["strip"] = False
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and formfield.help_text:
+            formfield.help_text = codebook_links(str(formfield.help_text))
+        return formfield
+
+
+class CitationInline(TextAsWritten, admin.TabularInline):
+    form = AsWrittenForm
     model = Citation
     extra = 1
     min_num = 0
@@ -62,12 +88,14 @@ class PledgeStatusChangeInline(admin.TabularInline):
         return False
 
 
-class ActorAliasInline(admin.TabularInline):
+class ActorAliasInline(TextAsWritten, admin.TabularInline):
+    form = AsWrittenForm
     model = ActorAlias
     extra = 1
 
 
 class EventParticipantInline(admin.TabularInline):
+    form = AsWrittenForm
     model = EventParticipant
     extra = 1
     autocomplete_fields = ("actor",)
@@ -93,7 +121,7 @@ def service_error_messages(error: Exception) -> dict[str | None, list[str]]:
     return {None: [str(error)]}
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(AsWrittenForm):
     """A change form whose save is a service call. Carries the version the editor opened, so that a save over
     someone else's newer change is refused."""
 
@@ -139,7 +167,7 @@ def codebook_links(help_text: str) -> str:
     return format_html('{}<a href="{}" target="_blank">Codebook</a>{}', before, match.group(1), after)
 
 
-class TrackerAdmin(SimpleHistoryAdmin):
+class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
     """Every write through the services: change forms with their inlines, deletion (one or a selection) and
     history revert. Revert needs the change permission and makes a new version."""
 
@@ -158,15 +186,6 @@ class TrackerAdmin(SimpleHistoryAdmin):
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.TextField):
-            # Text is stored as written: a stripped final newline would be an edit nobody made.
-            kwargs["strip"] = False
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None and formfield.help_text:
-            formfield.help_text = codebook_links(str(formfield.help_text))
-        return formfield
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -314,13 +333,18 @@ class TrackerAdmin(SimpleHistoryAdmin):
         record._history_user = request.user
         try:
             with transaction.atomic():
-                reverted, _ = services.record_revert(record=record, history_id=int(version_id), expected_version=seen)
+                reverted, outcome = services.record_revert(
+                    record=record, history_id=int(version_id), expected_version=seen
+                )
         except SERVICE_ERRORS as error:
             for msgs in service_error_messages(error).values():
                 for message in msgs:
                     self.message_user(request, message, messages.ERROR)
             return redirect(history_url)
-        self.message_user(request, f"“{reverted}” was reverted; that is now version {reverted.version}.")
+        if outcome == "unchanged":
+            self.message_user(request, f"“{reverted}” already is as that version was; nothing changed.")
+        else:
+            self.message_user(request, f"“{reverted}” was reverted; that is now version {reverted.version}.")
         return redirect(reverse(f"admin:events_{self.model._meta.model_name}_change", args=[record.pk]))
 
 
@@ -376,8 +400,7 @@ class ActorAdmin(TrackerAdmin):
         return services.actor_create(data=services.input_for(Actor, **fields))
 
     def delete_refusals(self, obj) -> list[str]:
-        about = obj.statements_about.order_by("slug")
-        return [f"named in the `about` of statement “{s.slug}”" for s in about]
+        return [f"named in {link}" for link in services.actor_statement_links(obj)]
 
 
 @admin.register(Event)

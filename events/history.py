@@ -90,6 +90,9 @@ def stamp_row(sender, instance, history_instance, **kwargs) -> None:
     origin = _origin.get()
     if origin and not history_instance.history_change_reason:
         history_instance.history_change_reason = origin
+    if history_instance.history_type == "-" and hasattr(history_instance, "version"):
+        # A deletion is a version of its own: the row after the last change, never a second row for its number.
+        history_instance.version += 1
     if hasattr(history_instance, "history_relations") and history_instance.history_type != "-":
         relations = getattr(instance, "_history_relations", None)
         if relations is None:

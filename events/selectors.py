@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -230,15 +231,12 @@ HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def history_rows(model, slug: str):
-    """The history of the record at ``slug``: the live record's, or else the last deleted record's that had it, so
-    that a tombstone's history stays readable. None if no record ever had the slug."""
-    live = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
-    if live is None:
-        live = model.history.filter(slug=slug).order_by("-history_date", "-history_id").values_list("id", flat=True)
-        live = live.first()
-    if live is None:
-        return None
-    return model.history.filter(id=live).select_related("history_user").order_by("history_date", "history_id")
+    """The history of the slug: of every record that has had it, the live one and any deleted before it, in the
+    order it happened (a record created again under a deleted one's slug carries on its versions). None if no
+    record ever had the slug."""
+    ids = model.history.filter(slug=slug).values("id")
+    rows = model.history.filter(id__in=ids).select_related("history_user").order_by("history_date", "history_id")
+    return rows if rows.exists() else None
 
 
 def record_history(rows, *, show_usernames: bool) -> list[dict]:
@@ -266,13 +264,21 @@ def record_history(rows, *, show_usernames: bool) -> list[dict]:
                 "history_user": (user.get_username() if show_usernames else user.get_full_name() or None)
                 if user
                 else None,
-                "history_change_reason": row.history_change_reason,
+                "history_change_reason": row.history_change_reason
+                if show_usernames
+                else _without_account(row.history_change_reason),
                 "version": row.version,
                 "changes": changes,
             }
         )
         previous = row
     return entries[::-1]
+
+
+def _without_account(reason: str | None) -> str | None:
+    """A command's origin names the system account that ran it ("command load_story (by root)"): not for anonymous
+    readers."""
+    return re.sub(r" \(by [^)]*\)$", "", reason) if reason else reason
 
 
 def _reference_slugs(rows) -> dict[tuple[str, object], str]:

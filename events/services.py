@@ -36,6 +36,7 @@ from .models import (
     ActorAlias,
     ActorNameKey,
     Citation,
+    DeletedRecord,
     Event,
     EventParticipant,
     Pledge,
@@ -84,7 +85,7 @@ def citation_remove(*, citation: Citation, expected_version: int) -> None:
 
 
 def _citation_create(*, record: Event | Pledge | Statement | Actor, source: Source, excerpt: str) -> Citation:
-    citation = Citation(source=source, excerpt=_lf(excerpt), **{_citation_target(record): record})
+    citation = Citation(source=source, excerpt=line_breaks(excerpt), **{_citation_target(record): record})
     citation.full_clean()
     with evidence.refusals_as_validation_errors():  # the text changed since it was read (see evidence.py)
         citation.save()
@@ -97,14 +98,14 @@ def citations_set(*, record: Event | Pledge | Statement | Actor, citations: Iter
     if not wanted and not isinstance(record, Actor):
         raise ValidationError({"citations": f"{_label(record)} needs at least one citation."})
     existing = {(c.source_id, c.excerpt): c for c in record.citations.all()}
-    wanted_keys = {(c.source.pk, _lf(c.excerpt)) for c in wanted}
+    wanted_keys = {(c.source.pk, line_breaks(c.excerpt)) for c in wanted}
     changed = False
     for key, citation in existing.items():
         if key not in wanted_keys:
             citation.delete()
             changed = True
     for item in wanted:
-        if (item.source.pk, _lf(item.excerpt)) not in existing:
+        if (item.source.pk, line_breaks(item.excerpt)) not in existing:
             try:
                 _citation_create(record=record, source=item.source, excerpt=item.excerpt)
             except ValidationError as error:
@@ -380,6 +381,17 @@ def pledge_status_change(
     The change joins the pledge's dated status timeline, and the pledge's current status follows the latest step.
     """
     _lock(pledge, expected_version)
+    if source.date_end is not None and date > source.date_end:
+        # A source cannot report a change after it was published; a far-future date would also pin the status,
+        # which follows the latest step.
+        raise ValidationError(
+            {
+                "date": [
+                    f"The source “{source.slug}” is dated {source.date_end:%Y-%m-%d}; it cannot report a change "
+                    f"on {date:%Y-%m-%d}."
+                ]
+            }  # fmt: skip
+        )
     citation = pledge.citations.filter(source=source, excerpt=excerpt).first() or _citation_create(
         record=pledge, source=source, excerpt=excerpt
     )
@@ -465,16 +477,26 @@ def record_delete(*, record: models.Model, expected_version: int) -> None:
     """
     _lock(record, expected_version)
     if isinstance(record, Actor):
-        about = list(record.statements_about.order_by("slug")[:5])
-        if about:
+        refusals = actor_statement_links(record)
+        if refusals:
             raise DependentRecords(
-                f"{_label(record)} is named in the `about` of statement(s) "
-                f"{', '.join(s.slug for s in about)}; remove it there first.",
-                dependents=about,
+                f"{_label(record)} is named in {'; '.join(refusals)}; remove it there first.",
+                dependents=[record],
             )
     # A pledge's status timeline goes with it: its steps RESTRICT their citations, which the pledge's cascade deletes
     # together with them.
     record.delete()
+
+
+def actor_statement_links(actor: Actor) -> list[str]:
+    """Where statements name the actor in a many-to-many relation (`about`, `reported_by`): deleting the actor
+    would silently edit those statements, so each is a reason to refuse."""
+    links = []
+    for relation, related_name in (("about", "statements_about"), ("reported_by", "statements_reported")):
+        slugs = list(getattr(actor, related_name).order_by("slug").values_list("slug", flat=True)[:5])
+        if slugs:
+            links.append(f"the `{relation}` of statement(s) {', '.join(slugs)}")
+    return links
 
 
 @transaction.atomic
@@ -520,6 +542,7 @@ def _upsert(data: RecordInput, *, overwrite: bool, expected_version: int | None 
             raise StaleVersion(f"{model._meta.verbose_name} “{slug}” no longer exists.")
         instance = model(slug=slug, **fields)
         _validate(instance)
+        _reuse_slug(instance)
         _save_quietly(instance)
         return instance, "created"
     if not overwrite:
@@ -540,7 +563,7 @@ def _upsert(data: RecordInput, *, overwrite: bool, expected_version: int | None 
 def _with_derived_spans(model: type[models.Model], slug: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Fill in the derived end of each partial date, so that comparing with the stored row is exact; and store
     text as the article has it: a form's CRLF line breaks become LF, so that saving a page unedited changes nothing."""
-    fields = {name: _lf(value) if isinstance(value, str) else value for name, value in fields.items()}
+    fields = {name: line_breaks(value) if isinstance(value, str) else value for name, value in fields.items()}
     for prefix in ("date", "target_date"):
         if f"{prefix}_precision" in fields:
             try:
@@ -553,6 +576,17 @@ def _with_derived_spans(model: type[models.Model], slug: str, fields: Mapping[st
         if fields.get(name) is not None:
             fields[name] = Decimal(str(fields[name]))
     return fields
+
+
+def _reuse_slug(instance: models.Model) -> None:
+    """A new record under the slug of a deleted one carries on from it: its versions follow the deleted record's
+    last one (so that an ETag of the old record never matches the new), and the tombstone, no longer true, goes
+    (a mirror replaying /deleted/ would otherwise delete the new record). The old history stays readable under
+    the slug."""
+    last = instance.history.model.objects.filter(slug=instance.slug).aggregate(last=models.Max("version"))["last"]
+    if last is not None:
+        instance.version = last + 1
+    DeletedRecord.objects.filter(kind=type(instance).__name__.lower(), slug=instance.slug).delete()
 
 
 def _validate(instance: models.Model) -> None:
@@ -675,9 +709,11 @@ def _m2m_set(manager, objects: Sequence[models.Model]) -> bool:
     return True
 
 
-def _lf(text: str) -> str:
-    """Text as the article has it: a form's CRLF line breaks are LF."""
-    return text.replace("\r\n", "\n")
+def line_breaks(text: str) -> str:
+    """Text with its line breaks as LF: what every door stores. A browser sends a textarea's breaks as CRLF (and
+    turns a lone CR into CRLF), so without this a page saved unedited would change the text, or no longer find an
+    excerpt that spans a line break in its source."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _citation_target(record: models.Model) -> str:

@@ -185,7 +185,7 @@ def test_admin_status_change_form(admin_client, source):
     assert admin_client.get(url).status_code == 200
     data = {
         "status": "stalled",
-        "date": "2025-12-01",
+        "date": "2025-11-20",
         "source": source.pk,
         "excerpt": "Not in the text.",
         "note": "",

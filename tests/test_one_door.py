@@ -1,8 +1,11 @@
 """Issue 10: every write goes through the services, whatever door it comes from (API, admin forms, inlines, the
 citation page, revert, deletion), and history tells the whole story. Each test is a hole found from outside."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -272,7 +275,7 @@ def test_a_pledge_with_a_status_timeline_can_be_deleted_with_it(world):
     pledge = world["gendarmes"]
     response = api.post(
         "/api/v1/pledges/france-100-gendarmes/status/",
-        {"status": "stalled", "date": "2025-12-01", "source": "other-article", "excerpt": "Troops will deploy."},
+        {"status": "stalled", "date": "2025-11-20", "source": "other-article", "excerpt": "Troops will deploy."},
         format="json",
         HTTP_IF_MATCH='"1"',
     )
@@ -294,7 +297,7 @@ def test_the_admin_deletes_a_selection_through_the_services(world):
     services.pledge_status_change(
         pledge=Pledge.objects.get(slug="twin"),
         status="stalled",
-        date="2025-12-01",
+        date=datetime.date(2025, 11, 20),
         source=world["source"],
         excerpt="Hamas rejected disarmament.",
         expected_version=1,
@@ -369,3 +372,115 @@ def test_anonymous_readers_see_the_editors_name_never_the_username(world):
     assert public[:2] == [None, "Jane Doe"]
     signed_in = [e["history_user"] for e in _api(editor).get("/api/v1/actors/hamas/history/").json()["results"]]
     assert signed_in[:2] == ["anon-editor", "jdoe"]
+
+
+# Found from outside (the break-it review) ----------------------------------------------------------------------
+
+
+def test_deleting_an_outlet_that_relayed_a_statement_is_refused(world):
+    """F1: deleting a news outlet removed it from the statements it relayed, silently, with no version."""
+    outlet = Actor.objects.create(slug="outlet-news", name="Outlet News", kind="media")
+    statement = Statement.objects.get(slug="us-opposes-turkish-troops")
+    statement.reported_by.add(outlet)
+    api = _api(_user("ed", editor=True))
+    assert_error(api.delete("/api/v1/actors/outlet-news/", HTTP_IF_MATCH='"1"'), 409, contains="reported_by")
+    assert statement.reported_by.filter(slug="outlet-news").exists()
+    admin = _admin(_user("ed2", editor=True))
+    page = admin.post(reverse("admin:events_actor_delete", args=[outlet.pk]), {"post": "yes"})
+    assert "us-opposes-turkish-troops" in page.content.decode()
+    assert Actor.objects.filter(slug="outlet-news").exists()
+
+
+def test_a_slug_created_again_carries_on_its_versions_and_history(world):
+    """F2: a record created again under a deleted one's slug started again at version 1, so the deleted record's
+    ETags matched it; its history hid the old one's; and the tombstone said the slug was deleted."""
+    api = _api(_user("ed", editor=True))
+    body = {
+        "slug": "again",
+        "title": "Again",
+        "event_type": "other",
+        "date": "2025-11-20",
+        "date_precision": "day",
+        "citations": [{"source": "source-article", "excerpt": "Hamas rejected disarmament."}],
+    }
+    assert api.post("/api/v1/events/", body, format="json").status_code == 201
+    assert (
+        api.patch("/api/v1/events/again/", {"title": "Again 2"}, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+    )
+    assert api.delete("/api/v1/events/again/", HTTP_IF_MATCH='"2"').status_code == 204
+    created = api.post("/api/v1/events/", body, format="json")
+    assert created.status_code == 201
+    assert created["ETag"] == '"4"'  # after version 2 and the deletion (3)
+    for stale in ('"1"', '"2"'):
+        assert_error(api.patch("/api/v1/events/again/", {"title": "x"}, format="json", HTTP_IF_MATCH=stale), 412)
+    assert not DeletedRecord.objects.filter(kind="event", slug="again").exists()
+    history = api.get("/api/v1/events/again/history/").json()["results"]
+    assert [(h["version"], h["history_type"]) for h in history] == [
+        (4, "created"),
+        (3, "deleted"),
+        (2, "changed"),
+        (1, "created"),
+    ]
+
+
+def test_saving_unedited_keeps_excerpts_that_span_lines_or_carry_spaces(world):
+    """F3, F4, F5: a browser sends CRLF (and a lone CR as CRLF); the inline excerpt field stripped its spaces. A page
+    saved unedited was refused, or rewrote the excerpts."""
+    api = _api(_user("ed", editor=True))
+    text = "Line one.\nLine two. Extra sentence one. \rThird line."
+    body = {"slug": "multi", "title": "Multi", "text": text, "date": "2025-11-20", "date_precision": "day"}
+    assert api.post("/api/v1/sources/", body, format="json").status_code == 201
+    source = Source.objects.get(slug="multi")
+    assert source.text == "Line one.\nLine two. Extra sentence one. \nThird line."  # a lone CR is a line break
+    body = {
+        "slug": "multi-event",
+        "title": "Multi",
+        "event_type": "other",
+        "date_precision": "unknown",
+        "citations": [
+            {"source": "multi", "excerpt": "Line one.\nLine two"},
+            {"source": "multi", "excerpt": "Extra sentence one. "},
+        ],
+    }
+    assert api.post("/api/v1/events/", body, format="json").status_code == 201
+    event = Event.objects.get(slug="multi-event")
+    admin = _admin(_user("ed2", editor=True))
+    for record, name in ((source, "source"), (event, "event")):
+        url = reverse(f"admin:events_{name}_change", args=[record.pk])
+        form = {k: v.replace("\n", "\r\n") if isinstance(v, str) else v for k, v in change_form(admin, url).items()}
+        response = admin.post(url, form)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        record.refresh_from_db()
+        assert record.version == 1
+    assert sorted(event.citations.values_list("excerpt", flat=True)) == ["Extra sentence one. ", "Line one.\nLine two"]
+
+
+def test_a_deletion_is_a_version_of_its_own(world):
+    """F9: the deletion row repeated the last version's number."""
+    api = _api(_user("ed", editor=True))
+    assert api.delete("/api/v1/events/peace-plan/", HTTP_IF_MATCH='"1"').status_code == 204
+    history = api.get("/api/v1/events/peace-plan/history/").json()["results"]
+    assert [(h["version"], h["history_type"]) for h in history] == [(2, "deleted"), (1, "created")]
+
+
+def test_a_source_cannot_report_a_status_change_after_its_date(world):
+    """A status dated 9999-12-31 was accepted, and then pinned the pledge's status (the latest step wins)."""
+    api = _api(_user("ed", editor=True))
+    body = {
+        "status": "fulfilled",
+        "date": "9999-12-31",
+        "source": "source-article",
+        "excerpt": "Hamas rejected disarmament.",
+    }
+    response = api.post("/api/v1/pledges/france-100-gendarmes/status/", body, format="json", HTTP_IF_MATCH='"1"')
+    assert_error(response, 400, fields=["date"], contains="2025-11-20")
+    assert Pledge.objects.get(slug="france-100-gendarmes").status == "announced"
+
+
+def test_anonymous_readers_do_not_see_the_system_account_of_a_command(db):
+    """The loader's rows said "command load_story (by root)" to anyone."""
+    call_command("load_story", verbosity=0)
+    public = _api().get("/api/v1/sources/isf-deploy-very-soon-trump/history/").json()["results"]
+    assert public[-1]["history_change_reason"] == "command load_story"
+    signed_in = _api(_user("ed", editor=True)).get("/api/v1/sources/isf-deploy-very-soon-trump/history/")
+    assert signed_in.json()["results"][-1]["history_change_reason"].startswith("command load_story (by ")

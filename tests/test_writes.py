@@ -457,7 +457,7 @@ def test_pledge_status_changes_build_a_timeline(editor, world):
     }
     body = {
         "status": "in_progress",
-        "date": "2025-12-01",
+        "date": "2025-11-20",
         "source": "other-article",
         "excerpt": "Troops will deploy.",
         "note": "Deployment under way.",
@@ -467,11 +467,11 @@ def test_pledge_status_changes_build_a_timeline(editor, world):
     changed = editor.post(url + "status/", body, format="json", HTTP_IF_MATCH=etag)
     assert changed.status_code == 201, changed.json()
     pledge = changed.json()
-    assert (pledge["status"], pledge["status_date"], pledge["quantity_delivered"]) == ("in_progress", "2025-12-01", 40)
+    assert (pledge["status"], pledge["status_date"], pledge["quantity_delivered"]) == ("in_progress", "2025-11-20", 40)
     assert pledge["status_history"] == [
         {
             "status": "in_progress",
-            "date": "2025-12-01",
+            "date": "2025-11-20",
             "quantity_delivered": 40,
             "note": "Deployment under way.",
             "citation": {"source": "other-article", "excerpt": "Troops will deploy."},
@@ -491,13 +491,13 @@ def test_pledge_status_command(world):
         "pledge_status",
         "turkey-troops",
         "withdrawn",
-        date="2025-12-02",
+        date="2025-11-19",
         source="other-article",
         excerpt="Troops will deploy.",
         note="Offer withdrawn.",
     )
     pledge = Pledge.objects.get(slug="turkey-troops")
-    assert (pledge.status, pledge.status_date) == ("withdrawn", datetime.date(2025, 12, 2))
+    assert (pledge.status, pledge.status_date) == ("withdrawn", datetime.date(2025, 11, 19))
     assert pledge.history.first().history_change_reason.startswith("command pledge_status (by ")
 
 
