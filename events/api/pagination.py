@@ -324,7 +324,9 @@ class TrackerPagination(PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
             elif parameter["name"] == self.page_query_param:
-                parameter["schema"].update({"minimum": 1, "default": 1})
+                # No default: a generated client sends a parameter's default on every call, and a page number with
+                # the cursor of a `next` link is a contradiction (400).
+                parameter["schema"].update({"minimum": 1})
         if getattr(view, "action", None) == "list":
             parameters.append(
                 {

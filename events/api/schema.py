@@ -1,4 +1,73 @@
-"""OpenAPI post-processing: describe the parameters drf-spectacular adds to every operation by itself."""
+"""OpenAPI: how filters are declared, and post-processing of the generated schema."""
+
+import django_filters
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from . import filters
+
+# An item of a several-valued parameter: one value, without the comma that would split it.
+ITEM = {"type": "string", "minLength": 1, "pattern": r"^[^,]*[^,\s][^,]*$"}
+SLUG_ITEM = {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"}
+
+
+def several_values(declared, schema: dict) -> dict:
+    """The array schema of a several-valued filter: enum items as django-filter declares them, slugs for
+    references to sources and events (never their integer keys), else any one value."""
+    if isinstance(declared, filters.SlugInFilter):
+        return {"type": "array", "items": dict(SLUG_ITEM)}
+    if schema.get("type") == "array" and (schema["items"].get("enum") or schema["items"].get("$ref")):
+        return schema
+    return {"type": "array", "items": dict(ITEM)}
+
+
+class StrictFilterExtension(DjangoFilterExtension):
+    """Several-valued filters are arrays sent as repeated keys (``explode: true``), which is what generated clients
+    send; the API takes comma-separated values too."""
+
+    target_class = "events.api.filters.StrictFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        if filters.takes_several(filter_field):
+            for parameter in parameters:
+                parameter["schema"] = several_values(filter_field, parameter["schema"])
+                parameter.update(style="form", explode=True)
+        return parameters
+
+
+def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> list[OpenApiParameter]:
+    """Document a FilterSet's parameters on a view that applies it by hand, as StrictFilterExtension does."""
+    parameters = []
+    for name, declared in filterset_class.base_filters.items():
+        if name in exclude or (include is not None and name not in include):
+            continue
+        several = filters.takes_several(declared)
+        if several:
+            choices = declared.extra.get("choices")
+            items = {"type": "string", "enum": [value for value, _ in choices]} if choices else {}
+            kind = several_values(declared, {"type": "array", "items": items})
+        elif isinstance(declared, django_filters.IsoDateTimeFilter):
+            kind = OpenApiTypes.DATETIME
+        elif isinstance(declared, django_filters.DateFilter):
+            kind = OpenApiTypes.DATE
+        elif declared.field_class is filters.StrictBooleanField:
+            kind = OpenApiTypes.BOOL
+        else:
+            kind = OpenApiTypes.STR
+        parameters.append(
+            OpenApiParameter(
+                name,
+                kind,
+                description=str(declared.extra.get("help_text", name)),
+                style="form" if several else None,
+                explode=True if several else None,
+            )
+        )
+    return parameters
+
 
 DESCRIPTIONS = {
     "format": "Response format: json (default), csv or ndjson. Errors are always JSON.",

@@ -2,7 +2,6 @@
 reads, and ``related_rows`` its to-many relations, one query each (rows.py); filtering lives in filters.py,
 cross-model reads in selectors.py, exports in renderers.py."""
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -32,6 +31,7 @@ from . import filters, rows, serializers
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .renderers import EXPORT_RENDERERS, export_response, serialized
+from .schema import filter_parameters
 
 RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)
 FORMAT_PARAMETER = OpenApiParameter(
@@ -75,24 +75,6 @@ def _by_slug(summary: str, description: str = "") -> dict:
     return extend_schema(
         summary=summary, description=description, parameters=[_slug_parameter(), FORMAT_DETAIL_PARAMETER]
     )
-
-
-def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> list[OpenApiParameter]:
-    """Document a FilterSet's parameters on a view that applies it by hand."""
-    parameters = []
-    for name, declared in filterset_class.base_filters.items():
-        if name in exclude or (include is not None and name not in include):
-            continue
-        if isinstance(declared, django_filters.IsoDateTimeFilter):
-            kind = OpenApiTypes.DATETIME
-        elif isinstance(declared, django_filters.DateFilter):
-            kind = OpenApiTypes.DATE
-        elif declared.field_class is StrictBooleanField:
-            kind = OpenApiTypes.BOOL
-        else:
-            kind = OpenApiTypes.STR
-        parameters.append(OpenApiParameter(name, kind, description=str(declared.extra.get("help_text", name))))
-    return parameters
 
 
 def _columns(model, *, summaries: tuple[str, ...] = (), slugs: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -575,7 +557,9 @@ class TimelineView(GenericAPIView):
 
     @staticmethod
     def respond(view, request, params, *, filename: str) -> Response:
-        filters.check_parameters(params, set(filters.TimelineFilter.base_filters))
+        several = filters.several_valued(filters.TimelineFilter)
+        filters.check_parameters(params, set(filters.TimelineFilter.base_filters), several)
+        params = filters.joined(params, several)
         checked = selectors.timeline_filter(params)
         if not checked.is_valid():
             raise ValidationError(checked.errors)

@@ -1,0 +1,122 @@
+"""The schema is the API (issue 12): what the schema lets a generated client send, the API accepts and reads the
+way the schema says; what the API answers, the schema describes."""
+
+import pytest
+
+from tests.errors import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def _slugs(api_client, url: str) -> list[str]:
+    response = api_client.get(url)
+    assert response.status_code == 200, response.content[:2000]
+    return [r["slug"] for r in response.json()["results"]]
+
+
+@pytest.fixture
+def schema(api_client) -> dict:
+    return api_client.get("/api/schema/?format=json").json()
+
+
+# Several values: repeated keys as well as commas ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second", "path"),
+    [
+        ("status", "announced", "in_progress", "/api/v1/pledges/"),
+        ("actor", "france", "turkey", "/api/v1/pledges/"),
+        ("source", "source-article", "other-article", "/api/v1/statements/"),
+        ("medium", "news_report", "video_statement", "/api/v1/statements/"),
+        ("type", "event", "pledge", "/api/v1/timeline/"),
+        ("type", "pledge", "statement", "/api/v1/actors/france/timeline/"),
+    ],
+)
+def test_repeated_keys_mean_what_commas_mean(api_client, world, name, first, second, path):
+    """A generated client sends an array as `status=a&status=b` (explode: true); the API reads every value, where
+    it used to keep only the last one, silently."""
+    repeated = _slugs(api_client, f"{path}?{name}={first}&{name}={second}")
+    assert repeated == _slugs(api_client, f"{path}?{name}={first},{second}")
+    assert set(_slugs(api_client, f"{path}?{name}={second}")) < set(repeated)
+
+
+def test_repeated_orderings_are_read_in_turn(api_client, world):
+    assert _slugs(api_client, "/api/v1/events/?ordering=-event_type&ordering=-date") == _slugs(
+        api_client, "/api/v1/events/?ordering=-event_type,-date"
+    )
+
+
+def test_two_statuses_as_repeated_keys_find_both(api_client, world):
+    only_first = _slugs(api_client, "/api/v1/pledges/?status=announced")
+    only_second = _slugs(api_client, "/api/v1/pledges/?status=in_progress")
+    assert only_first
+    assert only_second
+    both = _slugs(api_client, "/api/v1/pledges/?status=announced&status=in_progress")
+    assert sorted(both) == sorted(only_first + only_second)
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/events/?search=gaza&search=troops", "search"),
+        ("/api/v1/events/?date_after=2025-01-01&date_after=2025-06-01", "date_after"),
+        ("/api/v1/events/?page=1&page=2", "page"),
+        ("/api/v1/events/?page_size=2&page_size=3", "page_size"),
+        ("/api/v1/pledges/?quantity_min=1&quantity_min=2", "quantity_min"),
+        ("/api/v1/timeline/?include_children=true&include_children=false&actor=france", "include_children"),
+        ("/api/v1/events/brussels-meeting/history/?page=1&page=1", "page"),
+        ("/api/v1/deleted/?deleted_since=2025-01-01T00:00:00Z&deleted_since=2025-01-02T00:00:00Z", "deleted_since"),
+    ],
+)
+def test_a_repeated_one_valued_parameter_is_a_400_naming_it(api_client, world, url, name):
+    """Keeping one of two values would drop the other silently."""
+    assert_error(api_client.get(url), 400, fields=[name], contains="takes one value")
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/pledges/?unit=,", "unit"),
+        ("/api/v1/pledges/?status=announced,", "status"),
+        ("/api/v1/pledges/?status=announced&status=", "status"),
+        ("/api/v1/events/?actor=france,,hamas", "actor"),
+        ("/api/v1/statements/?source=%20", "source"),
+        ("/api/v1/timeline/?type=event,", "type"),
+    ],
+)
+def test_an_empty_item_is_a_400(api_client, world, url, name):
+    assert_error(api_client.get(url), 400, fields=[name])
+
+
+# Declared as sent ------------------------------------------------------------------------------------------------
+
+
+def test_page_has_no_default(schema):
+    """A default makes generated clients send page=1 on every call, and page with a cursor is a 400."""
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "page":
+                    assert "default" not in parameter["schema"], path
+
+
+def test_several_valued_filters_are_exploded_arrays(schema):
+    """Every filter that takes several values is an array sent as repeated keys, on every operation."""
+    several = {"actor", "status", "source", "event", "type", "ordering", "country", "kind", "unit", "speaker"}
+    seen = set()
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in several:
+                    assert parameter["schema"]["type"] == "array", (path, parameter)
+                    assert parameter["explode"] is True, (path, parameter)
+                    assert parameter["style"] == "form", (path, parameter)
+                    seen.add(parameter["name"])
+    assert seen == several
+
+
+@pytest.mark.parametrize(("path", "name"), [("/api/v1/pledges/", "event"), ("/api/v1/statements/", "source")])
+def test_event_and_source_filters_take_slugs(schema, path, name):
+    (parameter,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+    assert parameter["schema"]["items"]["type"] == "string"
