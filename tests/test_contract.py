@@ -120,3 +120,81 @@ def test_several_valued_filters_are_exploded_arrays(schema):
 def test_event_and_source_filters_take_slugs(schema, path, name):
     (parameter,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
     assert parameter["schema"]["items"]["type"] == "string"
+
+
+# Exports are their own operations --------------------------------------------------------------------------------
+
+EXPORTS = [
+    "/api/v1/sources/",
+    "/api/v1/actors/",
+    "/api/v1/events/",
+    "/api/v1/statements/",
+    "/api/v1/pledges/",
+    "/api/v1/deleted/",
+    "/api/v1/timeline/",
+    "/api/v1/actors/turkey/timeline/",
+]
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+@pytest.mark.parametrize(("fmt", "media_type"), [("csv", "text/csv"), ("ndjson", "application/x-ndjson")])
+def test_every_list_has_an_export(api_client, world, path, fmt, media_type):
+    response = api_client.get(f"{path}export/?format={fmt}")
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == media_type
+    body = b"".join(response.streaming_content)
+    assert body or (path == "/api/v1/deleted/" and fmt == "ndjson")  # nothing was deleted: no line
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+def test_format_on_a_list_is_a_308_to_its_export_with_the_same_query(api_client, world, path):
+    """Links made when lists exported themselves keep working, and a list's 200 is always JSON."""
+    query = "format=csv&" + {
+        "/api/v1/sources/": "ordering=-title&ordering=slug",
+        "/api/v1/actors/": "kind=state&kind=person",
+        "/api/v1/deleted/": "kind=event&kind=pledge",
+    }.get(path, "date_after=2025-01-01&source=source-article&source=other-article")
+    response = api_client.get(f"{path}?{query}")
+    assert response.status_code == 308
+    assert response["Location"] == f"http://testserver{path}export/?{query}"
+    followed = api_client.get(response["Location"])
+    assert followed.status_code == 200
+    assert followed["Content-Type"].startswith("text/csv")
+
+
+def test_accept_csv_on_a_list_is_a_308_too(api_client, world):
+    response = api_client.get("/api/v1/pledges/?status=announced", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 308
+    assert response["Location"] == "http://testserver/api/v1/pledges/export/?status=announced"
+
+
+def test_an_export_refuses_json(api_client, world):
+    assert_error(api_client.get("/api/v1/events/export/?format=json"), 400, fields=["format"])
+    assert_error(api_client.get("/api/v1/events/export/", HTTP_ACCEPT="application/json"), 406)
+
+
+def test_json_operations_declare_json_alone_and_exports_only_their_media_types(schema):
+    exports = {"text/csv", "application/x-ndjson"}
+    seen = 0
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for code, response in operation["responses"].items():
+                if not code.startswith("2") or "content" not in response:
+                    continue
+                types = set(response["content"])
+                if path.endswith("/export/"):
+                    assert types == exports, path
+                    assert all(c["schema"] == {"type": "string"} for c in response["content"].values()), path
+                    seen += 1
+                else:
+                    assert types == {"application/json"}, (path, code)
+    assert seen == len(EXPORTS)
+    for path in EXPORTS:
+        parameters = {
+            p["name"] for p in schema["paths"][f"{path.replace('turkey', '{slug}')}export/"]["get"]["parameters"]
+        }
+        assert "format" in parameters
+        assert not {"page", "page_size", "cursor"} & parameters
+        assert "format" not in {
+            p["name"] for p in schema["paths"][path.replace("turkey", "{slug}")]["get"]["parameters"]
+        }

@@ -2,10 +2,36 @@
 
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from . import filters
+from .pagination import MAX_PAGE_SIZE, TrackerPagination
+
+
+class TrackerAutoSchema(AutoSchema):
+    """Exports take the filters of the list they export, though they are not list views."""
+
+    def get_filter_backends(self):
+        if getattr(self.view, "action", None) == "export" or getattr(self.view, "exports", False):
+            return getattr(self.view, "filter_backends", [])
+        return super().get_filter_backends()
+
+
+# The page parameters of a paginated view whose schema is written by hand (an actor's timeline).
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        TrackerPagination.page_query_param,
+        {"type": "integer", "minimum": 1},
+        description=TrackerPagination.page_query_description,
+    ),
+    OpenApiParameter(
+        TrackerPagination.page_size_query_param,
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": TrackerPagination.page_size},
+        description=TrackerPagination.page_size_query_description,
+    ),
+]
 
 # An item of a several-valued parameter: one value, without the comma that would split it.
 ITEM = {"type": "string", "minLength": 1, "pattern": r"^[^,]*[^,\s][^,]*$"}

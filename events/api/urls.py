@@ -14,5 +14,6 @@ router.register("deleted", views.DeletedRecordViewSet, basename="deleted")
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("timeline/export/", views.TimelineExportView.as_view(), name="timeline-export"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ cross-model reads in selectors.py, exports in renderers.py."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -31,30 +32,42 @@ from . import filters, rows, serializers
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .renderers import EXPORT_RENDERERS, export_response, serialized
-from .schema import filter_parameters
+from .schema import PAGE_PARAMETERS, filter_parameters
 
 RENDERERS = (JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS)
-FORMAT_PARAMETER = OpenApiParameter(
+EXPORT_FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
-    enum=["json", "csv", "ndjson"],
-    description="Response format. `csv` (or `Accept: text/csv`) and `ndjson` (or `Accept: application/x-ndjson`) "
-    "stream every matching record, unpaginated, with the same filters; CSV has flat columns (actor names joined "
-    "with `; `, the first citation's source and excerpt).",
+    enum=["csv", "ndjson"],
+    description="`csv` (the default, or `Accept: text/csv`): flat columns, actor names joined with `; `, the first "
+    "citation's source and excerpt. `ndjson` (or `Accept: application/x-ndjson`): one JSON record per line.",
 )
 EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching record as CSV."),
     (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="One JSON record per line."),
 }
+EXPORT_DESCRIPTION = (
+    "Streams every matching record, unpaginated, with the same filters as the list. `?format=csv` or "
+    "`?format=ndjson` on the list answers 308 to this URL with the same query."
+)
 
 
 def _listing(summary: str, description: str, serializer) -> dict:
     return extend_schema(
-        summary=summary,
-        description=description,
-        parameters=[FORMAT_PARAMETER],
-        responses={(200, "application/json"): serializer(many=True), **EXPORT_RESPONSES},
+        summary=summary, description=description, responses={(200, "application/json"): serializer(many=True)}
     )
+
+
+def _export(what: str) -> dict:
+    return extend_schema(
+        summary=f"Export {what}",
+        description=f"Every matching record. {EXPORT_DESCRIPTION}",
+        parameters=[EXPORT_FORMAT_PARAMETER],
+        responses=EXPORT_RESPONSES,
+    )
+
+
+ACTOR_TIMELINE_PARAMETERS = filter_parameters(filters.TimelineFilter, exclude={"actor"})
 
 
 def _slug_parameter() -> OpenApiParameter:
@@ -63,18 +76,8 @@ def _slug_parameter() -> OpenApiParameter:
     )
 
 
-FORMAT_DETAIL_PARAMETER = OpenApiParameter(
-    "format",
-    str,
-    enum=["json", "csv", "ndjson"],
-    description="Response format: JSON (default), one flat CSV row with a header, or one NDJSON line.",
-)
-
-
 def _by_slug(summary: str, description: str = "") -> dict:
-    return extend_schema(
-        summary=summary, description=description, parameters=[_slug_parameter(), FORMAT_DETAIL_PARAMETER]
-    )
+    return extend_schema(summary=summary, description=description, parameters=[_slug_parameter()])
 
 
 def _columns(model, *, summaries: tuple[str, ...] = (), slugs: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -90,7 +93,7 @@ PLEDGE_COLUMNS = _columns(Pledge, summaries=("pledger", "beneficiary"), slugs=("
 
 
 class ExportMixin:
-    """Lists answer a page of records, or with `?format=csv|ndjson` stream every matching record.
+    """Lists answer a page of records; `export/` streams every matching record as CSV or NDJSON.
 
     Records' to-many relations are read as rows (``related_rows``, see rows.py), for a page, an export chunk or a
     single record alike: one query per relation, without building model instances, which was most of what a list
@@ -102,19 +105,38 @@ class ExportMixin:
     related_rows: tuple[rows.Relation, ...] = ()
 
     def list(self, request, *args, **kwargs):
+        if exporting(request):
+            return to_export(request)
+        queryset = self.filter_queryset(self.get_queryset())
+        context = self.get_serializer_context()
+        page = rows.load(self.paginate_queryset(queryset), self.related_rows)
+        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+
+    @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        refuse_paging(request)
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
-        fmt = getattr(request.accepted_renderer, "format", "json")
-        if fmt in ("csv", "ndjson"):
-            refuse_paging(request)
-            items = serialized(
-                queryset,
-                lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
-            )
-            return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
-        page = rows.load(self.paginate_queryset(queryset), self.related_rows)
-        return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
+        items = serialized(
+            queryset,
+            lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
+        )
+        fmt = request.accepted_renderer.format
+        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+
+
+def exporting(request) -> bool:
+    """Whether a JSON operation was asked for CSV or NDJSON (``?format=`` or Accept), which its export answers."""
+    return getattr(request.accepted_renderer, "format", "json") in ("csv", "ndjson")
+
+
+def to_export(request) -> HttpResponsePermanentRedirect:
+    """308 to the export of the same list with the same query, so that links made before exports had their own
+    operations keep working, and a client reading the 200 of a list as JSON never gets CSV."""
+    query = request.META.get("QUERY_STRING", "")
+    url = request.build_absolute_uri(f"{request.path}export/") + (f"?{query}" if query else "")
+    return HttpResponsePermanentRedirect(url, preserve_request=True)
 
 
 def refuse_paging(request) -> None:
@@ -313,6 +335,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
 @extend_schema_view(
     list=_listing("List sources", "News articles, without their full text.", serializers.SourceSerializer),
     retrieve=_by_slug("Get a source", "One article, with its full text and sha256."),
+    export=_export("sources"),
 )
 class SourceViewSet(TrackerViewSet):
     serializer_class = serializers.SourceSerializer
@@ -328,7 +351,7 @@ class SourceViewSet(TrackerViewSet):
     def get_queryset(self) -> QuerySet[Source]:
         queryset = Source.objects.all()
         # Lists never carry the full text; a single source always does.
-        return queryset.defer("text", "search_text") if self.action == "list" else queryset
+        return queryset.defer("text", "search_text") if self.action in ("list", "export") else queryset
 
 
 @extend_schema_view(
@@ -336,6 +359,7 @@ class SourceViewSet(TrackerViewSet):
         "List actors", "States, organisations, forces, groups, people and outlets.", serializers.ActorSerializer
     ),
     retrieve=_by_slug("Get an actor"),
+    export=_export("actors"),
 )
 class ActorViewSet(TrackerViewSet):
     serializer_class = serializers.ActorSerializer
@@ -371,16 +395,38 @@ class ActorViewSet(TrackerViewSet):
         summary="An actor's timeline",
         description="Events, pledges and statements involving this actor (and, with include_children, its "
         "members), in date order. Takes the timeline's parameters except `actor`.",
-        parameters=[_slug_parameter(), FORMAT_PARAMETER, *filter_parameters(filters.TimelineFilter, exclude={"actor"})],
+        parameters=[_slug_parameter(), *PAGE_PARAMETERS, *ACTOR_TIMELINE_PARAMETERS],
         filters=False,
-        responses={(200, "application/json"): serializers.PaginatedTimelineSerializer, **EXPORT_RESPONSES},
+        responses={(200, "application/json"): serializers.PaginatedTimelineSerializer},
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, slug=None):
+        return self._actor_timeline(request, slug, export=False)
+
+    @extend_schema(
+        summary="Export an actor's timeline",
+        description=f"Every item of the actor's timeline. {EXPORT_DESCRIPTION}",
+        parameters=[_slug_parameter(), EXPORT_FORMAT_PARAMETER, *ACTOR_TIMELINE_PARAMETERS],
+        filters=False,
+        responses=EXPORT_RESPONSES,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="timeline/export",
+        url_name="timeline-export",
+        filterset_class=None,
+        pagination_class=None,
+        renderer_classes=EXPORT_RENDERERS,
+    )
+    def timeline_export(self, request, slug=None):
+        return self._actor_timeline(request, slug, export=True)
+
+    def _actor_timeline(self, request, slug: str, *, export: bool) -> Response:
         actor = get_object_or_404(Actor.objects.only("slug"), slug=slug)
         params = request.query_params.copy()
         params["actor"] = actor.slug
-        return TimelineView.respond(self, request, params, filename=f"{actor.slug}-timeline")
+        return TimelineView.respond(self, request, params, filename=f"{actor.slug}-timeline", export=export)
 
     @extend_schema(
         summary="Who an actor stands with and against",
@@ -409,6 +455,7 @@ class ActorViewSet(TrackerViewSet):
         "List events", "What happened or is scheduled, ordered by date then slug.", serializers.EventSerializer
     ),
     retrieve=_by_slug("Get an event"),
+    export=_export("events"),
 )
 class EventViewSet(TrackerViewSet):
     serializer_class = serializers.EventSerializer
@@ -435,6 +482,7 @@ class EventViewSet(TrackerViewSet):
 @extend_schema_view(
     list=_listing("List statements", "What actors said, ordered by date then slug.", serializers.StatementSerializer),
     retrieve=_by_slug("Get a statement"),
+    export=_export("statements"),
 )
 class StatementViewSet(TrackerViewSet):
     serializer_class = serializers.StatementSerializer
@@ -463,6 +511,7 @@ class StatementViewSet(TrackerViewSet):
         "List pledges", "Commitments and their status, ordered by date then slug.", serializers.PledgeSerializer
     ),
     retrieve=_by_slug("Get a pledge"),
+    export=_export("pledges"),
 )
 class PledgeViewSet(TrackerViewSet):
     serializer_class = serializers.PledgeSerializer
@@ -522,7 +571,8 @@ class PledgeViewSet(TrackerViewSet):
         "Tombstones of deleted sources, actors, events, pledges and statements, oldest first, so that a mirror "
         "can replay deletions. Pair with `updated_since` on the lists.",
         serializers.DeletedRecordSerializer,
-    )
+    ),
+    export=_export("deleted records"),
 )
 class DeletedRecordViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = DeletedRecord.objects.all()
@@ -542,11 +592,10 @@ class TimelineView(GenericAPIView):
         summary="Timeline",
         description="Events, pledges and statements in one feed, in date order (unknown dates last), then slug. "
         "Takes the same date, actor, source and search parameters as the lists; `type` picks the kinds.",
-        parameters=[FORMAT_PARAMETER],
-        responses={(200, "application/json"): serializers.TimelineItemSerializer(many=True), **EXPORT_RESPONSES},
+        responses={(200, "application/json"): serializers.TimelineItemSerializer(many=True)},
     )
     def get(self, request):
-        return self.respond(self, request, request.query_params, filename="timeline")
+        return self.respond(self, request, request.query_params, filename="timeline", export=False)
 
     def get_queryset(self):
         # Only for the schema and the filter backend's introspection; the feed itself comes from selectors.
@@ -556,7 +605,9 @@ class TimelineView(GenericAPIView):
         return queryset
 
     @staticmethod
-    def respond(view, request, params, *, filename: str) -> Response:
+    def respond(view, request, params, *, filename: str, export: bool) -> Response:
+        if not export and exporting(request):
+            return to_export(request)
         several = filters.several_valued(filters.TimelineFilter)
         filters.check_parameters(params, set(filters.TimelineFilter.base_filters), several)
         params = filters.joined(params, several)
@@ -564,14 +615,30 @@ class TimelineView(GenericAPIView):
         if not checked.is_valid():
             raise ValidationError(checked.errors)
         timeline = selectors.timeline(params, checked=checked)
-        fmt = getattr(request.accepted_renderer, "format", "json")
-        fields = serializers.TimelineItemSerializer().fields
-        if fmt in ("csv", "ndjson"):
+        if export:
             refuse_paging(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
-            return export_response(fmt=fmt, items=items, fields=fields, filename=filename)
+            fields = serializers.TimelineItemSerializer().fields
+            return export_response(fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename)
         page = view.paginator.paginate_queryset(timeline, request, view=view)
         return view.paginator.get_paginated_response(_timeline_data(page, request))
+
+
+class TimelineExportView(TimelineView):
+    """The timeline, every matching item, as CSV or NDJSON."""
+
+    renderer_classes = EXPORT_RENDERERS
+    pagination_class = None
+    exports = True
+
+    @extend_schema(
+        summary="Export the timeline",
+        description=f"Every matching item of the timeline. {EXPORT_DESCRIPTION}",
+        parameters=[EXPORT_FORMAT_PARAMETER],
+        responses=EXPORT_RESPONSES,
+    )
+    def get(self, request):
+        return self.respond(self, request, request.query_params, filename="timeline", export=True)
 
 
 def _timeline_data(rows, request) -> list[dict]:
