@@ -198,3 +198,98 @@ def test_json_operations_declare_json_alone_and_exports_only_their_media_types(s
         assert "format" not in {
             p["name"] for p in schema["paths"][path.replace("turkey", "{slug}")]["get"]["parameters"]
         }
+
+
+# Shapes: what is sent is what is declared --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(db):
+    """An editor, independent of how tokens are issued: the client is authenticated directly."""
+    from django.contrib.auth.models import Group, User
+    from rest_framework.test import APIClient
+
+    user = User.objects.create_user("contract-editor", password="pw-contract-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _component(schema, response: dict) -> dict:
+    ref = response["content"]["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_a_source_declares_its_text(schema, api_client, world):
+    component = _component(schema, schema["paths"]["/api/v1/sources/{slug}/"]["get"]["responses"]["200"])
+    assert "text" in component["properties"]
+    assert set(api_client.get("/api/v1/sources/source-article/").json()) == set(component["properties"])
+
+
+STATEMENT = {
+    "slug": "contract-statement",
+    "speaker": "barrot",
+    "text": "We support the mission,",
+    "quote_type": "direct",
+    "citations": [{"source": "source-article", "excerpt": "“We support the mission,” the minister said."}],
+}
+
+
+def test_write_responses_are_declared_in_the_read_shape(schema, editor, world):
+    """A write answers the record as a GET does (`speaker` an object), and the schema says so."""
+    created = editor.post("/api/v1/statements/", STATEMENT, format="json")
+    assert created.status_code == 201, created.json()
+    operations = schema["paths"]["/api/v1/statements/{slug}/"]
+    read = _component(schema, operations["get"]["responses"]["200"])
+    assert _component(schema, schema["paths"]["/api/v1/statements/"]["post"]["responses"]["201"]) == read
+    for method in ("put", "patch"):
+        assert _component(schema, operations[method]["responses"]["200"]) == read
+    assert set(created.json()) == set(read["properties"])
+    assert isinstance(created.json()["speaker"], dict)
+    changed = editor.patch(
+        "/api/v1/statements/contract-statement/", {"speaker_role": "minister"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert set(changed.json()) == set(read["properties"])
+
+
+def test_adding_a_citation_is_declared_as_201_with_one_object(schema, editor, world):
+    post = schema["paths"]["/api/v1/statements/{slug}/citations/"]["post"]["responses"]
+    assert "200" not in post
+    assert post["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CitationDetail"}
+    response = editor.post(
+        "/api/v1/statements/hamas-rejects-disarmament/citations/",
+        {"source": "other-article", "excerpt": "Troops will deploy."},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert set(response.json()) == set(schema["components"]["schemas"]["CitationDetail"]["properties"])
+
+
+def test_the_actor_timeline_declares_its_page_parameters(schema, api_client, world):
+    names = {p["name"] for p in schema["paths"]["/api/v1/actors/{slug}/timeline/"]["get"]["parameters"]}
+    assert {"page", "page_size"} <= names
+    body = api_client.get("/api/v1/actors/turkey/timeline/?page=2&page_size=1").json()
+    assert body["count"] == 2
+    assert len(body["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/statements/", STATEMENT),
+        ("/api/v1/events/", {"slug": "undated", "title": "Undated", "event_type": "agreement"}),
+    ],
+)
+def test_a_record_sent_without_a_date_has_an_unknown_date(editor, world, path, body):
+    """The schema lets a client leave out the date and its precision: that is an unknown date, not a 400 for a
+    hidden `day` precision."""
+    response = editor.post(path, {**body, "citations": STATEMENT["citations"]}, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["date"], response.json()["date_precision"]) == (None, "unknown")
+
+
+def test_a_date_without_a_precision_is_a_day(editor, world):
+    response = editor.post("/api/v1/statements/", {**STATEMENT, "date": "2025-11-20"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["date_precision"], response.json()["date_end"]) == ("day", "2025-11-20")

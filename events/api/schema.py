@@ -9,14 +9,42 @@ from drf_spectacular.utils import OpenApiParameter
 from . import filters
 from .pagination import MAX_PAGE_SIZE, TrackerPagination
 
+WRITE_SUMMARIES = {
+    "create": "Create {a}",
+    "update": "Replace {a}",
+    "partial_update": "Change {a}",
+    "destroy": "Delete {a}",
+}
+
 
 class TrackerAutoSchema(AutoSchema):
-    """Exports take the filters of the list they export, though they are not list views."""
+    """What the views send, where drf-spectacular would guess otherwise."""
 
     def get_filter_backends(self):
+        # Exports take the filters of the list they export, though they are not list views.
         if getattr(self.view, "action", None) == "export" or getattr(self.view, "exports", False):
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
+
+    def get_response_serializers(self):
+        # A record is answered in its read shape, after a write as on a GET (TrackerViewSet._record_response), not
+        # in the shape of the write serializer it was sent with.
+        action = getattr(self.view, "action", None)
+        record = getattr(self.view, "record_serializer_class", None)
+        if record is not None and action in ("retrieve", "update", "partial_update"):
+            return record
+        if record is not None and action == "create":
+            # A pledge that duplicates an existing one is merged into it: 200 with that pledge.
+            return {201: record, 200: record} if getattr(self.view, "create_may_merge", False) else {201: record}
+        return super().get_response_serializers()
+
+    def get_summary(self):
+        action = getattr(self.view, "action", None)
+        model = getattr(getattr(self.view, "queryset_model", None), "_meta", None)
+        if action in WRITE_SUMMARIES and model is not None:
+            name = str(model.verbose_name)
+            return WRITE_SUMMARIES[action].format(a=f"{'an' if name[0] in 'aeiou' else 'a'} {name}")
+        return super().get_summary()
 
 
 # The page parameters of a paginated view whose schema is written by hand (an actor's timeline).

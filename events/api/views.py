@@ -282,12 +282,21 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(
-        summary="A record's citations",
-        description="GET lists the citations with their ids. POST adds one ({source, excerpt}, the excerpt verbatim "
-        "in the source); If-Match is optional on POST and checked when sent. Needs the change permission.",
+        methods=["GET"],
+        summary="List a record's citations",
+        description="The record's citations with their ids.",
+        parameters=[_slug_parameter()],
+        responses=serializers.CitationDetailSerializer(many=True),
+        filters=False,
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a citation",
+        description="Adds one citation ({source, excerpt}, the excerpt verbatim in the source) and answers it. "
+        "If-Match is optional here and checked when sent. Needs the change permission.",
         parameters=[_slug_parameter()],
         request=serializers.CitationWriteSerializer,
-        responses=serializers.CitationDetailSerializer(many=True),
+        responses={201: serializers.CitationDetailSerializer},
         filters=False,
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
@@ -518,6 +527,7 @@ class PledgeViewSet(TrackerViewSet):
     write_serializer_class = serializers.PledgeWriteSerializer
     filterset_class = filters.PledgeFilter
     export_name = "pledges"
+    create_may_merge = True
 
     related_rows = (
         rows.citations("pledge_id"),
