@@ -293,3 +293,101 @@ def test_a_date_without_a_precision_is_a_day(editor, world):
     response = editor.post("/api/v1/statements/", {**STATEMENT, "date": "2025-11-20"}, format="json")
     assert response.status_code == 201, response.json()
     assert (response.json()["date_precision"], response.json()["date_end"]) == ("day", "2025-11-20")
+
+
+# Security, headers and statuses -----------------------------------------------------------------------------------
+
+
+def test_reads_are_declared_open_and_writes_signed_in_by_bearer_or_token(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["bearerAuth"]["description"],
+    }
+    assert (schemes["tokenAuth"]["type"], schemes["tokenAuth"]["name"]) == ("apiKey", "Authorization")
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            security = operation["security"]
+            if method == "get" or path.endswith("/auth/token/"):
+                assert security[0] == {}, (method, path)
+            else:
+                assert {} not in security, (method, path)
+                assert {"bearerAuth": []} in security, (method, path)
+                assert {"tokenAuth": []} in security, (method, path)
+
+
+def test_a_bad_token_on_a_public_read_is_a_declared_401(schema, api_client, world):
+    """RFC 6750: credentials that are sent are checked, even where none are needed."""
+    response = api_client.get("/api/v1/events/", HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert_error(response, 401)
+    assert "401" in schema["paths"]["/api/v1/events/"]["get"]["responses"]
+
+
+def _headers(operation: dict) -> dict[str, bool]:
+    return {p["name"]: p["required"] for p in operation["parameters"] if p["in"] == "header"}
+
+
+def test_conditional_headers_are_parameters_of_the_operations_that_use_them(schema):
+    record = schema["paths"]["/api/v1/statements/{slug}/"]
+    assert _headers(record["get"]) == {"If-None-Match": False}
+    for method in ("put", "patch", "delete"):
+        assert _headers(record[method]) == {"If-Match": True}
+        assert {"412", "428"} <= set(record[method]["responses"])
+    assert _headers(schema["paths"]["/api/v1/pledges/{slug}/status/"]["post"]) == {"If-Match": True}
+    citations = schema["paths"]["/api/v1/statements/{slug}/citations/"]["post"]
+    assert _headers(citations) == {"If-Match": False}
+    assert "428" not in citations["responses"]
+    # Never needed elsewhere: a generated client does not have to send it on other calls.
+    assert _headers(schema["paths"]["/api/v1/statements/"]["post"]) == {}
+    assert _headers(schema["paths"]["/api/v1/statements/"]["get"]) == {}
+
+
+def test_etag_and_location_are_declared_where_they_are_sent(schema, editor, world):
+    record = schema["paths"]["/api/v1/statements/{slug}/"]
+    assert "ETag" in record["get"]["responses"]["200"]["headers"]
+    assert "ETag" in record["get"]["responses"]["304"]["headers"]
+    assert "ETag" in record["patch"]["responses"]["200"]["headers"]
+    assert {"ETag", "Location"} <= set(schema["paths"]["/api/v1/statements/"]["post"]["responses"]["201"]["headers"])
+    created = editor.post("/api/v1/statements/", STATEMENT, format="json")
+    assert created["Location"] == created.json()["api_url"]
+    assert created["ETag"] == '"1"'
+    unchanged = editor.get(created["Location"], HTTP_IF_NONE_MATCH=created["ETag"])
+    assert unchanged.status_code == 304
+    assert unchanged["ETag"] == '"1"'
+
+
+def test_every_error_is_a_declared_problem(schema):
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "code", "errors"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = operation["responses"]
+            assert {"400", "401", "404", "429"} <= set(codes), (method, path)
+            if method in ("post", "put", "patch") and not path.endswith("/auth/token/"):
+                assert {"403", "409", "413", "415"} <= set(codes), (method, path)
+            for code, response in codes.items():
+                if int(code) >= 400:
+                    assert response["content"] == {
+                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }, (method, path, code)
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (lambda c: c.get("/api/v1/events/?page_size=0"), 400),
+        (lambda c: c.get("/api/v1/nothing/"), 404),
+        (lambda c: c.get("/api/v1/events/nothing/"), 404),
+        (lambda c: c.post("/api/v1/events/", {}, format="json"), 401),
+        (lambda c: c.get("/api/v1/events/export/", HTTP_ACCEPT="application/json"), 406),
+        (lambda c: c.get("/api/v1/events/export/?format=csv&stance=x"), 400),
+    ],
+)
+def test_errors_are_problem_details(api_client, world, request_, status):
+    body = assert_error(request_(api_client), status)
+    assert body["type"] == "about:blank"
+
+
+def test_a_method_an_operation_lacks_is_a_405_problem(editor, world):
+    assert_error(editor.delete("/api/v1/deleted/"), 405)

@@ -158,7 +158,7 @@ def test_export_errors_stay_json(api_client, world):
     """A bad filter on an export is the usual JSON 400, not a CSV of the error."""
     response = api_client.get("/api/v1/statements/export/?format=csv&stance=maybe")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["errors"] == {
         "stance": ["Select a valid choice. maybe is not one of the available choices."]
     }
@@ -178,6 +178,6 @@ def test_an_export_refuses_page_parameters(api_client, db, url, fmt):
     in the API's JSON error format."""
     response = api_client.get(f"{url}export/?format={fmt}&page=2&page_size=-1&cursor=t")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     message = ["An export streams every matching record; leave out page, page_size and cursor."]
     assert response.json()["errors"] == {"cursor": message, "page": message, "page_size": message}

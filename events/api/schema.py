@@ -138,48 +138,129 @@ def describe_common_parameters(result, generator, request, public):
     return result
 
 
-ERROR_SCHEMA = {
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_SCHEMA = {
     "type": "object",
-    "description": "The one error format of the API.",
+    "description": "The one error format of the API: RFC 9457 problem details, with a stable `code` and the "
+    "messages per field in `errors`.",
     "properties": {
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "description": "What kind of problem this is; `about:blank`: the status and `code` say it.",
+        },
+        "title": {"type": "string", "description": "The HTTP status's name, e.g. Bad Request."},
         "status": {"type": "integer", "description": "The HTTP status code."},
-        "code": {"type": "string", "description": "A stable machine-readable code, e.g. invalid, not_found."},
         "detail": {"type": "string", "description": "A sentence for people."},
+        "code": {"type": "string", "description": "A stable machine-readable code, e.g. invalid, not_found."},
         "errors": {
             "type": "object",
-            "description": "Messages per offending field or parameter (dotted paths for nested fields).",
+            "description": "Messages per offending field or parameter (dotted paths for nested fields); empty when "
+            "the error concerns no field.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
-    "required": ["status", "code", "detail", "errors"],
+    "required": ["type", "title", "status", "detail", "code", "errors"],
 }
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from POST /api/v1/auth/token/, sent as `Authorization: Bearer <token>`.",
+    },
+    "tokenAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "The same token sent as `Authorization: Token <token>`.",
+    },
+    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "A session from the admin."},
+}
+SIGNED_IN = [{name: []} for name in SECURITY_SCHEMES]
 ALWAYS = {
     "400": "Invalid parameters or body; `errors` names each field.",
+    "401": "The credentials sent are invalid or expired (also on a read, which needs none: RFC 6750).",
     "404": "No such record, page or path.",
-    "406": "The Accept header asks for a format the API does not serve.",
+    "406": "The Accept header asks for a format the operation does not serve.",
     "429": "Too many requests; see Retry-After.",
     "503": "The database is unavailable; try again shortly.",
 }
 WRITES = {
-    "401": "Authentication is needed to write.",
     "403": "The account lacks the model's permission.",
     "409": "A duplicate, a slug taken meanwhile, or a delete that would orphan evidence.",
-    "412": "If-Match names an older version; nothing was written.",
-    "413": "The body is larger than the limit.",
-    "415": "The body's media type is not JSON or a form.",
-    "428": "If-Match is required.",
 }
+BODIES = {
+    "413": "The body is larger than the limit.",
+    "415": "The body's media type is not JSON.",
+}
+CONDITIONAL = {"412": "If-Match names an older version; nothing was written."}
+REQUIRED = {"428": "If-Match is required: send the ETag of the version you read."}
+ETAG = {
+    "ETag": {
+        "description": "The record's version; send it back in If-Match to change the record, or in If-None-Match "
+        "to read it only if it changed.",
+        "schema": {"type": "string"},
+    }
+}
+LOCATION = {"Location": {"description": "The record's URL.", "schema": {"type": "string", "format": "uri"}}}
 
 
-def document_errors(result, generator, request, public):
-    """Every operation documents the errors it can answer, all in the Error schema."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+def _header(name: str, description: str, *, required: bool) -> dict:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+IF_MATCH = "The record's ETag as last read (or `*`): the write is refused with 412 if the record changed since."
+IF_NONE_MATCH = "An ETag from an earlier read: 304 without a body if the record is still at that version."
+
+
+def _if_match(path: str, method: str) -> bool | None:
+    """Whether the operation needs If-Match (True), takes it (False), or ignores it (None)."""
+    if method in ("put", "patch", "delete") and (path.endswith("/{slug}/") or path.endswith("/{citation_id}/")):
+        return True
+    if method == "post" and path.endswith("/{slug}/status/"):
+        return True
+    if method == "post" and path.endswith("/{slug}/citations/"):
+        return False
+    return None
+
+
+def document_http(result, generator, request, public):
+    """Declare what HTTP does around each operation: the security schemes (reads open to anyone), conditional
+    request headers, ETag and Location response headers, and every error it can answer, all problem details."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["securitySchemes"] = SECURITY_SCHEMES
+    error = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
-            codes = {**ALWAYS, **(WRITES if method in ("post", "put", "patch", "delete") else {})}
+            login = path.endswith("/auth/token/")
+            operation["security"] = [{}] if login else [{}, *SIGNED_IN] if method == "get" else SIGNED_IN
+            responses, parameters = operation["responses"], operation.setdefault("parameters", [])
+            codes = dict(ALWAYS)
+            if method != "get":
+                codes |= (WRITES if not login else {"403": WRITES["403"]}) | (BODIES if method != "delete" else {})
+            needs = _if_match(path, method)
+            if needs is not None:
+                parameters.append(_header("If-Match", IF_MATCH, required=needs))
+                codes |= CONDITIONAL | (REQUIRED if needs else {})
+                for code, response in responses.items():
+                    # A deleted record has no version left to name; a citation's record does.
+                    if code.startswith("2") and not (method == "delete" and path.endswith("/{slug}/")):
+                        response["headers"] = dict(ETAG)
             if method == "get" and path.endswith("/{slug}/"):
-                operation["responses"].setdefault("304", {"description": "Not modified: If-None-Match matched."})
+                parameters.append(_header("If-None-Match", IF_NONE_MATCH, required=False))
+                responses["200"]["headers"] = dict(ETAG)
+                responses["304"] = {"description": "Not modified: If-None-Match matched.", "headers": dict(ETAG)}
+            if method == "post" and not path.endswith("}/") and not login and "/{slug}/" not in path:
+                for code, response in responses.items():
+                    if code.startswith("2"):
+                        response["headers"] = {**ETAG, **LOCATION}
             for code, description in codes.items():
-                operation["responses"].setdefault(code, {"description": description, "content": error})
+                responses.setdefault(code, {"description": description, "content": error})
     return result

@@ -191,7 +191,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "events.api.schema.describe_common_parameters",
-        "events.api.schema.document_errors",
+        "events.api.schema.document_http",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",
