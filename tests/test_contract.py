@@ -391,3 +391,76 @@ def test_errors_are_problem_details(api_client, world, request_, status):
 
 def test_a_method_an_operation_lacks_is_a_405_problem(editor, world):
     assert_error(editor.delete("/api/v1/deleted/"), 405)
+
+
+# What a tool builder reads ------------------------------------------------------------------------------------------
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_operation_id_is_resource_underscore_action(schema):
+    """Stable, version-free ids: {resource}_{action}, the resource being the path's first segment."""
+    import re
+
+    ids = [operation["operationId"] for _, _, operation in _operations(schema)]
+    assert len(ids) == len(set(ids))
+    for path, _, operation in _operations(schema):
+        resource = path.removeprefix("/api/v1/").split("/")[0]
+        assert re.fullmatch(rf"{resource}(_[a-z]+)+", operation["operationId"]), (path, operation["operationId"])
+    assert {
+        "statements_list",
+        "statements_create",
+        "pledges_status_create",
+        "events_citations_create",
+        "timeline_list",
+        "timeline_export",
+        "statements_export",
+        "actors_timeline_list",
+    } <= set(ids)
+
+
+def test_every_operation_has_a_summary(schema):
+    assert [f"{method} {path}" for path, method, op in _operations(schema) if not op.get("summary")] == []
+
+
+def test_servers_and_country_codes_once(schema, api_client):
+    assert schema["servers"] == [{"url": "/", "description": schema["servers"][0]["description"]}]
+    import json
+
+    text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
+    assert text.count("Afghanistan") == 1
+    assert len(text) < 330_000  # 600 KB when every country parameter and field listed the 250 names
+    (country,) = [p for p in schema["paths"]["/api/v1/actors/"]["get"]["parameters"] if p["name"] == "country"]
+    assert country["schema"]["items"] == {"$ref": "#/components/schemas/CountryEnum"}
+
+
+def test_create_examples_come_from_the_fixtures(schema):
+    import json
+    from pathlib import Path
+
+    for resource in ("actors", "events", "statements", "pledges"):
+        body = schema["paths"][f"/api/v1/{resource}/"]["post"]["requestBody"]["content"]["application/json"]
+        (example,) = body["examples"].values()
+        record = json.loads((Path(__file__).parent.parent / "fixtures" / f"{resource}.json").read_text())[0]
+        assert example["value"]["slug"] == record["slug"]
+        assert example["value"].items() <= record.items()
+
+
+def test_an_example_is_accepted_as_it_stands(schema, editor, story):
+    """The statement example, sent as is under a new slug, creates a statement."""
+    body = schema["paths"]["/api/v1/statements/"]["post"]["requestBody"]["content"]["application/json"]
+    (example,) = body["examples"].values()
+    response = editor.post("/api/v1/statements/", {**example["value"], "slug": "example-again"}, format="json")
+    assert response.status_code in (200, 201), response.json()
+
+
+def test_the_api_root_lists_every_entry_point(api_client, db):
+    root = api_client.get("/api/v1/").json()
+    for name in ("sources", "actors", "events", "pledges", "statements", "deleted", "timeline", "auth/token"):
+        assert root[name].startswith("http://testserver/api/v1/"), name
+    assert root["timeline"] == "http://testserver/api/v1/timeline/"
+    assert root["auth/token"] == "http://testserver/api/v1/auth/token/"

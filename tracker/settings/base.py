@@ -186,12 +186,16 @@ SPECTACULAR_SETTINGS = {
     # No validator badge: it would send the schema URL to an outside service.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # operationIds without the version ({resource}_{action}); servers relative, so the schema serves any host.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema."}],
     # Each JSON operation declares JSON alone; exports declare their own media types (events/api/views.py).
     "RENDERER_WHITELIST": ["rest_framework.renderers.JSONRenderer"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "events.api.schema.describe_common_parameters",
         "events.api.schema.document_http",
+        "events.api.schema.describe_once",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",
