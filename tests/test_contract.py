@@ -464,3 +464,38 @@ def test_the_api_root_lists_every_entry_point(api_client, db):
         assert root[name].startswith("http://testserver/api/v1/"), name
     assert root["timeline"] == "http://testserver/api/v1/timeline/"
     assert root["auth/token"] == "http://testserver/api/v1/auth/token/"
+
+
+# OpenAPI 3.1: null is a type ----------------------------------------------------------------------------------
+
+
+def _validate(schema: dict, name: str, instance) -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": schema["components"]}).validate(
+        instance
+    )
+
+
+def test_the_schema_is_openapi_3_1_with_null_as_a_type(schema):
+    import json
+
+    assert schema["openapi"] == "3.1.0"
+    assert '"nullable"' not in json.dumps(schema)
+
+
+def test_null_references_and_links_validate(schema, api_client, world):
+    """beneficiary, parent, stance_target and the last page's next are null on many records: a strict JSON Schema
+    validator accepts them as the schema declares them."""
+    from jsonschema import ValidationError
+
+    pledges = api_client.get("/api/v1/pledges/?page_size=100").json()
+    assert any(p["beneficiary"] is None for p in pledges["results"])
+    assert pledges["next"] is None
+    _validate(schema, "PaginatedPledgeList", pledges)
+    actors = api_client.get("/api/v1/actors/?page_size=100").json()
+    assert any(a["parent"] is None for a in actors["results"])
+    _validate(schema, "PaginatedActorList", actors)
+    _validate(schema, "PaginatedStatementList", api_client.get("/api/v1/statements/?page_size=100").json())
+    with pytest.raises(ValidationError):
+        _validate(schema, "Pledge", {**pledges["results"][0], "beneficiary": 7})

@@ -343,6 +343,10 @@ class TrackerPagination(PageNumberPagination):
         response = super().get_paginated_response_schema(schema)
         properties = response["properties"]
         properties["count"]["description"] = "Total number of results across all pages."
+        for link in ("next", "previous"):
+            # OpenAPI 3.1 (OAS_VERSION): null is a type; DRF still writes 3.0's `nullable`, which 3.1 ignores.
+            if properties[link].pop("nullable", False):
+                properties[link]["type"] = [properties[link]["type"], "null"]
         properties["next"].update(
             description="URL of the next page, or null on the last page. In a list's default order it carries a "
             "cursor; follow it rather than building page numbers.",

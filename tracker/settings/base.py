@@ -186,6 +186,10 @@ SPECTACULAR_SETTINGS = {
     # No validator badge: it would send the schema URL to an outside service.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1: null is a type (`type: [string, "null"]`, `oneOf: [{$ref}, {type: "null"}]`), which strict
+    # validators apply as written; 3.0's `nullable` beside an `allOf` $ref made them reject every null reference.
+    # openapi-python-client and openapi-typescript generate the same clients from either (README, "Generate a client").
+    "OAS_VERSION": "3.1.0",
     # operationIds without the version ({resource}_{action}); servers relative, so the schema serves any host.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SERVERS": [{"url": "/", "description": "The server that serves this schema."}],
