@@ -499,3 +499,17 @@ def test_null_references_and_links_validate(schema, api_client, world):
     _validate(schema, "PaginatedStatementList", api_client.get("/api/v1/statements/?page_size=100").json())
     with pytest.raises(ValidationError):
         _validate(schema, "Pledge", {**pledges["results"][0], "beneficiary": 7})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/pledges/export/?actor=a%25b",
+        "/api/v1/pledges/?pledger=%25s&pledger=x",
+        "/api/v1/statements/?source=a%25",
+        "/api/v1/timeline/?actor=%25(x)s",
+    ],
+)
+def test_a_percent_sign_in_an_unknown_name_is_a_400(api_client, world, url):
+    """Found by Schemathesis: django-filter %-formats error messages, and an unknown name holding % was a 500."""
+    assert_error(api_client.get(url), 400, contains="%")

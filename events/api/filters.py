@@ -65,8 +65,10 @@ class ActorReferenceField(forms.CharField):
         matches = actors_by_reference(names)
         unknown = [name for name in names if not matches.get(name.lower())]
         if unknown:
+            # The names go in as params: django-filter %-formats the message, and a name may hold a %.
             raise forms.ValidationError(
-                f"Unknown actor: {', '.join(unknown)}. Use an actor's slug, name or alias (see /api/v1/actors/)."
+                "Unknown actor: %(names)s. Use an actor's slug, name or alias (see /api/v1/actors/).",
+                params={"names": ", ".join(unknown)},
             )
         return sorted({pk for name in names for pk in matches[name.lower()]})
 
@@ -86,7 +88,10 @@ class SlugListField(forms.CharField):
         found = dict(self.model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
-            raise forms.ValidationError(f"Unknown {self.model._meta.verbose_name}: {', '.join(unknown)}.")
+            raise forms.ValidationError(
+                "Unknown %(model)s: %(slugs)s.",
+                params={"model": self.model._meta.verbose_name, "slugs": ", ".join(unknown)},
+            )
         return sorted(found.values())
 
 
