@@ -311,6 +311,10 @@ def describe_once(result, generator, request, public):
                 _example(result, operation, name)
     for name, component in schemas.items():
         for prop in component.get("properties", {}).values():
+            # drf-spectacular declares a blank URL or e-mail as oneOf [the format, an empty string]; "" matches both
+            # branches where formats are not checked, so a strict validator refused every blank url. anyOf says it.
+            if any(branch == {"type": "string", "maxLength": 0} for branch in prop.get("oneOf", ())):
+                prop["anyOf"] = prop.pop("oneOf")
             if name != "CountryEnum" and COUNTRY_LIST in prop.get("description", ""):
                 prop["description"] = prop["description"].split(COUNTRY_LIST)[0] + " An ISO 3166-1 alpha-2 code."
     return result
