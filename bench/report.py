@@ -119,7 +119,7 @@ def write_report(info: dict, path: Path) -> None:
         "until the data changes (`events/pagination.py`), one of the techniques measured here."
     )
     add(
-        "- CSV export: a one-worker gunicorn streams `/api/v1/events/?format=csv` to a reader on loopback while the "
+        "- CSV export: a one-worker gunicorn streams `/api/v1/events/export/?format=csv` to a reader on loopback while the "
         "worker's RSS is sampled every 0.2 s from /proc (peak = max of the samples and VmHWM)."
     )
     add("")

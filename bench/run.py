@@ -367,7 +367,7 @@ def _status_kb(pid: int, field: str) -> int:
 
 
 def export_memory(db: str, name: str, *, cap_seconds: int) -> dict:
-    """Stream /api/v1/events/?format=csv through a one-worker gunicorn and sample the worker's resident memory."""
+    """Stream /api/v1/events/export/?format=csv through a one-worker gunicorn and sample the worker's resident memory."""
     with Server(db, workers=1, timeout=cap_seconds + 600, name=f"export-{name}") as server:
         (worker,) = server.workers()
         with urllib.request.urlopen(server.url + "/api/v1/events/?page_size=100", timeout=120) as response:
@@ -390,7 +390,7 @@ def export_memory(db: str, name: str, *, cap_seconds: int) -> dict:
         rows = size = 0
         complete = True
         first_byte = None
-        with urllib.request.urlopen(server.url + "/api/v1/events/?format=csv", timeout=600) as response:
+        with urllib.request.urlopen(server.url + "/api/v1/events/export/?format=csv", timeout=600) as response:
             status = response.status
             while True:
                 chunk = response.read(1 << 20)

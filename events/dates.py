@@ -20,6 +20,12 @@ class DatePrecision(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+def implied_precision(date: datetime.date | None) -> str:
+    """The precision of a date sent without one: a day when there is a date, unknown when there is none (never a
+    hidden `day` that would refuse a record sent without a date)."""
+    return DatePrecision.DAY if date else DatePrecision.UNKNOWN
+
+
 def resolve_span(
     start: datetime.date | None, precision: str, end: datetime.date | None, *, field: str = "date"
 ) -> datetime.date | None:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .dates import DatePrecision
+from .dates import implied_precision
 from .models import Actor, Event, Pledge, Source, Statement
 
 
@@ -48,6 +48,9 @@ class RecordInput:
         """The record's own columns as the model names them (``country_code`` is the ``country`` column)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in RELATIONS}
         values.pop("slug")
+        for prefix in ("date", "target_date"):
+            if f"{prefix}_precision" in values and values[f"{prefix}_precision"] is None:
+                values[f"{prefix}_precision"] = implied_precision(values[prefix])
         if "country_code" in values:
             values["country"] = values.pop("country_code")
         return values
@@ -56,7 +59,8 @@ class RecordInput:
 @dataclass(frozen=True, kw_only=True)
 class DatedInput(RecordInput):
     date: datetime.date | None = None
-    date_precision: str = DatePrecision.DAY
+    # None: implied by the date (a day when there is one, unknown when there is none; see dates.implied_precision).
+    date_precision: str | None = None
     date_end: datetime.date | None = None
     date_note: str = ""
 
@@ -138,7 +142,7 @@ class PledgeInput(DatedInput):
     unit: str = ""
     conditions: str = ""
     target_date: datetime.date | None = None
-    target_date_precision: str = DatePrecision.UNKNOWN
+    target_date_precision: str | None = None
     target_date_end: datetime.date | None = None
     target_date_note: str = ""
     status: str = Pledge.Status.ANNOUNCED

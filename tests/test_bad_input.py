@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from tests.errors import assert_error
 from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +40,8 @@ def _schema_parameters() -> list[tuple[str, str]]:
 
 def _assert_error(response, status: int) -> dict:
     assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"status", "code", "detail", "errors"}
-    assert body["status"] == status
+    body = assert_error(response, status)
+    assert set(body) == {"type", "title", "status", "code", "detail", "errors"}
     text = json.dumps(body)
     for leak in ("Traceback", "SELECT", "psycopg", "sqlite3"):
         assert leak not in text
@@ -209,6 +208,8 @@ def test_database_down_is_503_and_service_recovers(api_client, monkeypatch):
         monkeypatch.setattr(CursorWrapper, "execute", down)
     body = _assert_error(api_client.get("/api/v1/events/"), 503)
     assert body == {
+        "type": "about:blank",
+        "title": "Service Unavailable",
         "status": 503,
         "code": "database_unavailable",
         "detail": "The database is unavailable; try again shortly.",

@@ -220,7 +220,7 @@ def test_coding_note_and_reported_by_are_served_and_exported(story, api_client):
     assert data["coding_note"] == statement.coding_note != ""
     assert [a["slug"] for a in data["reported_by"]] == ["reuters"]
     for resource, slug in (("events", "oct-7-2023-massacre"), ("pledges", "turkey-offer-to-send-forces-to-gaza")):
-        response = api_client.get(f"/api/v1/{resource}/?format=csv")
+        response = api_client.get(f"/api/v1/{resource}/export/?format=csv")
         text = b"".join(response.streaming_content).decode("utf-8")
         rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(text))}
         model = Event if resource == "events" else Pledge

@@ -50,7 +50,7 @@ def _csv(response) -> list[dict]:
 
 def test_statements_csv_has_flat_columns(api_client, world):
     """Actor names instead of objects, lists joined with '; ', and the first citation's source and excerpt."""
-    response = api_client.get("/api/v1/statements/?format=csv&speaker=barrot")
+    response = api_client.get("/api/v1/statements/export/?format=csv&speaker=barrot")
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.splitlines()[0].split(",") == STATEMENT_HEADER
     (row,) = csv.DictReader(io.StringIO(text))
@@ -88,7 +88,7 @@ def test_statements_csv_has_flat_columns(api_client, world):
 
 def test_events_csv_joins_participants_with_roles(api_client, world):
     """An event's participants become one cell: names with roles, joined with '; '."""
-    rows = _csv(api_client.get("/api/v1/events/?format=csv&actor=united-states"))
+    rows = _csv(api_client.get("/api/v1/events/export/?format=csv&actor=united-states"))
     assert [(r["slug"], r["participants"]) for r in rows] == [
         ("september-press-conference", "United States (host)"),
         ("brussels-meeting", "Jean-Noël Barrot (participant); United States (participant)"),
@@ -100,21 +100,22 @@ def test_export_is_every_matching_record_not_a_page(api_client, world):
     """An export holds every record the filters match, beyond the page size."""
     for n in range(30):
         StatementFactory(slug=f"extra-{n:02d}", speaker=world["hamas"], quote_type="reported", text="More.")
-    rows = _csv(api_client.get("/api/v1/statements/?format=csv&speaker=hamas"))
+    rows = _csv(api_client.get("/api/v1/statements/export/?format=csv&speaker=hamas"))
     assert len(rows) == 31
     assert api_client.get("/api/v1/statements/?speaker=hamas").json()["count"] == 31
 
 
 def test_accept_header_selects_csv(api_client, world):
-    """Accept: text/csv works as well as ?format=csv."""
-    rows = _csv(api_client.get("/api/v1/pledges/", HTTP_ACCEPT="text/csv"))
+    """Accept: text/csv works as well as ?format=csv, and CSV is the default."""
+    assert _csv(api_client.get("/api/v1/pledges/export/")) == _csv(api_client.get("/api/v1/pledges/export/?format=csv"))
+    rows = _csv(api_client.get("/api/v1/pledges/export/", HTTP_ACCEPT="text/csv"))
     assert [r["slug"] for r in rows] == ["turkey-troops", "us-isf-troops", "france-100-gendarmes"]
     assert rows[0]["pledger"] == "Turkey"
 
 
 def test_ndjson_lines_are_the_api_records(api_client, world):
     """Each NDJSON line is exactly the record the JSON list serves."""
-    response = api_client.get("/api/v1/events/?format=ndjson")
+    response = api_client.get("/api/v1/events/export/?format=ndjson")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-ndjson"
     lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
@@ -124,7 +125,7 @@ def test_ndjson_lines_are_the_api_records(api_client, world):
 
 def test_timeline_exports(api_client, world):
     """The timeline exports to CSV with the same filters."""
-    rows = _csv(api_client.get("/api/v1/timeline/?format=csv&type=pledge"))
+    rows = _csv(api_client.get("/api/v1/timeline/export/?format=csv&type=pledge"))
     assert list(rows[0]) == [
         "type",
         "slug",
@@ -141,7 +142,9 @@ def test_timeline_exports(api_client, world):
         ("us-isf-troops", "United States; Hamas"),
         ("france-100-gendarmes", "France"),
     ]
-    lines = b"".join(api_client.get("/api/v1/actors/turkey/timeline/?format=ndjson").streaming_content).splitlines()
+    lines = b"".join(
+        api_client.get("/api/v1/actors/turkey/timeline/export/?format=ndjson").streaming_content
+    ).splitlines()
     assert [json.loads(line)["slug"] for line in lines] == ["turkey-troops", "us-opposes-turkish-troops"]
 
 
@@ -157,9 +160,9 @@ def test_detail_as_csv_is_one_row(api_client, world):
 
 def test_export_errors_stay_json(api_client, world):
     """A bad filter on an export is the usual JSON 400, not a CSV of the error."""
-    response = api_client.get("/api/v1/statements/?format=csv&stance=maybe")
+    response = api_client.get("/api/v1/statements/export/?format=csv&stance=maybe")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["errors"] == {
         "stance": ["Select a valid choice. maybe is not one of the available choices."]
     }
@@ -167,7 +170,7 @@ def test_export_errors_stay_json(api_client, world):
 
 def test_all_statements_as_csv_from_the_story(api_client, story):
     """“All statements as CSV”: one row per statement of the real data set, each with its evidence."""
-    rows = _csv(api_client.get("/api/v1/statements/?format=csv"))
+    rows = _csv(api_client.get("/api/v1/statements/export/?format=csv"))
     assert len(rows) == api_client.get("/api/v1/statements/").json()["count"]
     assert all(r["citation_excerpt"] and r["citation_source"] for r in rows)
 
@@ -177,9 +180,9 @@ def test_all_statements_as_csv_from_the_story(api_client, story):
 def test_an_export_refuses_page_parameters(api_client, db, url, fmt):
     """An export is every matching record: page, page_size or cursor would be silently ignored, so they are a 400
     in the API's JSON error format."""
-    response = api_client.get(f"{url}?format={fmt}&page=2&page_size=-1&cursor=t")
+    response = api_client.get(f"{url}export/?format={fmt}&page=2&page_size=-1&cursor=t")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     message = ["An export streams every matching record; leave out page, page_size and cursor."]
     assert response.json()["errors"] == {"cursor": message, "page": message, "page_size": message}
 
@@ -213,24 +216,28 @@ def _text(response) -> str:
 def test_csv_exports_neutralise_formulas_in_text_columns(api_client, formulas):
     """Every text cell that begins with =, +, -, @, tab or CR gains a leading ' in every CSV export."""
     rows = list(
-        csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/statements/?format=csv&source=formula-article"))))
+        csv.DictReader(
+            io.StringIO(_text(api_client.get("/api/v1/statements/export/?format=csv&source=formula-article")))
+        )
     )
     assert sorted((r["speaker"], r["text"], r["citation_excerpt"]) for r in rows) == sorted(
         ("'" + f, "'" + f, "'" + f) for f in FORMULAS
     )
-    actors = list(csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/actors/?format=csv&kind=person")))))
+    actors = list(csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/actors/export/?format=csv&kind=person")))))
     assert {r["name"] for r in actors if r["slug"].startswith("formula")} == {"'" + f for f in FORMULAS}
     timeline = list(
-        csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/timeline/?format=csv&source=formula-article"))))
+        csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/timeline/export/?format=csv&source=formula-article"))))
     )
     assert {r["title"] for r in timeline} >= {"'=1+1", "'@SUM(A1): @SUM(A1)"}
-    sources = list(csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/sources/?format=csv")))))
+    sources = list(csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/sources/export/?format=csv")))))
     assert [r["title"] for r in sources if r["slug"] == "formula-article"] == ["'" + FORMULAS[0]]
 
 
 def test_csv_keeps_numbers_and_dates_as_they_are(api_client, formulas):
     """Number and date columns are not text: a negative coordinate stays a number."""
-    (row,) = csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/events/?format=csv&source=formula-article"))))
+    (row,) = csv.DictReader(
+        io.StringIO(_text(api_client.get("/api/v1/events/export/?format=csv&source=formula-article")))
+    )
     assert (row["title"], row["latitude"], row["longitude"]) == ("'=1+1", "-33.86785", "-151.20732")
     assert row["date"] == "2025-11-20"
     assert row["citation_excerpt"] == "'+1+2"
@@ -249,5 +256,5 @@ def test_csv_of_one_record_and_of_its_citations_is_neutralised_too(api_client, f
 def test_ndjson_and_json_are_not_escaped(api_client, formulas):
     """Only CSV, which spreadsheets open, is escaped: JSON and NDJSON carry the text exactly."""
     assert api_client.get("/api/v1/events/formula-event/").json()["title"] == "=1+1"
-    line = json.loads(_text(api_client.get("/api/v1/events/?format=ndjson&source=formula-article")))
+    line = json.loads(_text(api_client.get("/api/v1/events/export/?format=ndjson&source=formula-article")))
     assert line["title"] == "=1+1"

@@ -16,6 +16,7 @@ from conftest import (
 from events.api.filters import StatementFilter
 from events.models import Actor, ActorAlias, Event, Pledge, Statement
 from events.services import search_text_refresh
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -346,8 +347,7 @@ def test_choice_and_reference_filters(api_client, world, url, expected):
 def test_invalid_values_are_400_naming_the_parameter(api_client, world, url, errors):
     """A bad value is never an empty 200 or a 500: it is a 400 whose errors name the parameter."""
     response = api_client.get(url)
-    assert response.status_code == 400
-    assert response.json() == {
+    assert error_fields(response, 400) == {
         "status": 400,
         "code": "invalid",
         "detail": "The request has invalid values; see errors.",
@@ -481,7 +481,6 @@ def test_filters_are_documented_in_the_schema(api_client):
         "ordering",
         "updated_since",
         "source",
-        "format",
         "quantity_min",
     } <= set(parameters)
     assert parameters["date_after"]["schema"] == {"type": "string", "format": "date"}

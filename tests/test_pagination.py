@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import ActorFactory, EventFactory
 from events.api.pagination import TrackerPagination
 from events.models import Actor, DeletedRecord, Event
+from tests.errors import error_fields
 
 BASE = "http://testserver/api/v1"
 
@@ -111,8 +112,7 @@ def test_other_orderings_link_by_page_number(api_client, db):
 
 
 def _error(response) -> dict:
-    assert response.status_code == 400
-    return response.json()
+    return error_fields(response, 400)
 
 
 def test_cursor_and_page_together_are_refused(api_client, db):

@@ -39,7 +39,7 @@ def _responses(api_client) -> dict[str, bytes]:
                 break
             bodies[url] = response.content
         for fmt in ("csv", "ndjson"):
-            url = f"/api/v1/{resource}/?format={fmt}"
+            url = f"/api/v1/{resource}/export/?format={fmt}"
             bodies[url] = b"".join(api_client.get(url).streaming_content)
         for slug in model.objects.values_list("slug", flat=True):
             url = f"/api/v1/{resource}/{slug}/"

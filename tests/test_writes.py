@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from conftest import ActorFactory, CitationFactory, EventFactory, StatementFactory
 from events.models import Actor, Citation, DeletedRecord, Event, Pledge, PledgeStatusChange, Source, Statement
 from tests.admin_forms import change_form
+from tests.errors import error_fields
 from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_anonymous_writes_are_401(api_client, world, method, path):
     response = getattr(api_client, method)(path, {"name": "X"}, format="json")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    assert response.json() == {
+    assert error_fields(response, 401) == {
         "status": 401,
         "code": "not_authenticated",
         "detail": "Authentication credentials were not provided.",
@@ -221,7 +222,7 @@ def test_invalid_actor_is_400_with_field_messages(editor, world, body, errors):
     """Invalid data gives 400 with messages per field, in the one error format."""
     response = editor.post("/api/v1/actors/", body, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_fields(response, 400) == {
         "status": 400,
         "code": "invalid",
         "detail": "The request has invalid values; see errors.",
@@ -286,7 +287,7 @@ def test_actor_matching_an_alias_is_refused_even_forced(editor, world):
     body = {"slug": "washington-dc", "name": "WASHINGTON", "kind": "government"}
     response = editor.post("/api/v1/actors/", body, format="json")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_fields(response, 409) == {
         "status": 409,
         "code": "duplicate",
         "detail": "“WASHINGTON” reads the same as “Washington”, an alias of existing actor “united-states” (United "
@@ -350,7 +351,7 @@ def test_writes_without_if_match_are_428(editor, world, method):
         "/api/v1/actors/hamas/", {"slug": "hamas", "name": "H", "kind": "armed_group"}, format="json"
     )
     assert response.status_code == 428
-    assert response.json() == {
+    assert error_fields(response, 428) == {
         "status": 428,
         "code": "precondition_required",
         "detail": "This write needs an If-Match header with the record's current ETag (from a GET).",

@@ -1,10 +1,13 @@
-"""One error format for the whole API.
+"""One error format for the whole API: RFC 9457 problem details (``application/problem+json``).
 
-Every error is a JSON object ``{"status", "code", "detail", "errors"}``: ``detail`` is a human sentence and
-``errors`` maps each offending field or query parameter to a list of messages (empty when none applies).
+Every error is ``{"type", "title", "status", "detail", "code", "errors"}``: ``type`` is ``about:blank`` (the
+status and ``code`` say what happened), ``title`` the status's name, ``detail`` a human sentence, ``code`` a stable
+machine-readable word, and ``errors`` maps each offending field or query parameter to a list of messages (empty
+when none applies).
 """
 
 import logging
+from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -61,12 +64,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, DuplicateRecord):
         name = type(exc.existing).__name__.lower()
         response = drf_exception_handler(Duplicate(str(exc)), context)
-        response.data = {
-            "status": 409,
-            "code": "duplicate",
-            "detail": str(exc),
-            "errors": {"existing": [f"{name}:{exc.existing.slug}"]},
-        }
+        response.data = problem(409, "duplicate", str(exc), {"existing": [f"{name}:{exc.existing.slug}"]})
+        response.content_type = PROBLEM_TYPE
         return response
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
@@ -100,24 +99,29 @@ def exception_handler(exc, context):
     if response is None:
         return None
     response.data = error_body(exc, response.status_code)
+    response.content_type = PROBLEM_TYPE
     return response
+
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem(status_code: int, code: str, detail: str, errors: dict[str, list[str]] | None = None) -> dict:
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+        "errors": errors or {},
+    }
 
 
 def error_body(exc: exceptions.APIException, status_code: int) -> dict:
     if isinstance(exc, exceptions.ValidationError):
-        return {
-            "status": status_code,
-            "code": "invalid",
-            "detail": "The request has invalid values; see errors.",
-            "errors": field_errors(exc.detail),
-        }
+        return problem(status_code, "invalid", "The request has invalid values; see errors.", field_errors(exc.detail))
     codes = exc.get_codes()
-    return {
-        "status": status_code,
-        "code": codes if isinstance(codes, str) else "error",
-        "detail": str(exc.detail),
-        "errors": {},
-    }
+    return problem(status_code, codes if isinstance(codes, str) else "error", str(exc.detail))
 
 
 def field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -141,7 +145,7 @@ def not_found(request, exception=None):
     if not request.path.startswith("/api/"):
         return defaults.page_not_found(request, exception)
     return JsonResponse(
-        {"status": 404, "code": "not_found", "detail": f"No resource at {request.path}.", "errors": {}}, status=404
+        problem(404, "not_found", f"No resource at {request.path}."), status=404, content_type=PROBLEM_TYPE
     )
 
 
@@ -150,13 +154,10 @@ def bad_request(request, exception=None):
     if not request.path.startswith("/api/"):
         return defaults.bad_request(request, exception)
     return JsonResponse(
-        {"status": 400, "code": "bad_request", "detail": "The request could not be understood.", "errors": {}},
-        status=400,
+        problem(400, "bad_request", "The request could not be understood."), status=400, content_type=PROBLEM_TYPE
     )
 
 
 def server_error(request):
     """500 without a stack trace, in the API's error format."""
-    return JsonResponse(
-        {"status": 500, "code": "server_error", "detail": "Internal server error.", "errors": {}}, status=500
-    )
+    return JsonResponse(problem(500, "server_error", "Internal server error."), status=500, content_type=PROBLEM_TYPE)

@@ -52,8 +52,10 @@ class ActorReferenceField(forms.CharField):
         matches = Actor.objects.ids_by_reference(names)
         unknown = [name for name in names if not matches.get(name.lower())]
         if unknown:
+            # The names go in as params: django-filter %-formats the message, and a name may hold a %.
             raise forms.ValidationError(
-                f"Unknown actor: {', '.join(unknown)}. Use an actor's slug, name or alias (see /api/v1/actors/)."
+                "Unknown actor: %(names)s. Use an actor's slug, name or alias (see /api/v1/actors/).",
+                params={"names": ", ".join(unknown)},
             )
         return sorted({pk for name in names for pk in matches[name.lower()]})
 
@@ -73,7 +75,10 @@ class SlugListField(forms.CharField):
         found = dict(self.model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
-            raise forms.ValidationError(f"Unknown {self.model._meta.verbose_name}: {', '.join(unknown)}.")
+            raise forms.ValidationError(
+                "Unknown %(model)s: %(slugs)s.",
+                params={"model": self.model._meta.verbose_name, "slugs": ", ".join(unknown)},
+            )
         return sorted(found.values())
 
 
@@ -519,13 +524,24 @@ class DeletedRecordFilter(StaticFormFilterSet):
 ALWAYS_ALLOWED = frozenset({"page", "page_size", "cursor", "format"})
 
 
+def takes_several(declared: filters.Filter) -> bool:
+    """Whether a filter takes several values (OR'ed, or several orderings): comma-separated or a repeated key."""
+    return isinstance(declared, filters.BaseCSVFilter | SlugInFilter | ActorInvolvedFilter)
+
+
+def several_valued(filterset_class) -> frozenset[str]:
+    return frozenset(name for name, declared in filterset_class.base_filters.items() if takes_several(declared))
+
+
 class StrictFilterBackend(filters.DjangoFilterBackend):
-    """DjangoFilterBackend that refuses parameters it does not know, so a mistyped filter is not silently ignored."""
+    """DjangoFilterBackend that refuses parameters it does not know, so a mistyped filter is not silently ignored,
+    and reads a repeated key of a several-valued filter as its comma-separated list (what generated clients send
+    for an array parameter with explode: true)."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and getattr(view, "action", "list") == "list":
-            check_parameters(request.query_params, set(filterset_class.base_filters))
+        if filterset_class is not None and getattr(view, "action", "list") in ("list", "export"):
+            check_parameters(request.query_params, set(filterset_class.base_filters), several_valued(filterset_class))
         if ALWAYS_ALLOWED.issuperset(request.query_params):
             # No filter given: the FilterSet would return the queryset unchanged, after building its form.
             return queryset
@@ -535,6 +551,11 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
         if not filterset.is_valid():
             raise form_errors(filterset.form)
         return filterset.qs
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["data"] = joined(kwargs["data"], several_valued(self.get_filterset_class(view, queryset)))
+        return kwargs
 
 
 def form_errors(form: forms.Form) -> ValidationError:
@@ -546,17 +567,36 @@ def form_errors(form: forms.Form) -> ValidationError:
     return ValidationError({name: list(messages) for name, messages in form.errors.items()})
 
 
-def check_parameters(params, names: set[str]) -> None:
-    """Refuse query parameters outside ``names`` (and page, page_size, format) with a 400 naming each."""
+def check_parameters(params, names: set[str], several: frozenset[str] = frozenset()) -> None:
+    """Refuse query parameters outside ``names`` (and page, page_size, format) with a 400 naming each; refuse a
+    repeated key of a one-valued parameter (keeping only one of its values would drop the others silently), and an
+    empty item in a list of values."""
     known = ALWAYS_ALLOWED | names
     errors = {
         name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."]
         for name in sorted(set(params) - known)
     }
-    # An empty or blank value (or only the commas between values) is a mistake, not "no filter": say so rather than
-    # silently return everything.
     for name in sorted(set(params) & known):
-        if all(not value.replace(",", "").strip() for value in params.getlist(name)):
+        values = params.getlist(name)
+        # An empty or blank value (or only the commas between values) is a mistake, not "no filter": say so rather
+        # than silently return everything.
+        if all(not value.replace(",", "").strip() for value in values):
             errors[name] = ["This parameter is empty or blank: give it a value or leave it out."]
+        elif name not in several and len(values) > 1:
+            errors[name] = [f"This parameter takes one value; it was given {len(values)} times."]
+        elif name in several and any(not part.strip() for value in values for part in value.split(",")):
+            errors[name] = ["An item of this list is empty: remove the extra comma or repeated key."]
     if errors:
         raise ValidationError(errors)
+
+
+def joined(params, several: frozenset[str]):
+    """``params`` with each repeated several-valued key joined into one comma-separated value, as the filters read
+    it (``status=a&status=b`` is ``status=a,b``)."""
+    repeated = [name for name in several if len(params.getlist(name)) > 1]
+    if not repeated:
+        return params
+    params = params.copy()
+    for name in repeated:
+        params.setlist(name, [",".join(params.getlist(name))])
+    return params

@@ -325,7 +325,9 @@ class TrackerPagination(PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
             elif parameter["name"] == self.page_query_param:
-                parameter["schema"].update({"minimum": 1, "default": 1})
+                # No default: a generated client sends a parameter's default on every call, and a page number with
+                # the cursor of a `next` link is a contradiction (400).
+                parameter["schema"].update({"minimum": 1})
         if getattr(view, "action", None) == "list":
             parameters.append(
                 {
@@ -342,6 +344,10 @@ class TrackerPagination(PageNumberPagination):
         response = super().get_paginated_response_schema(schema)
         properties = response["properties"]
         properties["count"]["description"] = "Total number of results across all pages."
+        for link in ("next", "previous"):
+            # OpenAPI 3.1 (OAS_VERSION): null is a type; DRF still writes 3.0's `nullable`, which 3.1 ignores.
+            if properties[link].pop("nullable", False):
+                properties[link]["type"] = [properties[link]["type"], "null"]
         properties["next"].update(
             description="URL of the next page, or null on the last page. In a list's default order it carries a "
             "cursor; follow it rather than building page numbers.",

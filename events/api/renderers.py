@@ -94,7 +94,7 @@ EXPORT_RENDERERS = (TrackerCSVRenderer, NDJSONRenderer)
 
 def _json_error(data, renderer_context) -> bytes:
     """An error reached through ?format=csv or ndjson is still answered in the API's JSON error format."""
-    renderer_context["response"]["Content-Type"] = "application/json"
+    renderer_context["response"]["Content-Type"] = "application/problem+json"
     return JSONRenderer().render(data)
 
 

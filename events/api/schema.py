@@ -1,4 +1,139 @@
-"""OpenAPI post-processing: describe the parameters drf-spectacular adds to every operation by itself."""
+"""OpenAPI: how filters are declared, and post-processing of the generated schema."""
+
+import json
+
+import django_filters
+from django.conf import settings
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from . import filters
+from .pagination import MAX_PAGE_SIZE, TrackerPagination
+
+WRITE_SUMMARIES = {
+    "create": "Create {a}",
+    "update": "Replace {a}",
+    "partial_update": "Change {a}",
+    "destroy": "Delete {a}",
+}
+
+
+class TrackerAutoSchema(AutoSchema):
+    """What the views send, where drf-spectacular would guess otherwise."""
+
+    def get_filter_backends(self):
+        # Exports take the filters of the list they export, though they are not list views.
+        if getattr(self.view, "action", None) == "export" or getattr(self.view, "exports", False):
+            return getattr(self.view, "filter_backends", [])
+        return super().get_filter_backends()
+
+    def get_response_serializers(self):
+        # A record is answered in its read shape, after a write as on a GET (TrackerViewSet._record_response), not
+        # in the shape of the write serializer it was sent with.
+        action = getattr(self.view, "action", None)
+        record = getattr(self.view, "record_serializer_class", None)
+        if record is not None and action in ("retrieve", "update", "partial_update"):
+            return record
+        if record is not None and action == "create":
+            # A pledge that duplicates an existing one is merged into it: 200 with that pledge.
+            return {201: record, 200: record} if getattr(self.view, "create_may_merge", False) else {201: record}
+        return super().get_response_serializers()
+
+    def get_operation_id(self):
+        # Version-free and stable ({resource}_{action}, SCHEMA_PATH_PREFIX strips /api/v1): a v2 renames nothing.
+        tokens = [token.replace("-", "_") for token in self._tokenize_path()]
+        if self.method == "GET" and tokens[-1] == "export":
+            return "_".join(tokens)
+        if self.method == "GET" and tokens[-1] == "timeline":
+            return "_".join([*tokens, "list"])
+        return super().get_operation_id()
+
+    def get_summary(self):
+        action = getattr(self.view, "action", None)
+        model = getattr(getattr(self.view, "queryset_model", None), "_meta", None)
+        if action in WRITE_SUMMARIES and model is not None:
+            name = str(model.verbose_name)
+            return WRITE_SUMMARIES[action].format(a=f"{'an' if name[0] in 'aeiou' else 'a'} {name}")
+        return super().get_summary()
+
+
+# The page parameters of a paginated view whose schema is written by hand (an actor's timeline).
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        TrackerPagination.page_query_param,
+        {"type": "integer", "minimum": 1},
+        description=TrackerPagination.page_query_description,
+    ),
+    OpenApiParameter(
+        TrackerPagination.page_size_query_param,
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": TrackerPagination.page_size},
+        description=TrackerPagination.page_size_query_description,
+    ),
+]
+
+# An item of a several-valued parameter: one value, without the comma that would split it.
+ITEM = {"type": "string", "minLength": 1, "pattern": r"^[^,]*[^,\s][^,]*$"}
+SLUG_ITEM = {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"}
+
+
+def several_values(declared, schema: dict) -> dict:
+    """The array schema of a several-valued filter: enum items as django-filter declares them, slugs for
+    references to sources and events (never their integer keys), else any one value."""
+    if isinstance(declared, filters.SlugInFilter):
+        return {"type": "array", "items": dict(SLUG_ITEM)}
+    if schema.get("type") == "array" and (schema["items"].get("enum") or schema["items"].get("$ref")):
+        return schema
+    return {"type": "array", "items": dict(ITEM)}
+
+
+class StrictFilterExtension(DjangoFilterExtension):
+    """Several-valued filters are arrays sent as repeated keys (``explode: true``), which is what generated clients
+    send; the API takes comma-separated values too."""
+
+    target_class = "events.api.filters.StrictFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        if filters.takes_several(filter_field):
+            for parameter in parameters:
+                parameter["schema"] = several_values(filter_field, parameter["schema"])
+                parameter.update(style="form", explode=True)
+        return parameters
+
+
+def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> list[OpenApiParameter]:
+    """Document a FilterSet's parameters on a view that applies it by hand, as StrictFilterExtension does."""
+    parameters = []
+    for name, declared in filterset_class.base_filters.items():
+        if name in exclude or (include is not None and name not in include):
+            continue
+        several = filters.takes_several(declared)
+        if several:
+            choices = declared.extra.get("choices")
+            items = {"type": "string", "enum": [value for value, _ in choices]} if choices else {}
+            kind = several_values(declared, {"type": "array", "items": items})
+        elif isinstance(declared, django_filters.IsoDateTimeFilter):
+            kind = OpenApiTypes.DATETIME
+        elif isinstance(declared, django_filters.DateFilter):
+            kind = OpenApiTypes.DATE
+        elif declared.field_class is filters.StrictBooleanField:
+            kind = OpenApiTypes.BOOL
+        else:
+            kind = OpenApiTypes.STR
+        parameters.append(
+            OpenApiParameter(
+                name,
+                kind,
+                description=str(declared.extra.get("help_text", name)),
+                style="form" if several else None,
+                explode=True if several else None,
+            )
+        )
+    return parameters
+
 
 DESCRIPTIONS = {
     "format": "Response format: json (default), csv or ndjson. Errors are always JSON.",
@@ -15,48 +150,184 @@ def describe_common_parameters(result, generator, request, public):
     return result
 
 
-ERROR_SCHEMA = {
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_SCHEMA = {
     "type": "object",
-    "description": "The one error format of the API.",
+    "description": "The one error format of the API: RFC 9457 problem details, with a stable `code` and the "
+    "messages per field in `errors`.",
     "properties": {
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "description": "What kind of problem this is; `about:blank`: the status and `code` say it.",
+        },
+        "title": {"type": "string", "description": "The HTTP status's name, e.g. Bad Request."},
         "status": {"type": "integer", "description": "The HTTP status code."},
-        "code": {"type": "string", "description": "A stable machine-readable code, e.g. invalid, not_found."},
         "detail": {"type": "string", "description": "A sentence for people."},
+        "code": {"type": "string", "description": "A stable machine-readable code, e.g. invalid, not_found."},
         "errors": {
             "type": "object",
-            "description": "Messages per offending field or parameter (dotted paths for nested fields).",
+            "description": "Messages per offending field or parameter (dotted paths for nested fields); empty when "
+            "the error concerns no field.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
-    "required": ["status", "code", "detail", "errors"],
+    "required": ["type", "title", "status", "detail", "code", "errors"],
 }
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from POST /api/v1/auth/token/, sent as `Authorization: Bearer <token>`.",
+    },
+    "tokenAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "The same token sent as `Authorization: Token <token>`.",
+    },
+    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "A session from the admin."},
+}
+SIGNED_IN = [{name: []} for name in SECURITY_SCHEMES]
 ALWAYS = {
     "400": "Invalid parameters or body; `errors` names each field.",
+    "401": "The credentials sent are invalid or expired (also on a read, which needs none: RFC 6750).",
     "404": "No such record, page or path.",
-    "406": "The Accept header asks for a format the API does not serve.",
+    "406": "The Accept header asks for a format the operation does not serve.",
     "429": "Too many requests; see Retry-After.",
     "503": "The database is unavailable; try again shortly.",
 }
 WRITES = {
-    "401": "Authentication is needed to write.",
     "403": "The account lacks the model's permission.",
     "409": "A duplicate, a slug taken meanwhile, or a delete that would orphan evidence.",
-    "412": "If-Match names an older version; nothing was written.",
+}
+BODIES = {
     "413": "The body is larger than the limit.",
-    "415": "The body's media type is not JSON or a form.",
-    "428": "If-Match is required.",
+    "415": "The body's media type is not JSON.",
+}
+CONDITIONAL = {"412": "If-Match names an older version; nothing was written."}
+REQUIRED = {"428": "If-Match is required: send the ETag of the version you read."}
+ETAG = {
+    "ETag": {
+        "description": "The record's version; send it back in If-Match to change the record, or in If-None-Match "
+        "to read it only if it changed.",
+        "schema": {"type": "string"},
+    }
+}
+LOCATION = {"Location": {"description": "The record's URL.", "schema": {"type": "string", "format": "uri"}}}
+
+
+def _header(name: str, description: str, *, required: bool) -> dict:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+IF_MATCH = "The record's ETag as last read (or `*`): the write is refused with 412 if the record changed since."
+IF_NONE_MATCH = "An ETag from an earlier read: 304 without a body if the record is still at that version."
+
+
+def _if_match(path: str, method: str) -> bool | None:
+    """Whether the operation needs If-Match (True), takes it (False), or ignores it (None)."""
+    if method in ("put", "patch", "delete") and (path.endswith("/{slug}/") or path.endswith("/{citation_id}/")):
+        return True
+    if method == "post" and path.endswith("/{slug}/status/"):
+        return True
+    if method == "post" and path.endswith("/{slug}/citations/"):
+        return False
+    return None
+
+
+def document_http(result, generator, request, public):
+    """Declare what HTTP does around each operation: the security schemes (reads open to anyone), conditional
+    request headers, ETag and Location response headers, and every error it can answer, all problem details."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["securitySchemes"] = SECURITY_SCHEMES
+    error = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            login = path.endswith("/auth/token/")
+            operation["security"] = [{}] if login else [{}, *SIGNED_IN] if method == "get" else SIGNED_IN
+            responses, parameters = operation["responses"], operation.setdefault("parameters", [])
+            codes = dict(ALWAYS)
+            if method != "get":
+                codes |= (WRITES if not login else {"403": WRITES["403"]}) | (BODIES if method != "delete" else {})
+            needs = _if_match(path, method)
+            if needs is not None:
+                parameters.append(_header("If-Match", IF_MATCH, required=needs))
+                codes |= CONDITIONAL | (REQUIRED if needs else {})
+                for code, response in responses.items():
+                    # A deleted record has no version left to name; a citation's record does.
+                    if code.startswith("2") and not (method == "delete" and path.endswith("/{slug}/")):
+                        response["headers"] = dict(ETAG)
+            if method == "get" and path.endswith("/{slug}/"):
+                parameters.append(_header("If-None-Match", IF_NONE_MATCH, required=False))
+                responses["200"]["headers"] = dict(ETAG)
+                responses["304"] = {"description": "Not modified: If-None-Match matched.", "headers": dict(ETAG)}
+            if method == "post" and not path.endswith("}/") and not login and "/{slug}/" not in path:
+                for code, response in responses.items():
+                    if code.startswith("2"):
+                        response["headers"] = {**ETAG, **LOCATION}
+            for code, description in codes.items():
+                responses.setdefault(code, {"description": description, "content": error})
+    return result
+
+
+COUNTRY_LIST = "\n\n* `AF` - Afghanistan"
+FIXTURES = settings.BASE_DIR / "fixtures"
+EXAMPLES = {
+    "actors_create": "actors",
+    "events_create": "events",
+    "statements_create": "statements",
+    "pledges_create": "pledges",
 }
 
 
-def document_errors(result, generator, request, public):
-    """Every operation documents the errors it can answer, all in the Error schema."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path, operations in result.get("paths", {}).items():
-        for method, operation in operations.items():
-            codes = {**ALWAYS, **(WRITES if method in ("post", "put", "patch", "delete") else {})}
-            if method == "get" and path.endswith("/{slug}/"):
-                operation["responses"].setdefault("304", {"description": "Not modified: If-None-Match matched."})
-            for code, description in codes.items():
-                operation["responses"].setdefault(code, {"description": description, "content": error})
+def _resolve(result: dict, schema: dict) -> dict:
+    ref = schema.get("$ref")
+    return result["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def describe_once(result, generator, request, public):
+    """Country codes once, in the CountryEnum component, rather than in every parameter and field that takes one
+    (250 names each time); and request examples from the real fixtures."""
+    schemas = result.get("components", {}).get("schemas", {})
+    country_codes = schemas.get("CountryEnum", {}).get("enum")
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                items = parameter["schema"].get("items", {})
+                if country_codes and set(items.get("enum", ())) == set(country_codes):
+                    parameter["schema"]["items"] = {"$ref": "#/components/schemas/CountryEnum"}
+                if COUNTRY_LIST in parameter.get("description", ""):
+                    parameter["description"] = parameter["description"].split(COUNTRY_LIST)[0]
+            name = EXAMPLES.get(operation.get("operationId"))
+            if name:
+                _example(result, operation, name)
+    for name, component in schemas.items():
+        for prop in component.get("properties", {}).values():
+            # drf-spectacular declares a blank URL or e-mail as oneOf [the format, an empty string]; "" matches both
+            # branches where formats are not checked, so a strict validator refused every blank url. anyOf says it.
+            if any(branch == {"type": "string", "maxLength": 0} for branch in prop.get("oneOf", ())):
+                prop["anyOf"] = prop.pop("oneOf")
+            if name != "CountryEnum" and COUNTRY_LIST in prop.get("description", ""):
+                prop["description"] = prop["description"].split(COUNTRY_LIST)[0] + " An ISO 3166-1 alpha-2 code."
     return result
+
+
+def _example(result: dict, operation: dict, name: str) -> None:
+    """The first record of fixtures/<name>.json, as far as the create operation's body takes its fields."""
+    body = operation["requestBody"]["content"]["application/json"]
+    fields = _resolve(result, body["schema"])["properties"]
+    record = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))[0]
+    body["examples"] = {
+        record["slug"]: {
+            "summary": f"From fixtures/{name}.json",
+            "value": {key: value for key, value in record.items() if key in fields},
+        }
+    }

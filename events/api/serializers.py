@@ -452,6 +452,9 @@ class WriteSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         if self.instance is not None and "slug" in fields:
             fields["slug"].required = False
+        for name in ("date_precision", "target_date_precision"):
+            if name in fields:
+                fields[name].help_text = f"{fields[name].help_text} Left out: `day` with a date, `unknown` without."
         return fields
 
 

@@ -2,9 +2,9 @@
 reads, and ``related_rows`` its to-many relations, one query each (rows.py); filtering lives in filters.py,
 cross-model reads in selectors.py, exports in renderers.py."""
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -36,31 +36,44 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .parsers import LimitedJSONParser
 from .renderers import EXPORT_RENDERERS, export_response, serialized
+from .schema import PAGE_PARAMETERS, filter_parameters
 
 # JSON, and the browsable HTML API where the settings offer it (local and test; production is JSON only).
 PAGE_RENDERERS = tuple(api_settings.DEFAULT_RENDERER_CLASSES)
 RENDERERS = (*PAGE_RENDERERS, *EXPORT_RENDERERS)
-FORMAT_PARAMETER = OpenApiParameter(
+EXPORT_FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
-    enum=["json", "csv", "ndjson"],
-    description="Response format. `csv` (or `Accept: text/csv`) and `ndjson` (or `Accept: application/x-ndjson`) "
-    "stream every matching record, unpaginated, with the same filters; CSV has flat columns (actor names joined "
-    "with `; `, the first citation's source and excerpt).",
+    enum=["csv", "ndjson"],
+    description="`csv` (the default, or `Accept: text/csv`): flat columns, actor names joined with `; `, the first "
+    "citation's source and excerpt. `ndjson` (or `Accept: application/x-ndjson`): one JSON record per line.",
 )
 EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching record as CSV."),
     (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="One JSON record per line."),
 }
+EXPORT_DESCRIPTION = (
+    "Streams every matching record, unpaginated, with the same filters as the list. `?format=csv` or "
+    "`?format=ndjson` on the list answers 308 to this URL with the same query."
+)
 
 
 def _listing(summary: str, description: str, serializer) -> dict:
     return extend_schema(
-        summary=summary,
-        description=description,
-        parameters=[FORMAT_PARAMETER],
-        responses={(200, "application/json"): serializer(many=True), **EXPORT_RESPONSES},
+        summary=summary, description=description, responses={(200, "application/json"): serializer(many=True)}
     )
+
+
+def _export(what: str) -> dict:
+    return extend_schema(
+        summary=f"Export {what}",
+        description=f"Every matching record. {EXPORT_DESCRIPTION}",
+        parameters=[EXPORT_FORMAT_PARAMETER],
+        responses=EXPORT_RESPONSES,
+    )
+
+
+ACTOR_TIMELINE_PARAMETERS = filter_parameters(filters.TimelineFilter, exclude={"actor"})
 
 
 def _slug_parameter() -> OpenApiParameter:
@@ -69,36 +82,8 @@ def _slug_parameter() -> OpenApiParameter:
     )
 
 
-FORMAT_DETAIL_PARAMETER = OpenApiParameter(
-    "format",
-    str,
-    enum=["json", "csv", "ndjson"],
-    description="Response format: JSON (default), one flat CSV row with a header, or one NDJSON line.",
-)
-
-
 def _by_slug(summary: str, description: str = "") -> dict:
-    return extend_schema(
-        summary=summary, description=description, parameters=[_slug_parameter(), FORMAT_DETAIL_PARAMETER]
-    )
-
-
-def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> list[OpenApiParameter]:
-    """Document a FilterSet's parameters on a view that applies it by hand."""
-    parameters = []
-    for name, declared in filterset_class.base_filters.items():
-        if name in exclude or (include is not None and name not in include):
-            continue
-        if isinstance(declared, django_filters.IsoDateTimeFilter):
-            kind = OpenApiTypes.DATETIME
-        elif isinstance(declared, django_filters.DateFilter):
-            kind = OpenApiTypes.DATE
-        elif declared.field_class is StrictBooleanField:
-            kind = OpenApiTypes.BOOL
-        else:
-            kind = OpenApiTypes.STR
-        parameters.append(OpenApiParameter(name, kind, description=str(declared.extra.get("help_text", name))))
-    return parameters
+    return extend_schema(summary=summary, description=description, parameters=[_slug_parameter()])
 
 
 def _columns(model, *, summaries: tuple[str, ...] = (), slugs: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -114,7 +99,7 @@ PLEDGE_COLUMNS = _columns(Pledge, summaries=("pledger", "beneficiary"), slugs=("
 
 
 class ExportMixin:
-    """Lists answer a page of records, or with `?format=csv|ndjson` stream every matching record.
+    """Lists answer a page of records; `export/` streams every matching record as CSV or NDJSON.
 
     Records' to-many relations are read as rows (``related_rows``, see rows.py), for a page, an export chunk or a
     single record alike: one query per relation, without building model instances, which was most of what a list
@@ -126,19 +111,38 @@ class ExportMixin:
     related_rows: tuple[rows.Relation, ...] = ()
 
     def list(self, request, *args, **kwargs):
+        if exporting(request):
+            return to_export(request)
+        queryset = self.filter_queryset(self.get_queryset())
+        context = self.get_serializer_context()
+        page = rows.load(self.paginate_queryset(queryset), self.related_rows)
+        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+
+    @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        refuse_paging(request)
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
-        fmt = getattr(request.accepted_renderer, "format", "json")
-        if fmt in ("csv", "ndjson"):
-            refuse_paging(request)
-            items = serialized(
-                queryset,
-                lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
-            )
-            return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
-        page = rows.load(self.paginate_queryset(queryset), self.related_rows)
-        return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
+        items = serialized(
+            queryset,
+            lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
+        )
+        fmt = request.accepted_renderer.format
+        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+
+
+def exporting(request) -> bool:
+    """Whether a JSON operation was asked for CSV or NDJSON (``?format=`` or Accept), which its export answers."""
+    return getattr(request.accepted_renderer, "format", "json") in ("csv", "ndjson")
+
+
+def to_export(request) -> HttpResponsePermanentRedirect:
+    """308 to the export of the same list with the same query, so that links made before exports had their own
+    operations keep working, and a client reading the 200 of a list as JSON never gets CSV."""
+    query = request.META.get("QUERY_STRING", "")
+    url = request.build_absolute_uri(f"{request.path}export/") + (f"?{query}" if query else "")
+    return HttpResponsePermanentRedirect(url, preserve_request=True)
 
 
 def refuse_paging(request) -> None:
@@ -281,12 +285,21 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(
-        summary="A record's citations",
-        description="GET lists the citations with their ids. POST adds one ({source, excerpt}, the excerpt verbatim "
-        "in the source); If-Match is optional on POST and checked when sent. Needs the change permission.",
+        methods=["GET"],
+        summary="List a record's citations",
+        description="The record's citations with their ids.",
+        parameters=[_slug_parameter()],
+        responses=serializers.CitationDetailSerializer(many=True),
+        filters=False,
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a citation",
+        description="Adds one citation ({source, excerpt}, the excerpt verbatim in the source) and answers it. "
+        "If-Match is optional here and checked when sent. Needs the change permission.",
         parameters=[_slug_parameter()],
         request=serializers.CitationWriteSerializer,
-        responses=serializers.CitationDetailSerializer(many=True),
+        responses={201: serializers.CitationDetailSerializer},
         filters=False,
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
@@ -334,6 +347,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
 @extend_schema_view(
     list=_listing("List sources", "News articles, without their full text.", serializers.SourceSerializer),
     retrieve=_by_slug("Get a source", "One article, with its full text and sha256."),
+    export=_export("sources"),
 )
 class SourceViewSet(TrackerViewSet):
     serializer_class = serializers.SourceSerializer
@@ -349,7 +363,7 @@ class SourceViewSet(TrackerViewSet):
     def get_queryset(self) -> QuerySet[Source]:
         queryset = Source.objects.all()
         # Lists never carry the full text; a single source always does.
-        return queryset.defer("text", "search_text") if self.action == "list" else queryset
+        return queryset.defer("text", "search_text") if self.action in ("list", "export") else queryset
 
 
 @extend_schema_view(
@@ -357,6 +371,7 @@ class SourceViewSet(TrackerViewSet):
         "List actors", "States, organisations, forces, groups, people and outlets.", serializers.ActorSerializer
     ),
     retrieve=_by_slug("Get an actor"),
+    export=_export("actors"),
 )
 class ActorViewSet(TrackerViewSet):
     serializer_class = serializers.ActorSerializer
@@ -382,16 +397,38 @@ class ActorViewSet(TrackerViewSet):
         summary="An actor's timeline",
         description="Events, pledges and statements involving this actor (and, with include_children, its "
         "members), in date order. Takes the timeline's parameters except `actor`.",
-        parameters=[_slug_parameter(), FORMAT_PARAMETER, *filter_parameters(filters.TimelineFilter, exclude={"actor"})],
+        parameters=[_slug_parameter(), *PAGE_PARAMETERS, *ACTOR_TIMELINE_PARAMETERS],
         filters=False,
-        responses={(200, "application/json"): serializers.PaginatedTimelineSerializer, **EXPORT_RESPONSES},
+        responses={(200, "application/json"): serializers.PaginatedTimelineSerializer},
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, slug=None):
+        return self._actor_timeline(request, slug, export=False)
+
+    @extend_schema(
+        summary="Export an actor's timeline",
+        description=f"Every item of the actor's timeline. {EXPORT_DESCRIPTION}",
+        parameters=[_slug_parameter(), EXPORT_FORMAT_PARAMETER, *ACTOR_TIMELINE_PARAMETERS],
+        filters=False,
+        responses=EXPORT_RESPONSES,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="timeline/export",
+        url_name="timeline-export",
+        filterset_class=None,
+        pagination_class=None,
+        renderer_classes=EXPORT_RENDERERS,
+    )
+    def timeline_export(self, request, slug=None):
+        return self._actor_timeline(request, slug, export=True)
+
+    def _actor_timeline(self, request, slug: str, *, export: bool) -> Response:
         actor = get_object_or_404(Actor.objects.only("slug"), slug=slug)
         params = request.query_params.copy()
         params["actor"] = actor.slug
-        return TimelineView.respond(self, request, params, filename=f"{actor.slug}-timeline")
+        return TimelineView.respond(self, request, params, filename=f"{actor.slug}-timeline", export=export)
 
     @extend_schema(
         summary="Who an actor stands with and against",
@@ -420,6 +457,7 @@ class ActorViewSet(TrackerViewSet):
         "List events", "What happened or is scheduled, ordered by date then slug.", serializers.EventSerializer
     ),
     retrieve=_by_slug("Get an event"),
+    export=_export("events"),
 )
 class EventViewSet(TrackerViewSet):
     serializer_class = serializers.EventSerializer
@@ -446,6 +484,7 @@ class EventViewSet(TrackerViewSet):
 @extend_schema_view(
     list=_listing("List statements", "What actors said, ordered by date then slug.", serializers.StatementSerializer),
     retrieve=_by_slug("Get a statement"),
+    export=_export("statements"),
 )
 class StatementViewSet(TrackerViewSet):
     serializer_class = serializers.StatementSerializer
@@ -481,12 +520,14 @@ class StatementViewSet(TrackerViewSet):
         "List pledges", "Commitments and their status, ordered by date then slug.", serializers.PledgeSerializer
     ),
     retrieve=_by_slug("Get a pledge"),
+    export=_export("pledges"),
 )
 class PledgeViewSet(TrackerViewSet):
     serializer_class = serializers.PledgeSerializer
     write_serializer_class = serializers.PledgeWriteSerializer
     filterset_class = filters.PledgeFilter
     export_name = "pledges"
+    create_may_merge = True
 
     related_rows = (
         rows.citations("pledge_id"),
@@ -541,7 +582,8 @@ class PledgeViewSet(TrackerViewSet):
         "Tombstones of deleted sources, actors, events, pledges and statements, oldest first, so that a mirror "
         "can replay deletions. Pair with `updated_since` on the lists.",
         serializers.DeletedRecordSerializer,
-    )
+    ),
+    export=_export("deleted records"),
 )
 class DeletedRecordViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = DeletedRecord.objects.all()
@@ -561,11 +603,10 @@ class TimelineView(GenericAPIView):
         summary="Timeline",
         description="Events, pledges and statements in one feed, in date order (unknown dates last), then slug. "
         "Takes the same date, actor, source and search parameters as the lists; `type` picks the kinds.",
-        parameters=[FORMAT_PARAMETER],
-        responses={(200, "application/json"): serializers.TimelineItemSerializer(many=True), **EXPORT_RESPONSES},
+        responses={(200, "application/json"): serializers.TimelineItemSerializer(many=True)},
     )
     def get(self, request):
-        return self.respond(self, request, request.query_params, filename="timeline")
+        return self.respond(self, request, request.query_params, filename="timeline", export=False)
 
     def get_queryset(self):
         # Only for the schema and the filter backend's introspection; the feed itself comes from selectors.
@@ -575,20 +616,40 @@ class TimelineView(GenericAPIView):
         return queryset
 
     @staticmethod
-    def respond(view, request, params, *, filename: str) -> Response:
-        filters.check_parameters(params, set(filters.TimelineFilter.base_filters))
+    def respond(view, request, params, *, filename: str, export: bool) -> Response:
+        if not export and exporting(request):
+            return to_export(request)
+        several = filters.several_valued(filters.TimelineFilter)
+        filters.check_parameters(params, set(filters.TimelineFilter.base_filters), several)
+        params = filters.joined(params, several)
         checked = selectors.timeline_filter(params)
         if not checked.is_valid():
             raise ValidationError(checked.errors)
         timeline = selectors.timeline(params, checked=checked)
-        fmt = getattr(request.accepted_renderer, "format", "json")
-        fields = serializers.TimelineItemSerializer().fields
-        if fmt in ("csv", "ndjson"):
+        if export:
             refuse_paging(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
-            return export_response(fmt=fmt, items=items, fields=fields, filename=filename)
+            fields = serializers.TimelineItemSerializer().fields
+            return export_response(fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename)
         page = view.paginator.paginate_queryset(timeline, request, view=view)
         return view.paginator.get_paginated_response(_timeline_data(page, request))
+
+
+class TimelineExportView(TimelineView):
+    """The timeline, every matching item, as CSV or NDJSON."""
+
+    renderer_classes = EXPORT_RENDERERS
+    pagination_class = None
+    exports = True
+
+    @extend_schema(
+        summary="Export the timeline",
+        description=f"Every matching item of the timeline. {EXPORT_DESCRIPTION}",
+        parameters=[EXPORT_FORMAT_PARAMETER],
+        responses=EXPORT_RESPONSES,
+    )
+    def get(self, request):
+        return self.respond(self, request, request.query_params, filename="timeline", export=True)
 
 
 def _timeline_data(rows, request) -> list[dict]:
