@@ -484,3 +484,38 @@ def test_anonymous_readers_do_not_see_the_system_account_of_a_command(db):
     assert public[-1]["history_change_reason"] == "command load_story"
     signed_in = _api(_user("ed", editor=True)).get("/api/v1/sources/isf-deploy-very-soon-trump/history/")
     assert signed_in.json()["results"][-1]["history_change_reason"].startswith("command load_story (by ")
+
+
+def test_a_field_the_record_does_not_have_is_a_400_not_dropped(world):
+    """F8: `{"descripton": …}` (a typo) or any unknown field was silently ignored, and the edit lost."""
+    api = _api(_user("ed", editor=True))
+    response = api.patch("/api/v1/actors/hamas/", {"descripton": "Armed group."}, format="json", HTTP_IF_MATCH='"1"')
+    assert_error(response, 400, fields=["descripton"])
+    body = {"slug": "new-actor", "name": "New Actor", "kind": "person", "foo": "bar"}
+    assert_error(api.post("/api/v1/actors/", body, format="json"), 400, fields=["foo"])
+    # What a GET returned can be sent back: its read-only fields are ignored.
+    read = api.get("/api/v1/actors/hamas/").json()
+    response = api.put("/api/v1/actors/hamas/", {**read, "description": "A."}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200, response.content
+
+
+def test_an_actors_citations_are_written_and_checked_like_any_records(world):
+    """F8: an actor's `citations` in a create were dropped silently, and no verbatim check ran."""
+    api = _api(_user("ed", editor=True))
+    body = {
+        "slug": "cited-actor",
+        "name": "Cited Actor",
+        "kind": "person",
+        "citations": [{"source": "source-article", "excerpt": "NOT IN THE TEXT"}],
+    }
+    assert_error(api.post("/api/v1/actors/", body, format="json"), 400, contains="not verbatim")
+    body["citations"] = [{"source": "source-article", "excerpt": "Hamas rejected disarmament."}]
+    response = api.post("/api/v1/actors/", body, format="json")
+    assert response.status_code == 201
+    assert response.json()["citations"] == [{"source": "source-article", "excerpt": "Hamas rejected disarmament."}]
+
+
+@pytest.mark.parametrize("ordering", ["slug,,", ",slug", "date,,slug"])
+def test_an_empty_ordering_term_is_a_400(api_client, world, ordering):
+    """F6: an empty term in `ordering` was a 500 (KeyError)."""
+    assert_error(api_client.get(f"/api/v1/events/?ordering={ordering}"), 400, fields=["ordering"])

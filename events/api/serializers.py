@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from collections.abc import Mapping
 
 from django.urls import reverse as django_reverse
 from django_countries.serializers import CountryFieldMixin
@@ -441,7 +442,26 @@ def _citations_field() -> CitationWriteSerializer:
 
 
 class WriteSerializer(serializers.ModelSerializer):
-    """Slugs are chosen once, on creation; a record's URL never changes."""
+    """Slugs are chosen once, on creation; a record's URL never changes. A field the record does not have is a
+    400 that names it, not silently dropped (a misspelt `descripton` would otherwise lose the edit); fields of the
+    record that a client may not write (its version, timestamps, links: what a GET returns) are ignored, so that
+    what was read can be sent back."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            model = self.Meta.model
+            known = (
+                set(self.fields) | {f.name for f in model._meta.get_fields()} | set(self.context.get("read_fields", ()))
+            )
+            unknown = sorted(str(name) for name in set(data) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [f"A {model._meta.verbose_name} has no field “{name}”; check its spelling."]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
 
     def validate_slug(self, value: str) -> str:
         if self.instance is not None and value != self.instance.slug:
@@ -494,9 +514,17 @@ class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
         "“Ali Hassan (Egyptian FM)”.",
     )
 
+    citations = CitationWriteSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_RELATED,
+        help_text=f"Evidence about the actor, at most {MAX_RELATED}: each excerpt verbatim in its source (replaces the "
+        "list on update).",
+    )
+
     class Meta:
         model = Actor
-        fields = ("slug", "name", "kind", "aliases", "country", "title", "parent", "description", "force")
+        fields = ("slug", "name", "kind", "aliases", "country", "title", "parent", "description", "citations", "force")
 
 
 class EventWriteSerializer(CountryFieldMixin, WriteSerializer):

@@ -205,6 +205,10 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
             return self.write_serializer_class
         return self.serializer_class
 
+    def get_serializer_context(self):
+        # A write may send back what a GET returned: its read-only fields are known, and ignored.
+        return {**super().get_serializer_context(), "read_fields": set(self.record_serializer_class().fields)}
+
     @property
     def record_serializer_class(self):
         """What a single record is answered with: on a GET of it and after a write."""
