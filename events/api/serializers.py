@@ -1,5 +1,6 @@
 """Read serializers for the API. Each list view prefetches exactly what these need (see views.py)."""
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from ..dates import DatePrecision
+from ..inputs import ActorInput, EventInput, PledgeInput, SourceInput, StatementInput
 from ..models import (
     Actor,
     Citation,
@@ -441,6 +443,13 @@ def _citations_field() -> CitationWriteSerializer:
     )
 
 
+def writable(record_input: type, *extra: str, without: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The fields a write takes: the record's input (events/inputs.py), where they are declared once, as the API
+    names them (``country``), with the write's own options (``force``)."""
+    names = ("country" if f.name == "country_code" else f.name for f in dataclasses.fields(record_input))
+    return (*(name for name in names if name not in without), *extra)
+
+
 class WriteSerializer(serializers.ModelSerializer):
     """Slugs are chosen once, on creation; a record's URL never changes. A field the record does not have is a
     400 that names it, not silently dropped (a misspelt `descripton` would otherwise lose the edit); fields of the
@@ -481,18 +490,7 @@ class WriteSerializer(serializers.ModelSerializer):
 class SourceWriteSerializer(WriteSerializer):
     class Meta:
         model = Source
-        fields = (
-            "slug",
-            "title",
-            "publisher",
-            "byline",
-            "url",
-            "date",
-            "date_precision",
-            "date_end",
-            "date_note",
-            "text",
-        )
+        fields = writable(SourceInput, without=("seed_file",))
         extra_kwargs = {"text": {"trim_whitespace": False}}
 
 
@@ -524,7 +522,7 @@ class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
 
     class Meta:
         model = Actor
-        fields = ("slug", "name", "kind", "aliases", "country", "title", "parent", "description", "citations", "force")
+        fields = writable(ActorInput, "force")
 
 
 class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
@@ -535,21 +533,7 @@ class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
 
     class Meta:
         model = Event
-        fields = (
-            "slug",
-            "title",
-            "description",
-            "event_type",
-            "status",
-            *DATE_FIELDS,
-            "location",
-            "country",
-            "latitude",
-            "longitude",
-            "participants",
-            "coding_note",
-            "citations",
-        )
+        fields = writable(EventInput)
 
 
 class StatementWriteSerializer(WriteSerializer):
@@ -572,23 +556,7 @@ class StatementWriteSerializer(WriteSerializer):
 
     class Meta:
         model = Statement
-        fields = (
-            "slug",
-            "speaker",
-            "speaker_role",
-            "text",
-            "quote_type",
-            "medium",
-            *DATE_FIELDS,
-            "about",
-            "stance",
-            "stance_target",
-            "stance_topic",
-            "event",
-            "reported_by",
-            "coding_note",
-            "citations",
-        )
+        fields = writable(StatementInput)
 
 
 class PledgeWriteSerializer(WriteSerializer):
@@ -607,32 +575,7 @@ class PledgeWriteSerializer(WriteSerializer):
 
     class Meta:
         model = Pledge
-        fields = (
-            "slug",
-            "title",
-            "description",
-            "category",
-            "pledger",
-            "beneficiary",
-            "quantity",
-            "quantity_delivered",
-            "quantity_approximate",
-            "unit",
-            "conditions",
-            *DATE_FIELDS,
-            "target_date",
-            "target_date_precision",
-            "target_date_end",
-            "target_date_note",
-            "status",
-            "status_date",
-            "status_note",
-            "event",
-            "announced_by",
-            "coding_note",
-            "citations",
-            "force",
-        )
+        fields = writable(PledgeInput, "force")
 
     def validate(self, attrs: dict) -> dict:
         if self.instance is not None:
