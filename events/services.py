@@ -260,7 +260,7 @@ class DuplicateRecord(Exception):
 
 def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor | None = None) -> list[Actor]:
     """Other actors whose name or an alias reads the same as ``name`` or one of ``aliases``: same name key (case,
-    spacing, invisible characters and look-alike letters aside; see events.names)."""
+    runs of spaces, invisible characters and look-alike letters aside; see events.names)."""
     keys = {key for n in (name, *aliases) for key in names.name_keys(n)} - {""}
     return list(dict.fromkeys(row.actor for row in names.holders(keys, exclude=exclude)))
 
@@ -278,7 +278,7 @@ def _name_taken(entries: Mapping[str, names.NameEntry], held: ActorNameKey) -> D
     what = "an alias" if held.is_alias else "the name"
     return DuplicateRecord(
         f"“{entries[held.key].name}” reads the same as “{held.name}”, {what} of existing actor “{held.actor.slug}” "
-        f"({held.actor.name}), once case, spacing, invisible characters and look-alike letters are set aside. Use "
+        f"({held.actor.name}), once case, runs of spaces, invisible characters and look-alike letters are set aside. Use "
         "that actor; a different actor of the same name needs a distinguishing name, e.g. “Ali Hassan (Egyptian FM)”.",
         existing=held.actor,
     )

@@ -319,3 +319,13 @@ def test_api8_swagger_ui_start_up_script_is_served_as_a_file(client, db):
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_api2_only_administrators_see_who_holds_tokens(client, db):
+    """A staff account with every view permission (an editor, a viewer) does not list tokens or their digests."""
+    from django.contrib.auth.models import Permission, User
+
+    viewer = User.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(viewer)
+    assert client.get("/admin/knox/authtoken/").status_code == 403

@@ -291,7 +291,7 @@ def test_actor_matching_an_alias_is_refused_even_forced(editor, world):
         "status": 409,
         "code": "duplicate",
         "detail": "“WASHINGTON” reads the same as “Washington”, an alias of existing actor “united-states” (United "
-        "States), once case, spacing, invisible characters and look-alike letters are set aside. Use that actor; a "
+        "States), once case, runs of spaces, invisible characters and look-alike letters are set aside. Use that actor; a "
         "different actor of the same name needs a distinguishing name, e.g. “Ali Hassan (Egyptian FM)”.",
         "errors": {"existing": ["actor:united-states"]},
     }

@@ -507,7 +507,7 @@ class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
         default=False,
         write_only=True,
         help_text="Accepted, but overrides nothing for actors: a name or alias that reads the same as another "
-        "actor's (case, spacing, invisible characters and look-alike letters aside) is always refused with 409 "
+        "actor's (case, runs of spaces, invisible characters and look-alike letters aside) is always refused with 409 "
         "naming that actor. A different actor of the same name needs a distinguishing name, e.g. "
         "“Ali Hassan (Egyptian FM)”.",
     )
