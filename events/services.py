@@ -6,6 +6,7 @@ failure leaves nothing half-written.
 
 import dataclasses
 import datetime
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -589,8 +590,26 @@ def _reuse_slug(instance: models.Model) -> None:
     DeletedRecord.objects.filter(kind=type(instance).__name__.lower(), slug=instance.slug).delete()
 
 
+def _invisible_required_text(instance: models.Model) -> dict[str, list[str]]:
+    """Required text (a title, a name, an article) made only of spaces or invisible characters (a zero-width space)
+    reads as empty to everyone, so it is refused as empty is."""
+    return {
+        f.name: ["This field needs visible text, not only spaces or invisible characters."]
+        for f in instance._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+        and not f.blank
+        and not f.choices
+        and isinstance(getattr(instance, f.attname), str)
+        and getattr(instance, f.attname)
+        and all(c.isspace() or unicodedata.category(c) in ("Cf", "Zs") for c in getattr(instance, f.attname))
+    }
+
+
 def _validate(instance: models.Model) -> None:
     try:
+        blank = _invisible_required_text(instance)
+        if blank:
+            raise ValidationError(blank)
         instance.full_clean()
     except ValidationError as error:
         # Keep the field names (the API reports errors per field) and add which record (the loader's context).

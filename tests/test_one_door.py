@@ -519,3 +519,19 @@ def test_an_actors_citations_are_written_and_checked_like_any_records(world):
 def test_an_empty_ordering_term_is_a_400(api_client, world, ordering):
     """F6: an empty term in `ordering` was a 500 (KeyError)."""
     assert_error(api_client.get(f"/api/v1/events/?ordering={ordering}"), 400, fields=["ordering"])
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u200b", " \u2060\t"])
+def test_required_text_of_only_spaces_or_invisible_characters_is_refused(world, blank):
+    """Found from outside: a source's text of spaces, or an event titled with a zero-width space, was stored."""
+    api = _api(_user("ed", editor=True))
+    body = {"slug": "blank-source", "title": "Blank", "text": blank, "date": "2025-11-20", "date_precision": "day"}
+    assert_error(api.post("/api/v1/sources/", body, format="json"), 400, fields=["text"])
+    body = {
+        "slug": "blank-event",
+        "title": blank,
+        "event_type": "other",
+        "citations": [{"source": "source-article", "excerpt": "Hamas rejected disarmament."}],
+    }
+    assert_error(api.post("/api/v1/events/", body, format="json"), 400, fields=["title"])
+    assert not Source.objects.filter(slug="blank-source").exists()
