@@ -45,6 +45,7 @@ from .models import (
     Source,
     Statement,
 )
+from .quotes import stands_in
 
 Outcome = Literal["created", "updated", "unchanged", "kept"]
 
@@ -197,13 +198,15 @@ def event_upsert(
 def statement_upsert(
     *, data: StatementInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Statement, Outcome]:
-    """Create or update a statement. A direct quotation must stand verbatim in one of its excerpts; only news
-    outlets relay a statement (``reported_by``)."""
+    """Create or update a statement. A direct quotation must stand verbatim in one of its excerpts, or across the
+    halves of one quotation there (events.quotes); only news outlets relay a statement (``reported_by``)."""
     where = f"statement “{data.slug}”"
     statement, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return statement, outcome
-    if data.quote_type == Statement.QuoteType.DIRECT and not any(data.text in c.excerpt for c in data.citations):
+    if data.quote_type == Statement.QuoteType.DIRECT and not any(
+        stands_in(data.text, c.excerpt) for c in data.citations
+    ):
         raise ValidationError({"text": f"The direct quotation of {where} does not stand in any of its excerpts."})
     not_media = sorted(actor.slug for actor in data.reported_by if actor.kind != Actor.Kind.MEDIA)
     if not_media:

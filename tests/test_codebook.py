@@ -23,6 +23,7 @@ from events.models import (
     CODEBOOK_URL,
     UNIT_FAMILY,
     Actor,
+    ActorAlias,
     Citation,
     DeletedRecord,
     Event,
@@ -32,6 +33,7 @@ from events.models import (
     Source,
     Statement,
 )
+from events.quotes import joined_quotation, quoted_passages, words
 from events.services import event_upsert, input_for, record_input
 from tests.errors import assert_error
 from tests.tokens import token_for
@@ -56,12 +58,12 @@ def _fixture(name: str) -> list[dict]:
 
 
 def test_a_direct_quote_stands_inside_quotation_marks_in_its_excerpt(story):
-    """`direct` only where the words stand in quotation marks in the article: inside one “…” of an excerpt."""
+    """`direct` only where the words stand in quotation marks in the article: inside the quoted passages of an
+    excerpt, the halves of one quotation joined without their speech tag."""
     direct = Statement.objects.filter(quote_type="direct").prefetch_related("citations")
     assert direct.exists()
     for statement in direct:
-        quoted = [q for c in statement.citations.all() for q in re.findall(r"“([^”]*)”", c.excerpt)]
-        assert any(statement.text in q for q in quoted), statement.slug
+        assert any(statement.text in joined_quotation(c.excerpt) for c in statement.citations.all()), statement.slug
 
 
 def test_the_quotation_rule_fails_on_words_outside_quotation_marks(story):
@@ -69,6 +71,51 @@ def test_the_quotation_rule_fails_on_words_outside_quotation_marks(story):
     Statement.objects.filter(slug="barrot-france-europe-must-play-full-part").update(text="Barrot continued.")
     with pytest.raises(AssertionError):
         test_a_direct_quote_stands_inside_quotation_marks_in_its_excerpt(story)
+
+
+def _sentence_quotations(statement: Statement) -> list[str]:
+    """The quoted passages of a statement's excerpts that open a sentence (a capital), in citation order: the
+    quotation. A passage opening in lower case (“very powerful countries”) is a fragment, reported on its own."""
+    return [q for c in statement.citations.all() for q in quoted_passages(c.excerpt) if q[:1].isupper()]
+
+
+def test_a_direct_statements_text_is_the_full_quoted_words(story):
+    """A direct statement's text is exactly the quoted words: every sentence quotation of its excerpts, both halves
+    of a quotation split by a speech tag, and nothing else (punctuation at the join aside)."""
+    for statement in Statement.objects.filter(quote_type="direct").prefetch_related("citations"):
+        assert words(statement.text) == words(" ".join(_sentence_quotations(statement))), statement.slug
+
+
+def test_the_full_quote_rule_fails_on_a_dropped_half(story):
+    """Not vacuous: the first review's text, which dropped 'That is certainly our intention.', breaks it."""
+    Statement.objects.filter(slug="barrot-france-europe-must-play-full-part").update(
+        text="France and Europe must play their full part in the implementation of this peace plan"
+    )
+    with pytest.raises(AssertionError):
+        test_a_direct_statements_text_is_the_full_quoted_words(story)
+
+
+def _in_articles(name: str, texts: list[str]) -> bool:
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+    return any(pattern.search(text) for text in texts)
+
+
+def test_every_alias_appears_in_one_of_the_articles(story):
+    """A name that appears in neither article is not an alias (CODEBOOK.md, Actors), whatever its case."""
+    texts = [source.text for source in Source.objects.all()]
+    aliases = list(ActorAlias.objects.values_list("actor__slug", "name"))
+    assert aliases
+    assert [(slug, name) for slug, name in aliases if not _in_articles(name, texts)] == []
+    # The check tells the two apart: a name the articles use, whatever its case, and one they do not.
+    assert _in_articles("washington", texts)
+    assert not _in_articles("State of Israel", texts)
+
+
+def test_a_news_report_medium_names_its_outlet(story):
+    """`news_report` is for words relayed by a named outlet (reported_by); otherwise the medium is unspecified."""
+    relayed = Statement.objects.filter(medium=Statement.Medium.NEWS_REPORT)
+    assert relayed.exists()
+    assert list(relayed.filter(reported_by=None).values_list("slug", flat=True)) == []
 
 
 def test_every_actor_is_used_by_some_record(story):
