@@ -8,12 +8,12 @@ PORT ?= 8000
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup install migrate load browser lint format lock clean schema
+.PHONY: run test setup install migrate load browser clients lint format lock clean schema
 
 run: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup browser
+test: setup browser clients
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium with Playwright (never a downloaded browser).
@@ -21,6 +21,23 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The client generators of tests/test_clients.py, each in its own environment, pinned: openapi-python-client in
+# .clients/venv (not the project's venv), and openapi-typescript, openapi-fetch and TypeScript from npm's lock file.
+CLIENTS_VENV := .clients/venv
+clients: $(CLIENTS_VENV)/.installed clients/ts/node_modules/.installed
+
+$(CLIENTS_VENV)/.installed: clients/python/requirements.txt
+	test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r clients/python/requirements.txt
+	touch $@
+
+clients/ts/node_modules/.installed: clients/ts/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "Installing Debian's nodejs and npm for the TypeScript client test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd clients/ts && npm ci --no-audit --no-fund
+	touch $@
 
 setup: install migrate load
 
@@ -56,7 +73,7 @@ lock:
 	/tmp/tracker-lock/bin/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .clients clients/ts/node_modules clients/ts/build
 
 # Load benchmark on PostgreSQL at 127.0.0.1:5432 (creates its own tracker_bench_* databases; about 40 minutes
 # on 2 cores): synthetic data, gunicorn + wrk, query counts and plans, CSV export memory. Writes bench/RESULTS.md.

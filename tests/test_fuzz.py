@@ -21,6 +21,7 @@ CHECKS = [
     checks.negative_data_rejection,
     checks.missing_required_header,
     checks.unsupported_method,
+    checks.ignored_auth,
 ]
 
 

@@ -141,13 +141,26 @@ DESCRIPTIONS = {
 }
 
 
+# A text query value needs a character other than a space or a comma: check_parameters refuses a blank one (it is
+# a mistake, not "no filter"), so the schema must not offer it (several_values does the same for a list's items).
+# Python's str.strip() also strips \x1c-\x1f and \x85, which some regex engines' \s does not cover.
+NOT_BLANK = r"[^,\s\x1c-\x1f\x85]"
+
+
 def describe_common_parameters(result, generator, request, public):
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter.get("name") in DESCRIPTIONS and not parameter.get("description"):
                     parameter["description"] = DESCRIPTIONS[parameter["name"]]
+                if parameter.get("in") == "query":
+                    _refuse_blank(parameter["schema"])
     return result
+
+
+def _refuse_blank(schema: dict) -> None:
+    if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        schema.setdefault("pattern", NOT_BLANK)
 
 
 PROBLEM_TYPE = "application/problem+json"
