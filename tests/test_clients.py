@@ -54,9 +54,16 @@ def _installed(tool: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def python_client(live_server, tmp_path_factory) -> Path:
+def python_client(live_server, tmp_path_factory, django_db_setup, django_db_blocker) -> Path:
     """A folder holding the package `tracker_api_client`, generated once per session from the live schema."""
     folder = tmp_path_factory.mktemp("python-client")
+    # Set up before any test's database access is allowed; the server's answer may read the database.
+    with django_db_blocker.unblock():
+        _generate_python_client(live_server, folder)
+    return folder
+
+
+def _generate_python_client(live_server, folder: Path) -> None:
     _run(
         _installed(CLIENTS_BIN / "openapi-python-client"),
         "generate",
@@ -70,17 +77,17 @@ def python_client(live_server, tmp_path_factory) -> Path:
         folder / "tracker_api_client",
         cwd=folder,
     )
-    return folder
 
 
 @pytest.fixture(scope="session")
-def typescript_client(live_server, tmp_path_factory) -> Path:
+def typescript_client(live_server, tmp_path_factory, django_db_setup, django_db_blocker) -> Path:
     """A copy of clients/ts with api.d.ts generated once per session from the live schema, type-checked."""
     folder = tmp_path_factory.mktemp("typescript-client")
     for name in ("package.json", "tsconfig.json", "script.ts"):
         shutil.copy(TS / name, folder / name)
     (folder / "node_modules").symlink_to(_installed(TS / "node_modules"))
-    _run(NPM_BIN / "openapi-typescript", f"{live_server.url}/api/schema/", "-o", "api.d.ts", cwd=folder)
+    with django_db_blocker.unblock():
+        _run(NPM_BIN / "openapi-typescript", f"{live_server.url}/api/schema/", "-o", "api.d.ts", cwd=folder)
     return folder
 
 
