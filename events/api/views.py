@@ -206,8 +206,12 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return self.serializer_class
 
     def get_serializer_context(self):
-        # A write may send back what a GET returned: its read-only fields are known, and ignored.
-        return {**super().get_serializer_context(), "read_fields": set(self.record_serializer_class().fields)}
+        context = super().get_serializer_context()
+        if self.action in ("create", "update", "partial_update"):
+            # A write may send back what a GET returned: its read-only fields are known, and ignored. Only writes
+            # need them: building a read serializer's fields on every list page is what compiled plans avoid.
+            context["read_fields"] = set(self.record_serializer_class().fields)
+        return context
 
     @property
     def record_serializer_class(self):
