@@ -76,11 +76,14 @@ def citation_remove(*, citation: Citation, expected_version: int) -> None:
     """Remove one citation from its record; an event, pledge or statement keeps at least one."""
     record = citation.record
     _lock(record, expected_version)
+    # Refusals that depend on the record's state, not on the request: a conflict (409), like deleting a record
+    # that others depend on.
     if not isinstance(record, Actor) and record.citations.count() == 1:
-        raise ValidationError({"citations": [f"{_label(record)} needs at least one citation; add another first."]})
+        raise DependentRecords(f"{_label(record)} needs at least one citation; add another first.", dependents=[record])
     if citation.status_changes.exists():
-        raise ValidationError(
-            {"citations": [f"This citation is the evidence of a step in {_label(record)}'s status timeline."]}
+        raise DependentRecords(
+            f"This citation is the evidence of a step in {_label(record)}'s status timeline.",
+            dependents=list(citation.status_changes.all()),
         )
     citation.delete()
     _finish(record, "unchanged", related_changed=True)

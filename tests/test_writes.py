@@ -207,7 +207,6 @@ def test_non_verbatim_excerpt_is_a_field_error(editor, world):
             {"slug": "Not A Slug", "name": "X", "kind": "state"},
             {"slug": ['Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.']},
         ),
-        ({"slug": "france", "name": "X", "kind": "state"}, {"slug": ["actor with this slug already exists."]}),
         (
             {"slug": "x", "name": "X", "kind": "state", "parent": "atlantis"},
             {"parent": ["Object with slug=atlantis does not exist."]},
@@ -263,6 +262,17 @@ def test_too_many_related_values_are_refused(editor, world, django_assert_max_nu
         response = editor.post("/api/v1/statements/", body, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {"about": ["Ensure this field has no more than 100 elements."]}
+
+
+def test_a_slug_taken_is_409_naming_it(editor, world):
+    """A slug already in use conflicts with what is stored: 409, whether the check or the insert finds it."""
+    response = editor.post("/api/v1/actors/", {"slug": "france", "name": "X", "kind": "state"}, format="json")
+    assert error_fields(response, 409) == {
+        "status": 409,
+        "code": "duplicate",
+        "detail": "A record with this value exists already.",
+        "errors": {"slug": ["actor with this slug already exists."]},
+    }
 
 
 def test_create_race_on_the_same_slug_is_409(editor, world, monkeypatch):
@@ -440,9 +450,12 @@ def test_citation_remove_needs_if_match_and_keeps_one(editor, world):
     response = editor.delete(f"/api/v1/events/isf-deployment/citations/{ids[0]}/", HTTP_IF_MATCH=f'"{event.version}"')
     assert response.status_code == 204
     last = editor.delete(f"/api/v1/events/isf-deployment/citations/{ids[1]}/", HTTP_IF_MATCH=response["ETag"])
-    assert last.status_code == 400
-    assert last.json()["errors"] == {
-        "citations": ["event “isf-deployment” needs at least one citation; add another first."]
+    # The request is well formed; the record's state refuses it: a conflict.
+    assert error_fields(last, 409) == {
+        "status": 409,
+        "code": "conflict",
+        "detail": "event “isf-deployment” needs at least one citation; add another first.",
+        "errors": {},
     }
     assert Citation.objects.filter(event=event).count() == 1
 

@@ -95,6 +95,14 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(refused.message_dict)
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with an existing record (a uniqueness or integrity rule).")
+    if isinstance(exc, exceptions.ValidationError) and _only(exc.get_codes(), "unique"):
+        # A slug (or other unique value) already taken is a conflict with what is stored, as it is when a
+        # concurrent write takes it between the check and the insert (AlreadyExists): 409 either way.
+        response = drf_exception_handler(exc, context)
+        response.status_code = status.HTTP_409_CONFLICT
+        response.data = problem(409, "duplicate", "A record with this value exists already.", field_errors(exc.detail))
+        response.content_type = PROBLEM_TYPE
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -104,6 +112,15 @@ def exception_handler(exc, context):
 
 
 PROBLEM_TYPE = "application/problem+json"
+
+
+def _only(codes, code: str) -> bool:
+    """Whether every error code in DRF's nested codes is ``code``."""
+    if isinstance(codes, dict):
+        return bool(codes) and all(_only(value, code) for value in codes.values())
+    if isinstance(codes, list):
+        return bool(codes) and all(_only(value, code) for value in codes)
+    return codes == code
 
 
 def problem(status_code: int, code: str, detail: str, errors: dict[str, list[str]] | None = None) -> dict:

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from . import filters
 from .pagination import MAX_PAGE_SIZE, TrackerPagination
+from .serializers import CITATIONS_HELP
 
 WRITE_SUMMARIES = {
     "create": "Create {a}",
@@ -74,7 +75,7 @@ PAGE_PARAMETERS = [
 ]
 
 # An item of a several-valued parameter: one value, without the comma that would split it.
-ITEM = {"type": "string", "minLength": 1, "pattern": r"^[^,]*[^,\s][^,]*$"}
+ITEM = {"type": "string", "minLength": 1, "pattern": r"^[^,\x00]*[^,\s\x00][^,\x00]*$"}
 SLUG_ITEM = {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"}
 
 
@@ -101,6 +102,10 @@ class StrictFilterExtension(DjangoFilterExtension):
             for parameter in parameters:
                 parameter["schema"] = several_values(filter_field, parameter["schema"])
                 parameter.update(style="form", explode=True)
+        bounds = {"minimum": filter_field.extra.get("min_value"), "maximum": filter_field.extra.get("max_value")}
+        for parameter in parameters:
+            # The bounds the filter's form field enforces, declared (drf-spectacular leaves them out).
+            parameter["schema"].update({key: value for key, value in bounds.items() if value is not None})
         return parameters
 
 
@@ -144,7 +149,8 @@ DESCRIPTIONS = {
 # A text query value needs a character other than a space or a comma: check_parameters refuses a blank one (it is
 # a mistake, not "no filter"), so the schema must not offer it (several_values does the same for a list's items).
 # Python's str.strip() also strips \x1c-\x1f and \x85, which some regex engines' \s does not cover.
-NOT_BLANK = r"[^,\s\x1c-\x1f\x85]"
+# A NUL can be neither stored nor searched for: Django's form fields refuse it, so the pattern does too.
+NOT_BLANK = r"^[^\x00]*[^,\s\x00\x1c-\x1f\x85][^\x00]*$"
 
 
 def describe_common_parameters(result, generator, request, public):
@@ -161,6 +167,55 @@ def describe_common_parameters(result, generator, request, public):
 def _refuse_blank(schema: dict) -> None:
     if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
         schema.setdefault("pattern", NOT_BLANK)
+    _spell_out_format(schema)
+
+
+# JSON Schema only annotates a format unless a validator opts in, so "" passes as a `date` in most tools; the
+# pattern makes the form part of the contract everywhere. Calendar checks (no 2025-02-30) stay the format's.
+FORM = {"date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+NO_NUL = r"^[^\x00]*$"
+LOWER_SLUG = r"^[-a-z0-9_]+$"
+HAS_TEXT = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85][^\x00]*$"
+
+
+def _spell_out_format(schema: dict) -> None:
+    if schema.get("format") in FORM:
+        schema.setdefault("pattern", FORM[schema["format"]])
+
+
+def _types(schema: dict) -> set:
+    declared = schema.get("type", ())
+    return {declared} if isinstance(declared, str) else set(declared)
+
+
+def refuse_what_no_field_takes(result, generator, request, public):
+    """A request body takes only the fields it declares (the API names any other one in a 400 rather than drop it
+    silently), every text it can carry refuses NUL (Django refuses it in every text field), and every date is
+    spelled YYYY-MM-DD: so that a request the schema allows is one the API accepts."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        component["additionalProperties"] = False
+        if "slug" in component.get("properties", {}):
+            # Slugs are stored lower-case (events.models.validate_lowercase_slug); a path accepts any case.
+            component["properties"]["slug"]["pattern"] = LOWER_SLUG
+        for prop in component.get("properties", {}).values():
+            if prop.get("description") == CITATIONS_HELP:
+                # DRF's allow_empty=False, which drf-spectacular does not declare.
+                prop["minItems"] = 1
+            for schema in (prop, prop.get("items", {})):
+                if "string" not in _types(schema) or "enum" in schema:
+                    continue
+                if "format" in schema:
+                    _spell_out_format(schema)
+                elif not schema.get("readOnly"):
+                    # A required text is refused when only spaces: DRF strips it (and an excerpt is checked so).
+                    schema.setdefault("pattern", HAS_TEXT if schema.get("minLength", 0) >= 1 else NO_NUL)
+    for operations in result.get("paths", {}).values():
+        if "requestBody" in operations.get("patch", {}):
+            # A PATCH without a body changes nothing and answers the record as it is, as an empty object does.
+            operations["patch"]["requestBody"]["required"] = False
+    return result
 
 
 PROBLEM_TYPE = "application/problem+json"
@@ -344,3 +399,81 @@ def _example(result: dict, operation: dict, name: str) -> None:
             "value": {key: value for key, value in record.items() if key in fields},
         }
     }
+
+
+RESOURCES = ("sources", "actors", "events", "statements", "pledges")
+SLUG_IN_BODY = "$response.body#/slug"
+ETAG_HEADER = "$response.header.ETag"
+
+
+def _links_from(resource: str, slug: str, etag: str | None) -> dict:
+    """Where a client can go from a response that names one record: the operations on that record, each with the
+    slug (and, for a change, the ETag as If-Match) taken from the response."""
+    on_record = {"slug": slug}
+    conditional = {**on_record, "header.If-Match": etag} if etag else on_record
+    links = {
+        "retrieve": (f"{resource}_retrieve", on_record, "Read the record."),
+        "update": (f"{resource}_partial_update", conditional, "Change some of its fields."),
+        "replace": (f"{resource}_update", conditional, "Replace it."),
+        "destroy": (f"{resource}_destroy", conditional, "Delete it."),
+        "history": (f"{resource}_history_list", on_record, "List its versions."),
+    }
+    if resource != "sources":
+        links["citations"] = (f"{resource}_citations_list", on_record, "List its evidence.")
+        links["cite"] = (f"{resource}_citations_create", on_record, "Add evidence.")
+    if resource == "pledges":
+        links["status"] = ("pledges_status_create", conditional, "Record a status change.")
+    return {
+        name: {"operationId": operation_id, "parameters": parameters, "description": description}
+        for name, (operation_id, parameters, description) in links.items()
+    }
+
+
+def link_operations(result, generator, request, public):
+    """OpenAPI links, so that a client (or Schemathesis' stateful tests) can follow a record from the answer that
+    names it to the operations on it: from a create, a read or a change to everything else on that record; from a
+    delete to a read of it, which answers 404; from an added citation to removing it."""
+    operations = {
+        operation.get("operationId"): operation
+        for path_operations in result.get("paths", {}).values()
+        for operation in path_operations.values()
+        if isinstance(operation, dict)
+    }
+    present = set(operations)
+    for resource in RESOURCES:
+        sources = {
+            f"{resource}_create": ("201", True),
+            f"{resource}_retrieve": ("200", True),
+            f"{resource}_partial_update": ("200", True),
+            f"{resource}_update": ("200", True),
+        }
+        for operation_id, (code, has_etag) in sources.items():
+            response = operations.get(operation_id, {}).get("responses", {}).get(code)
+            if response is None:
+                continue
+            links = _links_from(resource, SLUG_IN_BODY, ETAG_HEADER if has_etag else None)
+            links.pop("retrieve" if operation_id == f"{resource}_retrieve" else "", None)
+            response["links"] = {name: link for name, link in links.items() if link["operationId"] in present}
+        destroyed = operations.get(f"{resource}_destroy", {}).get("responses", {}).get("204")
+        if destroyed is not None:
+            destroyed["links"] = {
+                "retrieve": {
+                    "operationId": f"{resource}_retrieve",
+                    "parameters": {"slug": "$request.path.slug"},
+                    "description": "Read the deleted record: 404.",
+                }
+            }
+        cited = operations.get(f"{resource}_citations_create", {}).get("responses", {}).get("201")
+        if cited is not None and f"{resource}_citations_destroy" in present:
+            cited["links"] = {
+                "uncite": {
+                    "operationId": f"{resource}_citations_destroy",
+                    "parameters": {
+                        "slug": "$request.path.slug",
+                        "citation_id": "$response.body#/id",
+                        "header.If-Match": ETAG_HEADER,
+                    },
+                    "description": "Remove this citation again.",
+                }
+            }
+    return result

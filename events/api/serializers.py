@@ -439,8 +439,11 @@ def _citations_field() -> CitationWriteSerializer:
         many=True,
         allow_empty=False,
         max_length=MAX_RELATED,
-        help_text=f"Evidence, at least one and at most {MAX_RELATED}: each excerpt verbatim in its source.",
+        help_text=CITATIONS_HELP,
     )
+
+
+CITATIONS_HELP = f"Evidence, at least one and at most {MAX_RELATED}: each excerpt verbatim in its source."
 
 
 def writable(record_input: type, *extra: str, without: tuple[str, ...] = ()) -> tuple[str, ...]:

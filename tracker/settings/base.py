@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "events.api.schema.describe_common_parameters",
         "events.api.schema.document_http",
         "events.api.schema.describe_once",
+        "events.api.schema.link_operations",
+        "events.api.schema.refuse_what_no_field_takes",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",
