@@ -161,7 +161,7 @@ def _dated(values: dict, field: str) -> None:
         start = start.replace(day=1)
     elif precision == "year":
         start = start.replace(month=1, day=1)
-    values.update(zip(parts, (start and start.isoformat(), precision, end and end.isoformat())))
+    values.update(zip(parts, (start and start.isoformat(), precision, end and end.isoformat()), strict=True))
 
 
 def _date_or(value, default: datetime.date) -> datetime.date:
