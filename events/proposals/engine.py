@@ -435,7 +435,12 @@ class Reading:
         if notes:
             body["coding_note"] = " ".join(notes)
         proposal.action, proposal.body, proposal.requires = "create", body, requires
-        proposal.details["speaker"] = {"slug": speaker, "name": who.phrase or None, "rule": rule.split("|")[-1]}
+        proposal.details["speaker"] = {
+            "slug": speaker,
+            "name": who.phrase or None,
+            "rule": rule.split("|")[-1],
+            "new_actor": who.new.name if who.new else None,
+        }
         proposal.details["dated"] = dated
         self.proposals.append(proposal)
 
@@ -500,7 +505,12 @@ class Reading:
         proposal.details = {
             "quote_type": "reported",
             "text": text,
-            "speaker": {"slug": speaker, "name": who.phrase, "rule": who.rule},
+            "speaker": {
+                "slug": speaker,
+                "name": who.phrase,
+                "rule": who.rule,
+                "new_actor": who.new.name if who.new else None,
+            },
             "dated": dated,
         }
         self.proposals.append(proposal)
@@ -614,7 +624,12 @@ class Reading:
         proposal = Proposal("pledge", "pledge", reason, start, end, text, "create", "pledges", body=body)
         proposal.requires = requires
         proposal.details = {
-            "pledger": {"slug": slug_ref, "name": who.phrase, "rule": who.rule},
+            "pledger": {
+                "slug": slug_ref,
+                "name": who.phrase,
+                "rule": who.rule,
+                "new_actor": who.new.name if who.new else None,
+            },
             "quantity": (
                 {
                     "value": quantity.value,
