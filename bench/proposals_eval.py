@@ -59,18 +59,7 @@ def _json(path: Path):
 
 
 def actors() -> list[KnownActor]:
-    return [
-        KnownActor(
-            slug=a["slug"],
-            name=a["name"],
-            kind=a["kind"],
-            title=a.get("title", ""),
-            parent=a.get("parent"),
-            aliases=tuple(a.get("aliases", ())),
-            country=a.get("country_code", ""),
-        )
-        for a in _json(FIXTURES / "actors.json")
-    ]
+    return [KnownActor.from_fixture(a) for a in _json(FIXTURES / "actors.json")]
 
 
 @dataclass
@@ -373,6 +362,13 @@ def table(results: dict[str, dict]) -> list[str]:
         target = TARGETS.get(key)
         cells = " | ".join(_cell(results[n][key]) for n in names)
         lines.append(f"| {label} | {cells} | {'≥ ' + format(target, '.2f') if target else ''} |")
+    sizes = " | ".join(
+        "{quote_gold} quotes, {reported_gold} statements, {pledge_gold} pledges, {dates_gold} dates".format(
+            **{k: results[n]["counts"].get(k, 0) for k in ("quote_gold", "reported_gold", "pledge_gold", "dates_gold")}
+        )
+        for n in names
+    )
+    lines.append(f"| Gold items (small samples: one miss moves a rate by 5 to 15 points) | {sizes} | |")
     return lines
 
 

@@ -470,7 +470,9 @@ def _month(match: re.Match, base: datetime.date, future: bool) -> ResolvedDate |
         year = int(match.group("month_year"))
         why = "names its year."
     elif modifier in ("", "since", "by", "in", "this"):
-        if not modifier and match.group("month_name").endswith("."):
+        name = match.group("month_name")
+        if not modifier and (name in ("May", "March") or name.endswith(".")):
+            # A verb, a noun or an abbreviation standing alone is not a date ("May I …", "the March on …").
             return None
         year = _month_year(month, base, future)
         tense = "future" if future else "past"

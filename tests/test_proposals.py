@@ -34,18 +34,7 @@ def _json(path: Path):
 
 
 def _fixture_actors() -> list[KnownActor]:
-    return [
-        KnownActor(
-            slug=a["slug"],
-            name=a["name"],
-            kind=a["kind"],
-            title=a.get("title", ""),
-            parent=a.get("parent"),
-            aliases=tuple(a.get("aliases", ())),
-            country=a.get("country_code", ""),
-        )
-        for a in _json(FIXTURES / "actors.json")
-    ]
+    return [KnownActor.from_fixture(a) for a in _json(FIXTURES / "actors.json")]
 
 
 def _seed_docs() -> dict[str, SourceDoc]:
@@ -362,3 +351,21 @@ def test_a_wire_copy_quoting_the_same_words_cites_the_statement(actors_only, edi
     assert cited["action"] == "cite"
     assert cited["cite_on"]["slug"] == quote["body"]["slug"]
     assert "same quoted words" in cited["reason"]
+
+
+def test_proposals_are_read_once_per_data_generation(actors_only, editor, monkeypatch):
+    from events.proposals import load
+
+    calls = []
+    real = load.source_proposals
+    monkeypatch.setattr(load, "source_proposals", lambda source: calls.append(source.slug) or real(source))
+    url = "/api/v1/sources/isf-deploy-very-soon-trump/proposals/"
+    editor.get(url)
+    editor.get(f"{url}?kind=date")
+    assert calls == ["isf-deploy-very-soon-trump"]
+    actor = Actor.objects.get(slug="hamas")
+    editor.patch(
+        "/api/v1/actors/hamas/", {"description": "An armed group."}, format="json", HTTP_IF_MATCH=f'"{actor.version}"'
+    )
+    editor.get(url)
+    assert calls == ["isf-deploy-very-soon-trump"] * 2

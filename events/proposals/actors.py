@@ -19,6 +19,19 @@ class KnownActor:
     aliases: tuple[str, ...] = ()
     country: str = ""
 
+    @classmethod
+    def from_fixture(cls, item: dict) -> "KnownActor":
+        """An actor as fixtures/actors.json writes it (the evaluation and the tests read the story's actors so)."""
+        return cls(
+            slug=item["slug"],
+            name=item["name"],
+            kind=item["kind"],
+            title=item.get("title", ""),
+            parent=item.get("parent"),
+            aliases=tuple(item.get("aliases", ())),
+            country=item.get("country_code", ""),
+        )
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -185,13 +198,13 @@ class ActorIndex:
                 continue
             occupied[start:end] = [True] * (end - start)
             taken.append(Mention(start, end, text[start:end], slug, rule, reason))
-        return sorted(taken + self._unknown(text, taken), key=lambda m: m.start)
+        return sorted(taken + self._unknown(text, occupied), key=lambda m: m.start)
 
-    def _unknown(self, text: str, known: Sequence[Mention]) -> list[Mention]:
+    def _unknown(self, text: str, occupied: Sequence[bool]) -> list[Mention]:
         unknown = []
         for match in CAPITALISED_RUN.finditer(text):
             start, end = match.span()
-            if any(m.start < end and start < m.end for m in known):
+            if any(occupied[start:end]):
                 continue
             tokens = match.group(0).split()
             # Leading function words ("The", "In") and a trailing full stop are not part of a name.

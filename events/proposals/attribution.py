@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .actors import PERSON_NAME, TITLE_WORDS, ActorIndex, Mention, NewActor
-from .text import Paragraph, fold
+from .text import ByStart, Paragraph, fold
 
 PRONOUNS_PERSON = frozenset({"he", "she"})
 PRONOUNS_THING = frozenset({"it"})
@@ -73,8 +73,11 @@ class Attributor:
         self.folded = fold(text)
         self.index = index
         self.mentions = mentions
-        self.paragraphs = paragraphs
+        self.known = ByStart([m for m in mentions if m.actor])
+        self.known_by_end = {m.end: m for m in mentions if m.actor}
+        self.paragraphs = ByStart(paragraphs)
         self.people = self._people()
+        self.people_index = ByStart(self.people)
 
     # People named in the text ---------------------------------------------------------------------------------
 
@@ -110,7 +113,7 @@ class Attributor:
         return None
 
     def paragraph_of(self, position: int) -> Paragraph | None:
-        return next((p for p in self.paragraphs if p.start <= position < p.end), None)
+        return self.paragraphs.at(position)
 
     # Phrases --------------------------------------------------------------------------------------------------
 
@@ -138,8 +141,8 @@ class Attributor:
             cut = previous
 
     def _spans_ending(self, end: int, floor: int, *, whole: bool):
-        known = next((m for m in reversed(self.mentions) if m.actor and m.end == end and m.start >= floor), None)
-        if known is not None:
+        known = self.known_by_end.get(end)
+        if known is not None and known.start >= floor:
             yield known.start, known.end
         span = self._phrase_ending(end, floor)
         if span is not None:
@@ -204,7 +207,7 @@ class Attributor:
             if lower == "it" and not speech:
                 return self._it(start, end, phrase, paragraph)
             return Who(start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” names no one by itself.")
-        inside = [m for m in self.mentions if m.actor and start <= m.start and m.end <= end]
+        inside = [m for m in self.known.within(start, end) if m.end <= end]
         if inside and not any(self.index.actors[m.actor].kind == "person" for m in inside):
             # "EU foreign policy chief Kaja Kallas": a known actor in the title of a person not yet known.
             new = self.index.new_person(phrase)
@@ -214,8 +217,8 @@ class Attributor:
             return self._known(start, end, phrase, inside)
         if words and words[0] in DETERMINERS:
             return self._description(start, end, phrase, words)
-        for person in self.people:
-            if person.new is not None and person.start < start and phrase.strip() in person.new.name.split():
+        for person in self.people_index.before(start):
+            if person.new is not None and phrase.strip() in person.new.name.split():
                 reason = f"“{phrase}” is the surname of {person.new.name}, named at {person.start} as a new person."
                 return Who(start, end, phrase, "speaker.new_actor_surname", reason, new=person.new)
         new = self.index.new_person(phrase) or self.index.new_state(phrase)
@@ -272,7 +275,7 @@ class Attributor:
         return members[0] if len(members) == 1 else None
 
     def _pronoun(self, start: int, end: int, phrase: str, paragraph: Paragraph | None) -> Who:
-        within = [p for p in self.people if paragraph and paragraph.start <= p.start and p.end <= start]
+        within = [p for p in self.people_index.within(paragraph.start, start) if p.end <= start] if paragraph else []
         if paragraph is not None:
             # "The minister said … “…,” he said": a person described in the paragraph counts as named there.
             for match in DESCRIPTION.finditer(self.text, paragraph.start, start):
@@ -286,7 +289,7 @@ class Attributor:
             name = self.index.actors[person.actor].name if person.actor else person.new.name
             reason = f"“{phrase}” is the last person named in the same paragraph: {name} (“{person.surface}”)."
             return Who(start, end, phrase, "speaker.pronoun", reason, actor=person.actor, new=person.new)
-        earlier = [p for p in self.people if p.end <= start]
+        earlier = [p for p in self.people_index.before(start) if p.end <= start]
         hint = (
             f" The last person named before it, “{earlier[-1].surface}”, is in an earlier paragraph;" if earlier else ""
         )
@@ -299,9 +302,7 @@ class Attributor:
     def _it(self, start: int, end: int, phrase: str, paragraph: Paragraph | None) -> Who:
         floor = paragraph.start if paragraph else 0
         before = [
-            m
-            for m in self.mentions
-            if m.actor and floor <= m.start and m.end <= start and self.index.actors[m.actor].kind != "person"
+            m for m in self.known.within(floor, start) if m.end <= start and self.index.actors[m.actor].kind != "person"
         ]
         if not before:
             return Who(start, end, phrase, "speaker.none", f"no pledger found: “{phrase}” names no one before it.")
@@ -315,7 +316,9 @@ class Attributor:
             return Who(
                 start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” does not name who (unnamed speaker)."
             )
-        candidates = [p for p in self.people if p.end <= start and head in f"{p.title} {p.surface}".lower()]
+        candidates = [
+            p for p in self.people_index.before(start) if p.end <= start and head in f"{p.title} {p.surface}".lower()
+        ]
         if not candidates:
             reason = f"no speaker found: no {head} is named before “{phrase}”."
             return Who(start, end, phrase, "speaker.none", reason)

@@ -18,7 +18,7 @@ from .actors import ActorIndex, KnownActor, Mention, NewActor
 from .attribution import Attributor, Who
 from .quantities import Quantity, quantities
 from .records import KnownCitation, Records, SourceDoc
-from .text import Paragraph, Quote, Sentence, fold, paragraphs, trimmed, words
+from .text import ByStart, Paragraph, Quote, Sentence, fold, paragraphs, trimmed, words
 
 # Kinds and actions, as the API documents them.
 KINDS = ("statement", "pledge", "event", "actor", "date", "mention")
@@ -165,6 +165,10 @@ class Reading:
         self.mentions = self.index.mentions(self.text)
         self.who = Attributor(self.text, self.index, self.mentions, self.paragraphs)
         self.quotes = [q for p in self.paragraphs for q in p.quotes]
+        self.sentence_index = ByStart(self.sentences)
+        self.inner_quotes = ByStart(
+            [Quote(q.inner_start, q.inner_end, q.inner_start, q.inner_end, q.paragraph) for q in self.quotes]
+        )
         self.dates = []
         if source.date is not None:
             for sentence in self.sentences:
@@ -173,6 +177,14 @@ class Reading:
                 ):
                     if not self._quoted(found.start):
                         self.dates.append((sentence, found))
+        self.dates_index = ByStart([found for _, found in self.dates])
+        self.dates_by_sentence: dict[Sentence, list] = {}
+        for sentence, found in self.dates:
+            self.dates_by_sentence.setdefault(sentence, []).append(found)
+        self.named: dict[str, list[int]] = {}
+        for mention in self.mentions:
+            if mention.actor:
+                self.named.setdefault(mention.actor, []).append(mention.start)
         self.slugs: dict[str, set[str]] = {resource: set(slugs) for resource, slugs in records.taken.items()}
         self.new_actors: dict[str, Proposal] = {}
         self.proposals: list[Proposal] = []
@@ -180,10 +192,10 @@ class Reading:
     # Helpers --------------------------------------------------------------------------------------------------
 
     def _quoted(self, position: int) -> bool:
-        return any(q.inner_start <= position < q.inner_end for q in self.quotes)
+        return self.inner_quotes.at(position) is not None
 
     def sentence_at(self, position: int) -> Sentence | None:
-        return next((s for s in self.sentences if s.start <= position < s.end), None)
+        return self.sentence_index.at(position)
 
     def _slug(self, resource: str, *parts: str) -> str:
         base = slugify(" ".join(p for p in parts if p))[: MAX_SLUG - 4].strip("-") or resource.rstrip("s")
@@ -206,17 +218,17 @@ class Reading:
             return {"date_precision": "unknown", "date_note": "The source has no date. Resolved: unknown."}, "none"
         own = [
             found
-            for _, found in self.dates
-            if any(a <= found.start < b for a, b in windows) and not re.search(r"\bthe\s+$", self.text[: found.start])
+            for a, b in windows
+            for found in self.dates_index.within(a, b)
+            if not re.search(r"\bthe\s+$", self.text[max(0, found.start - 10) : found.start])
         ]
         if own:
             return own[0].resolved.fields(), f"dated by “{own[0].text}”"
         if speaker:
-            named = [m.start for m in self.mentions if m.actor == speaker and m.start < windows[0][0]]
-            named += [p.start for p in self.who.people if p.new and p.new.name == speaker and p.start < windows[0][0]]
+            named = [start for start in self.named.get(speaker, ()) if start < windows[0][0]]
+            named += [p.start for p in self.who.people_index.before(windows[0][0]) if p.new and p.new.name == speaker]
             for position in sorted(named, reverse=True):
-                sentence = self.sentence_at(position)
-                dated = [f for s, f in self.dates if s == sentence]
+                dated = self.dates_by_sentence.get(self.sentence_at(position), [])
                 if dated:
                     resolved = dated[0].resolved
                     cut = resolved.note.rfind("Resolved:")
@@ -421,17 +433,7 @@ class Reading:
             notes.append("Speaker by news convention: this paragraph continues the previous one's quotation.")
         if "speaker.description" in rule:
             notes.append(f"Speaker inferred from “{who.phrase}” (the nearest such person named before).")
-        body = {
-            "slug": self._slug("statements", speaker, " ".join(text.split()[:6])),
-            "speaker": speaker,
-            "text": text,
-            "quote_type": "direct",
-            "medium": self._medium(start, end),
-            **dates,
-            "citations": [self._citation(start, end)],
-        }
-        if who.role:
-            body["speaker_role"] = who.role[:200]
+        body = self._statement_body(speaker, who, text, "direct", (start, end), dates, " ".join(text.split()[:6]))
         if notes:
             body["coding_note"] = " ".join(notes)
         proposal.action, proposal.body, proposal.requires = "create", body, requires
@@ -443,6 +445,23 @@ class Reading:
         }
         proposal.details["dated"] = dated
         self.proposals.append(proposal)
+
+    def _statement_body(
+        self, speaker: str, who: Who, text: str, quote_type: str, span: tuple[int, int], dates: dict, words_of: str
+    ) -> dict:
+        """A statement as the create endpoint takes it, cited by the passage at ``span``."""
+        body = {
+            "slug": self._slug("statements", speaker, words_of),
+            "speaker": speaker,
+            "text": text,
+            "quote_type": quote_type,
+            "medium": self._medium(*span),
+            **dates,
+            "citations": [self._citation(*span)],
+        }
+        if who.role:
+            body["speaker_role"] = who.role[:200]
+        return body
 
     # Reported statements ---------------------------------------------------------------------------------------
 
@@ -471,7 +490,7 @@ class Reading:
         before = self.text[sentence.start : position].rstrip()
         if before.endswith(","):
             end = sentence.start + len(before) - 1
-            known = next((m for m in self.mentions if m.actor and m.end == end), None)
+            known = self.who.known_by_end.get(end)
             if known is not None:
                 who = self.who.who(known.start, known.end, speech=True)
                 return replace(who, reason=f"“which” refers to “{known.surface}” before it; {who.reason}")
@@ -484,17 +503,8 @@ class Reading:
         speaker, requires = self._speaker_ref(who, (start, end))
         dates, dated = self._date([clause])
         text = self.text[start:end]
-        body = {
-            "slug": self._slug("statements", speaker, " ".join(content_words_ordered(text)[:5])),
-            "speaker": speaker,
-            "text": text,
-            "quote_type": "reported",
-            "medium": self._medium(start, end),
-            **dates,
-            "citations": [self._citation(start, end)],
-        }
-        if who.role:
-            body["speaker_role"] = who.role[:200]
+        words_of = " ".join(content_words_ordered(text)[:5])
+        body = self._statement_body(speaker, who, text, "reported", (start, end), dates, words_of)
         reason = (
             f"Reported speech: the reporting verb “{verb}” with its subject “{who.phrase}”; {who.reason} "
             "The text is the sentence as written: rewrite it as a neutral paraphrase."
@@ -553,8 +563,8 @@ class Reading:
             # No subject at all (a headline, an inverted clause): the last actor named before the commitment.
             before = [
                 m
-                for m in self.mentions
-                if m.actor and sentence.start <= m.start and m.end <= position and not self._quoted(m.start)
+                for m in self.who.known.within(sentence.start, position)
+                if m.end <= position and not self._quoted(m.start)
             ]
             if not before:
                 return None
@@ -766,7 +776,7 @@ class Reading:
         for sentence, found in self.dates:
             by_sentence.setdefault(sentence, []).append(found)
         for sentence, found in by_sentence.items():
-            named = {m.actor for m in self.mentions if m.actor and sentence.start <= m.start < sentence.end}
+            named = {m.actor for m in self.who.known.within(sentence.start, sentence.end)}
             for actor in list(named):
                 named |= {a.slug for a in self.index.lineage(actor)[:1]}
             text = sentence.of(self.text)

@@ -4,8 +4,10 @@ Every excerpt a proposal offers is ``text[start:end]`` of these spans, so it is 
 trimmed of surrounding whitespace, never altered inside.
 """
 
+import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # A title, an initial or a month before a full stop does not end a sentence ("U.S. officials", "Oct. 7").
@@ -174,3 +176,27 @@ WORD = re.compile(r"[\w’'.-]+")
 def words(text: str) -> list[str]:
     """Words as compared between two passages: folded, lower case, punctuation at their ends dropped."""
     return [w.strip(".-'").lower() for w in WORD.findall(fold(text)) if w.strip(".-'")]
+
+
+class ByStart:
+    """Items with a ``start``, sorted, to find those in a range by bisection: a long article holds thousands of
+    names and sentences, and a scan per lookup would make reading it quadratic."""
+
+    def __init__(self, items: Sequence):
+        self.items = sorted(items, key=lambda item: item.start)
+        self.starts = [item.start for item in self.items]
+
+    def within(self, start: int, end: int) -> list:
+        """Items starting in start:end."""
+        return self.items[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
+
+    def before(self, position: int) -> list:
+        """Items starting before ``position``."""
+        return self.items[: bisect.bisect_left(self.starts, position)]
+
+    def at(self, position: int):
+        """The item whose span holds ``position`` (spans do not overlap), or None."""
+        index = bisect.bisect_right(self.starts, position) - 1
+        if index >= 0 and position < self.items[index].end:
+            return self.items[index]
+        return None
