@@ -309,7 +309,12 @@ def test_reads_are_declared_open_and_writes_signed_in_by_bearer_or_token(schema)
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             security = operation["security"]
-            if method == "get" or path.endswith("/auth/token/"):
+            if method == "get" and path.endswith("/proposals/"):
+                # Editors only (issue 13): signed in, and the 403 of an account that may not add records declared.
+                assert {} not in security, (method, path)
+                assert {"bearerAuth": []} in security, (method, path)
+                assert "403" in operation["responses"], (method, path)
+            elif method == "get" or path.endswith("/auth/token/"):
                 assert security[0] == {}, (method, path)
             else:
                 assert {} not in security, (method, path)

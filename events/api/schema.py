@@ -273,6 +273,10 @@ BODIES = {
     "413": "The body is larger than the limit.",
     "415": "The body's media type is not JSON.",
 }
+# Reads for editors only (they cost CPU and serve only those who can accept what they propose): signed in, with a
+# permission to add records.
+EDITOR_READS = ("/{slug}/proposals/",)
+EDITOR_FORBIDDEN = {"403": "The account may not add records: this read is for editors."}
 CONDITIONAL = {"412": "If-Match names an older version; nothing was written."}
 REQUIRED = {"428": "If-Match is required: send the ETag of the version you read."}
 ETAG = {
@@ -320,9 +324,12 @@ def document_http(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             login = path.endswith("/auth/token/")
-            operation["security"] = [{}] if login else [{}, *SIGNED_IN] if method == "get" else SIGNED_IN
+            editors = method == "get" and path.endswith(EDITOR_READS)
+            operation["security"] = (
+                [{}] if login else SIGNED_IN if editors else [{}, *SIGNED_IN] if method == "get" else SIGNED_IN
+            )
             responses, parameters = operation["responses"], operation.setdefault("parameters", [])
-            codes = dict(ALWAYS)
+            codes = dict(ALWAYS) | (EDITOR_FORBIDDEN if editors else {})
             if method != "get":
                 codes |= (WRITES if not login else {"403": WRITES["403"]}) | (BODIES if method != "delete" else {})
             needs = _if_match(path, method)

@@ -35,6 +35,7 @@ from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .parsers import LimitedJSONParser
+from .proposals import SourceProposalsMixin
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 from .schema import PAGE_PARAMETERS, filter_parameters
 
@@ -357,7 +358,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     retrieve=_by_slug("Get a source", "One article, with its full text and sha256."),
     export=_export("sources"),
 )
-class SourceViewSet(TrackerViewSet):
+class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     serializer_class = serializers.SourceSerializer
     write_serializer_class = serializers.SourceWriteSerializer
     record_serializer_class = serializers.SourceDetailSerializer

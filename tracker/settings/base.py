@@ -214,6 +214,9 @@ REST_KNOX = {
 # How long a list's count may be served from the cache (events/api/pagination.py); every write advances the data
 # generation the counts are keyed by, so this only bounds writes that bypass the model signals. 0: count each time.
 TRACKER_COUNT_CACHE_SECONDS = env.int("TRACKER_COUNT_CACHE_SECONDS", default=60)
+# How long a source's proposals (events/proposals) may be served from the cache. They are keyed by the data
+# generation as counts are, so a write shows at once; this bounds the memory they hold. 0: read the text each time.
+TRACKER_PROPOSALS_CACHE_SECONDS = env.int("TRACKER_PROPOSALS_CACHE_SECONDS", default=3600)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "tracker API",

@@ -1,0 +1,202 @@
+"""The article as paragraphs, sentences and quotations, each a span of Python string indices into the text.
+
+Every excerpt a proposal offers is ``text[start:end]`` of these spans, so it is verbatim by construction. Spans are
+trimmed of surrounding whitespace, never altered inside.
+"""
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# A title, an initial or a month before a full stop does not end a sentence ("U.S. officials", "Oct. 7").
+ABBREVIATIONS = frozenset(
+    """u.s u.n u.k e.u mr mrs ms dr gen lt col sgt maj capt rep sen gov prof st jr sr no nos inc ltd co corp vs e.g
+    i.e a.m p.m jan feb mar apr jun jul aug sep sept oct nov dec approx est dept""".split()
+)
+OPENING, CLOSING = "“", "”"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+    def of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+    def __contains__(self, position: int) -> bool:
+        return self.start <= position < self.end
+
+
+@dataclass(frozen=True)
+class Quote(Span):
+    """A quotation: ``start``/``end`` include its marks, ``inner_start``/``inner_end`` do not."""
+
+    inner_start: int
+    inner_end: int
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Sentence(Span):
+    paragraph: int
+    index: int
+
+
+@dataclass
+class Paragraph:
+    start: int
+    end: int
+    index: int
+    quotes: list[Quote] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def fold(text: str) -> str:
+    """The text with accents removed and typographic apostrophes and quotation marks made plain, character for
+    character, so that a match in the folded text is at the same indices in the original ("Jean-Noel" finds
+    "Jean-Noël")."""
+    return "".join(_fold_char(c) for c in text)
+
+
+_PLAIN = {"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "‐": "-", "‑": "-"}
+
+
+def _fold_char(char: str) -> str:
+    if char in _PLAIN:
+        return _PLAIN[char]
+    if char.isascii():
+        return char
+    base = unicodedata.normalize("NFD", char)[0]
+    return base if len(base) == 1 and not unicodedata.combining(base) else char
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Paragraphs (blank-line separated), each with its quotations and sentences."""
+    found: list[Paragraph] = []
+    position = 0
+    for match in [*PARAGRAPH_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        start, stop = trimmed(text, position, end)
+        if start < stop:
+            paragraph = Paragraph(start, stop, len(found))
+            paragraph.quotes = _quotes(text, paragraph)
+            paragraph.sentences = _sentences(text, paragraph)
+            found.append(paragraph)
+        position = match.end() if match else len(text)
+    return found
+
+
+STRAIGHT = re.compile(r'"([^"\n]*)"')
+
+
+def _quotes(text: str, paragraph: Paragraph) -> list[Quote]:
+    """Matched pairs of double quotation marks, curly or straight. An unmatched mark (a stray closing quote) pairs
+    with nothing: it is left alone rather than guessed at."""
+    quotes: list[Quote] = []
+    body = paragraph.of(text)
+    depth_start = None
+    for offset, char in enumerate(body):
+        if char == OPENING:
+            depth_start = offset
+        elif char == CLOSING and depth_start is not None:
+            quotes.append(_quote(paragraph, depth_start, offset + 1))
+            depth_start = None
+    if body.count('"') % 2 == 0:
+        quotes += [_quote(paragraph, m.start(), m.end()) for m in STRAIGHT.finditer(body)]
+    return sorted(quotes, key=lambda q: q.start)
+
+
+def _quote(paragraph: Paragraph, start: int, end: int) -> Quote:
+    base = paragraph.start
+    return Quote(base + start, base + end, base + start + 1, base + end - 1, paragraph.index)
+
+
+BOUNDARY = re.compile(r"[.!?]+[”\"’)\]]*(?=\s+[“\"‘(\[A-Z0-9])|\n")
+
+
+def _sentences(text: str, paragraph: Paragraph) -> list[Sentence]:
+    """Sentences of a paragraph: a full stop, question or exclamation mark (with any closing quote after it)
+    before a capital, digit or opening quote, or a line break; never inside a quotation, after an abbreviation or
+    after an initial."""
+    body = paragraph.of(text)
+    base = paragraph.start
+    inside = [(q.start - base, q.end - base) for q in paragraph.quotes]
+    cuts = [0]
+    for match in BOUNDARY.finditer(body):
+        end = match.end()
+        if match.group(0) != "\n":
+            if any(start < match.start() and match.end() < stop for start, stop in inside):
+                continue
+            word = re.search(r"(\S+)$", body[: match.start()])
+            token = word.group(1).lower().strip('“"‘(') if word else ""
+            if (
+                token.rstrip(".") in ABBREVIATIONS
+                or re.fullmatch(r"[a-z]", token)
+                or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)
+            ):
+                continue
+        cuts.append(end)
+    cuts.append(len(body))
+    sentences = []
+    for start, stop in zip(cuts, cuts[1:], strict=False):
+        start, stop = trimmed(body, start, stop)
+        if start < stop:
+            sentences.append(Sentence(base + start, base + stop, paragraph.index, len(sentences)))
+    return sentences
+
+
+def _of(self, text: str) -> str:
+    return text[self.start : self.end]
+
+
+Paragraph.of = _of
+
+
+def sentence_at(paragraph: Paragraph, position: int) -> Sentence | None:
+    return next((s for s in paragraph.sentences if s.start <= position < s.end), None)
+
+
+WORD = re.compile(r"[\w’'.-]+")
+
+
+def words(text: str) -> list[str]:
+    """Words as compared between two passages: folded, lower case, punctuation at their ends dropped."""
+    return [w.strip(".-'").lower() for w in WORD.findall(fold(text)) if w.strip(".-'")]
+
+
+class ByStart:
+    """Items with a ``start``, sorted, to find those in a range by bisection: a long article holds thousands of
+    names and sentences, and a scan per lookup would make reading it quadratic."""
+
+    def __init__(self, items: Sequence):
+        self.items = sorted(items, key=lambda item: item.start)
+        self.starts = [item.start for item in self.items]
+
+    def within(self, start: int, end: int) -> list:
+        """Items starting in start:end."""
+        return self.items[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
+
+    def before(self, position: int) -> list:
+        """Items starting before ``position``."""
+        return self.items[: bisect.bisect_left(self.starts, position)]
+
+    def at(self, position: int):
+        """The item whose span holds ``position`` (spans do not overlap), or None."""
+        index = bisect.bisect_right(self.starts, position) - 1
+        if index >= 0 and position < self.items[index].end:
+            return self.items[index]
+        return None
