@@ -1,6 +1,7 @@
 """OpenAPI: how filters are declared, and post-processing of the generated schema."""
 
 import json
+from pathlib import Path
 
 import django_filters
 from django.conf import settings
@@ -355,6 +356,7 @@ def document_http(result, generator, request, public):
 
 COUNTRY_LIST = "\n\n* `AF` - Afghanistan"
 FIXTURES = settings.BASE_DIR / "fixtures"
+RESPONSE_EXAMPLES = Path(__file__).resolve().parent / "examples"
 EXAMPLES = {
     "actors_create": "actors",
     "events_create": "events",
@@ -396,7 +398,9 @@ def describe_once(result, generator, request, public):
 
 
 def _example(result: dict, operation: dict, name: str) -> None:
-    """The first record of fixtures/<name>.json, as far as the create operation's body takes its fields."""
+    """The first record of fixtures/<name>.json, as far as the create operation's body takes its fields; and the
+    API's answer for that record (events/api/examples/, kept equal to the live answer by
+    tests/test_openapi_file.py) on the create's 201 and the retrieve's 200."""
     body = operation["requestBody"]["content"]["application/json"]
     fields = _resolve(result, body["schema"])["properties"]
     record = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))[0]
@@ -406,6 +410,22 @@ def _example(result: dict, operation: dict, name: str) -> None:
             "value": {key: value for key, value in record.items() if key in fields},
         }
     }
+    answer = RESPONSE_EXAMPLES / f"{name}.json"
+    if not answer.exists():
+        return
+    example = {record["slug"]: {"summary": f"The API's answer for {record['slug']}", "value": json.loads(answer.read_text())}}
+    retrieve = _operation(result, f"{name}_retrieve")
+    for response in (operation["responses"].get("201"), retrieve and retrieve["responses"].get("200")):
+        if response is not None:
+            response["content"]["application/json"]["examples"] = example
+
+
+def _operation(result: dict, operation_id: str) -> dict | None:
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return operation
+    return None
 
 
 RESOURCES = ("sources", "actors", "events", "statements", "pledges")
