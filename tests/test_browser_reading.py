@@ -1,0 +1,129 @@
+"""The reading view in headless Chromium (Debian's, driven by Playwright as in tests/test_browser.py): select a
+passage of a seed article, cite it on a new or an existing record, and read the record back through the API with
+the selection as its excerpt, character for character.
+
+Set TRACKER_SCREENSHOT_DIR to keep a screenshot of the reading view there (the README's is docs/reading-view.png).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from events.loading import story_load
+from events.models import Source
+from tests.test_browser import _login, browser, editor, page  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+SEED = "isf-deploy-very-soon-trump"
+# A subheading of the seed; it has a curly apostrophe (’) that a hand-typed copy gets wrong.
+NEW_PASSAGE = "Israel rejects Turkish troops under Trump’s 20-point peace plan"
+# Part of a paragraph that the Istanbul meeting's event cites whole: selected inside its highlight.
+EXISTING_PASSAGE = "hosting a high-level meeting in Istanbul this week"
+
+SELECT = """passage => {
+    const article = document.getElementById("article");
+    const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(passage);
+        if (at >= 0) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + passage.length);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            return true;
+        }
+    }
+    return false;
+}"""
+
+
+@pytest.fixture
+def seeds(editor):  # noqa: F811 - the fixture imported above
+    story_load(seeds_dir=settings.TRACKER_SEEDS_DIR, fixtures_dir=settings.TRACKER_FIXTURES_DIR)
+    return Source.objects.get(slug=SEED)
+
+
+def _read(tab: Page, base: str, source: Source) -> None:
+    _login(tab, base)
+    tab.goto(f"{base}/admin/events/source/{source.pk}/change/")
+    tab.click("a.readlink")
+    expect(tab.locator("#article")).to_be_visible()
+
+
+def _select(tab: Page, passage: str) -> None:
+    assert tab.evaluate(SELECT, passage), f"“{passage}” is not within one text node of the article"
+    expect(tab.locator("#passage-text")).to_have_text(passage)
+
+
+def test_select_a_passage_and_cite_it_on_a_new_statement(page, live_server, seeds):  # noqa: F811
+    base = live_server.url
+    _read(page, base, seeds)
+    # Every citation of the article is highlighted, and the page's text is the source's.
+    assert page.evaluate("document.getElementById('article').textContent") == seeds.text
+    expect(page.locator("#article a.cite").first).to_be_visible()
+    # Without the proposals endpoint (a 404) there is no proposals panel.
+    expect(page.locator("#proposals")).to_be_hidden()
+
+    _select(page, NEW_PASSAGE)
+    expect(page.locator("#passage-mentions")).to_contain_text("Israel")
+    if os.environ.get("TRACKER_SCREENSHOT_DIR"):
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.locator("#passage-text").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(os.environ["TRACKER_SCREENSHOT_DIR"]) / "reading-view.png"))
+
+    page.click("a[data-new=statement]")
+    expect(page.locator("#id_citations-0-excerpt")).to_have_value(NEW_PASSAGE)
+    # Prefilled from the passage: reported speech (no quotation marks), dated from the article, to be corrected.
+    expect(page.locator("#id_text")).to_have_value(NEW_PASSAGE)
+    expect(page.locator("#id_quote_type")).to_have_value("reported")
+    expect(page.locator("#id_date")).to_have_value("2025-11-07")
+    page.fill("#id_slug", "israel-rejects-turkish-troops-headline")
+    # Several actors' names begin with "Israel" (Israeli leaders…): pick the state's.
+    page.click('[aria-labelledby="select2-id_speaker-container"]')
+    page.fill(".select2-container--open .select2-search__field", "Israel")
+    page.locator(".select2-results__option", has_text=re.compile(r"^Israel$")).click()
+    page.select_option("#id_medium", "unspecified")
+    page.click("input[name=_save]")
+
+    # Saved, and back on the article with the passage now highlighted.
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    # The fixtures cite every sentence of the seeds already; the highlight now names the new statement as well.
+    expect(page.locator("#article a.cite", has_text=NEW_PASSAGE)).to_have_attribute(
+        "title", re.compile("; statement “israel-rejects-turkish-troops-headline”$")
+    )
+    statement = page.request.get(f"{base}/api/v1/statements/israel-rejects-turkish-troops-headline/").json()
+    assert statement["citations"] == [{"source": SEED, "excerpt": NEW_PASSAGE}]
+    assert statement["speaker"]["slug"] == "israel"
+    assert page.csp_violations == []
+
+
+def test_select_a_passage_and_cite_it_on_an_existing_record(page, live_server, seeds):  # noqa: F811
+    base = live_server.url
+    event = "istanbul-ministerial-meeting-isf"
+    before = page.request.get(f"{base}/api/v1/events/{event}/").json()["citations"]
+    _read(page, base, seeds)
+    _select(page, EXISTING_PASSAGE)
+
+    page.fill("#passage-search input[name=search]", "Istanbul")
+    page.select_option("#passage-search select[name=resource]", "event")
+    page.click("#passage-search button[type=submit]")
+    result = page.locator("#passage-results li", has_text=event)
+    result.get_by_role("button", name="Cite here…").click()
+    expect(page.locator("#confirm-label")).to_have_text(f"event “{event}”")
+    # Nothing is written before the editor confirms.
+    assert page.request.get(f"{base}/api/v1/events/{event}/").json()["citations"] == before
+    page.click("#confirm-yes")
+
+    expect(page.locator("#reading-flash")).to_have_text(f"Cited on event “{event}”.")
+    after = page.request.get(f"{base}/api/v1/events/{event}/").json()["citations"]
+    assert after == [*before, {"source": SEED, "excerpt": EXISTING_PASSAGE}]
+    history = page.request.get(f"{base}/api/v1/events/{event}/history/").json()["results"][0]
+    assert (history["history_user"], history["history_change_reason"]) == ("editor", "api POST")
+    assert page.csp_violations == []
