@@ -14,7 +14,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from events.loading import story_load
-from events.models import Source
+from events.models import Source, Statement
 from tests.test_browser import _login, browser, editor, page  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -74,8 +74,10 @@ def test_select_a_passage_and_cite_it_on_a_new_statement(page, live_server, seed
     _select(page, NEW_PASSAGE)
     expect(page.locator("#passage-mentions")).to_contain_text("Israel")
     if os.environ.get("TRACKER_SCREENSHOT_DIR"):
-        page.set_viewport_size({"width": 1280, "height": 800})
-        page.locator("#passage-text").scroll_into_view_if_needed()
+        page.set_viewport_size({"width": 1200, "height": 720})
+        page.click("#toggle-nav-sidebar")
+        expect(page.locator("#passage-results li").first).to_be_visible()
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(Path(os.environ["TRACKER_SCREENSHOT_DIR"]) / "reading-view.png"))
 
     page.click("a[data-new=statement]")
@@ -94,10 +96,12 @@ def test_select_a_passage_and_cite_it_on_a_new_statement(page, live_server, seed
 
     # Saved, and back on the article with the passage now highlighted.
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
-    # The fixtures cite every sentence of the seeds already; the highlight now names the new statement as well.
-    expect(page.locator("#article a.cite", has_text=NEW_PASSAGE)).to_have_attribute(
-        "title", re.compile("; statement “israel-rejects-turkish-troops-headline”$")
-    )
+    # The fixtures cite every sentence of the seeds already; the highlight now names the new statement too, and
+    # links to it, the record whose excerpt is exactly this passage.
+    highlight = page.locator("#article a.cite", has_text=NEW_PASSAGE)
+    expect(highlight).to_have_attribute("title", re.compile("^statement “israel-rejects-turkish-troops-headline”; "))
+    new = Statement.objects.get(slug="israel-rejects-turkish-troops-headline")
+    expect(highlight).to_have_attribute("href", f"/admin/events/statement/{new.pk}/change/")
     statement = page.request.get(f"{base}/api/v1/statements/israel-rejects-turkish-troops-headline/").json()
     assert statement["citations"] == [{"source": SEED, "excerpt": NEW_PASSAGE}]
     assert statement["speaker"]["slug"] == "israel"
@@ -127,3 +131,97 @@ def test_select_a_passage_and_cite_it_on_an_existing_record(page, live_server, s
     history = page.request.get(f"{base}/api/v1/events/{event}/history/").json()["results"][0]
     assert (history["history_user"], history["history_change_reason"]) == ("editor", "api POST")
     assert page.csp_violations == []
+
+
+def _proposal(text: str, excerpt: str, **rest) -> dict:
+    start = text.index(excerpt)  # a code-point offset, as Python (and the proposals API) counts
+    return {"start": start, "end": start + len(excerpt), "excerpt": excerpt, **rest}
+
+
+def test_proposals_select_their_span_and_open_the_same_forms(page, live_server, seeds):  # noqa: F811
+    """Where the proposals endpoint answers (here, stood in for by the browser with the shape it documents), the
+    panel lists its proposals; one selects its span and opens the add form prefilled with its body, or offers the
+    citation on the record it names."""
+    base = live_server.url
+    quote = "“It’s going to be very soon. And Gaza is working out very well,” Trump told reporters Thursday"
+    body = {
+        "slug": "trump-very-soon",
+        "speaker": "donald-trump",
+        "text": "It’s going to be very soon. And Gaza is working out very well,",
+        "quote_type": "direct",
+        "medium": "remarks_to_reporters",
+        "date": "2025-11-06",
+        "date_precision": "day",
+        "about": ["international-stabilization-force", "hamas"],
+        "citations": [{"source": SEED, "excerpt": quote}],
+    }
+    event = "istanbul-ministerial-meeting-isf"
+    proposals = [
+        _proposal(
+            seeds.text,
+            quote,
+            rule="direct_quote",
+            reason="Words in quotation marks, “Trump told reporters” after them.",
+            body=body,
+            url="/api/v1/statements/",
+            method="POST",
+        ),
+        _proposal(
+            seeds.text,
+            EXISTING_PASSAGE,
+            rule="corroboration",
+            reason="The Istanbul meeting is already recorded.",
+            cite_on={
+                "resource": "events",
+                "slug": event,
+                "url": f"/api/v1/events/{event}/citations/",
+                "body": {"source": SEED, "excerpt": EXISTING_PASSAGE},
+            },
+        ),
+    ]
+    page.route(
+        f"**/api/v1/sources/{SEED}/proposals/",
+        lambda route: route.fulfill(status=200, content_type="application/json", json={"proposals": proposals}),
+    )
+    _read(page, base, seeds)
+    items = page.locator("#proposal-list button.proposal")
+    expect(items).to_have_count(2)
+
+    items.nth(1).click()
+    expect(page.locator("#passage-text")).to_have_text(EXISTING_PASSAGE)
+    assert page.evaluate("window.getSelection().toString()") == EXISTING_PASSAGE
+    page.click("#proposal-cite")
+    expect(page.locator("#confirm-label")).to_have_text(f"event “{event}”")
+    page.click("#confirm-yes")
+    expect(page.locator("#reading-flash")).to_have_text(f"Cited on event “{event}”.")
+    citations = page.request.get(f"{base}/api/v1/events/{event}/").json()["citations"]
+    assert citations[-1] == {"source": SEED, "excerpt": EXISTING_PASSAGE}
+
+    items.nth(0).click()
+    expect(page.locator("#passage-text")).to_have_text(quote)
+    expect(page.locator("#proposal-reason")).to_have_text(proposals[0]["reason"])
+    page.click("#proposal-open")
+    expect(page.locator("#id_citations-0-excerpt")).to_have_value(quote)
+    expect(page.locator("#id_slug")).to_have_value("trump-very-soon")
+    expect(page.locator("#id_text")).to_have_value(body["text"])
+    expect(page.locator("#id_medium")).to_have_value("remarks_to_reporters")
+    expect(page.locator("#id_date")).to_have_value("2025-11-06")
+    # References by slug, as the API names them, are found: the speaker and both actors it is about.
+    expect(page.locator("#select2-id_speaker-container")).to_have_text(re.compile("Donald Trump"))
+    expect(page.locator("#id_about option:checked")).to_have_count(2)
+    assert page.csp_violations == []
+
+
+def test_a_failing_proposals_endpoint_says_so_and_the_page_still_works(page, live_server, seeds):  # noqa: F811
+    page.route(
+        f"**/api/v1/sources/{SEED}/proposals/",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            json={"title": "Service Unavailable", "status": 503, "detail": "Try again later.", "errors": {}},
+        ),
+    )
+    _read(page, live_server.url, seeds)
+    expect(page.locator("#proposals-status")).to_have_text("Proposals could not be loaded: Try again later.")
+    _select(page, NEW_PASSAGE)
+    expect(page.locator("a[data-new=pledge]")).to_have_attribute("href", re.compile(r"cite_source=\d+&cite_start="))

@@ -194,12 +194,17 @@
         open.hidden = true;
         cite.hidden = true;
         const target = proposal.cite_on;
-        if (target && target.url) {
+        if (target) {
             const kind = kindOf(target.resource, target.url);
-            cite.hidden = kind === null || !data.resources[kind].can_cite;
-            cite.textContent = "Cite on " + (kind ? data.resources[kind].name : "record") + " “" + target.slug + "”…";
+            if (kind === null || !target.slug || !data.resources[kind].can_cite) {
+                return;
+            }
+            const what = data.resources[kind].name + " “" + target.slug + "”";
+            cite.hidden = false;
+            cite.textContent = "Cite on " + what + "…";
             cite.onclick = function () {
-                confirmCitation(target.url, target.body || citationBody(span), target.slug);
+                // The endpoint is built here, not taken from the answer: the session's CSRF token goes nowhere else.
+                confirmCitation(citationsUrl(kind, target.slug), citationBody(span), what);
             };
             return;
         }
@@ -246,6 +251,10 @@
             }
         }
         return null;
+    }
+
+    function citationsUrl(kind, slug) {
+        return data.resources[kind].api_list + encodeURIComponent(slug) + "/citations/";
     }
 
     function citationBody(span) {
@@ -320,7 +329,7 @@
                     button.dataset.slug = item.record.slug;
                     button.addEventListener("click", function () {
                         confirmCitation(
-                            resource.api_list + item.record.slug + "/citations/",
+                            citationsUrl(item.kind, item.record.slug),
                             citationBody(passage),
                             resource.name + " “" + item.record.slug + "”"
                         );
