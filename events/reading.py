@@ -11,6 +11,7 @@ construction, and the script maps it back to offsets in that text.
 """
 
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -73,15 +74,33 @@ def cited(source: Source) -> list[Cited]:
 
 
 def article_html(text: str, citations: list[Cited]) -> SafeString:
-    """The text, escaped, with every stretch that some excerpt covers wrapped in a link to the record citing it.
+    """The text, escaped, with every stretch that some excerpt covers highlighted as a link to the record citing it.
+
+    The highlights are ``mark`` elements that the page's script makes follow their ``data-href``, not ``a href``
+    links: Chromium starts no text selection in a link, and selecting is what the page is for (the citation list
+    beside the article has plain links).
 
     Excerpts may overlap (one inside another, two records citing one sentence), so the text is cut at every span's
-    ends and each piece links to one citation covering it, naming all of them in its title and data attributes. Nothing but the text itself goes between the tags: the element's text is the source's text.
+    ends and each piece links to one citation covering it, naming all of them in its title and data attributes.
+    Nothing but the text itself goes between the tags: the element's text is the source's text. ``data-start`` is
+    the piece's offset in code points.
     """
-    cuts = sorted({0, len(text), *(end for c in citations for span in c.spans for end in span)})
+    opening: dict[int, list[Cited]] = defaultdict(list)
+    closing: dict[int, list[Cited]] = defaultdict(list)
+    for c in citations:
+        for s, e in c.spans:
+            opening[s].append(c)
+            closing[e].append(c)
+    cuts = sorted({0, len(text), *opening, *closing})
+    # A sweep along the text: the citations whose spans are open over each piece, with how many of their spans are
+    # (an excerpt's occurrences may overlap one another).
+    open_spans: Counter[int] = Counter()
+    by_pk = {c.citation.pk: c for c in citations}
     pieces = []
     for start, end in zip(cuts, cuts[1:], strict=False):
-        covering = [c for c in citations if any(s <= start and end <= e for s, e in c.spans)]
+        open_spans.subtract(c.citation.pk for c in closing.get(start, ()))
+        open_spans.update(c.citation.pk for c in opening.get(start, ()))
+        covering = [by_pk[pk] for pk, count in open_spans.items() if count > 0]
         # The link goes to the most specific record: the shortest excerpt, then a statement, pledge or event
         # before an actor (whose citations often cover whole paragraphs).
         covering.sort(key=lambda c: (len(c.citation.excerpt), KIND_ORDER.index(c.kind), c.citation.pk))
@@ -91,10 +110,10 @@ def article_html(text: str, citations: list[Cited]) -> SafeString:
             continue
         first = covering[0]
         pieces.append(
-            f'<a class="cite cite-{first.kind}{" cite-several" if len(covering) > 1 else ""}" draggable="false" '
-            f'href="{escape(first.change_url)}" data-start="{start}" '
+            f'<mark class="cite cite-{first.kind}{" cite-several" if len(covering) > 1 else ""}" role="link" '
+            f'tabindex="0" data-href="{escape(first.change_url)}" data-start="{start}" '
             f'data-citations="{" ".join(str(c.citation.pk) for c in covering)}" '
-            f'title="{escape("; ".join(c.label for c in covering))}">{chunk}</a>'
+            f'title="{escape("; ".join(c.label for c in covering))}">{chunk}</mark>'
         )
     return mark_safe("".join(pieces))  # noqa: S308 - every piece of text above went through escape()
 

@@ -67,7 +67,7 @@ def test_select_a_passage_and_cite_it_on_a_new_statement(page, live_server, seed
     _read(page, base, seeds)
     # Every citation of the article is highlighted, and the page's text is the source's.
     assert page.evaluate("document.getElementById('article').textContent") == seeds.text
-    expect(page.locator("#article a.cite").first).to_be_visible()
+    expect(page.locator("#article mark.cite").first).to_be_visible()
     # Without the proposals endpoint (a 404) there is no proposals panel.
     expect(page.locator("#proposals")).to_be_hidden()
 
@@ -98,10 +98,10 @@ def test_select_a_passage_and_cite_it_on_a_new_statement(page, live_server, seed
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     # The fixtures cite every sentence of the seeds already; the highlight now names the new statement too, and
     # links to it, the record whose excerpt is exactly this passage.
-    highlight = page.locator("#article a.cite", has_text=NEW_PASSAGE)
+    highlight = page.locator("#article mark.cite", has_text=NEW_PASSAGE)
     expect(highlight).to_have_attribute("title", re.compile("^statement “israel-rejects-turkish-troops-headline”; "))
     new = Statement.objects.get(slug="israel-rejects-turkish-troops-headline")
-    expect(highlight).to_have_attribute("href", f"/admin/events/statement/{new.pk}/change/")
+    expect(highlight).to_have_attribute("data-href", f"/admin/events/statement/{new.pk}/change/")
     statement = page.request.get(f"{base}/api/v1/statements/israel-rejects-turkish-troops-headline/").json()
     assert statement["citations"] == [{"source": SEED, "excerpt": NEW_PASSAGE}]
     assert statement["speaker"]["slug"] == "israel"
@@ -225,3 +225,26 @@ def test_a_failing_proposals_endpoint_says_so_and_the_page_still_works(page, liv
     expect(page.locator("#proposals-status")).to_have_text("Proposals could not be loaded: Try again later.")
     _select(page, NEW_PASSAGE)
     expect(page.locator("a[data-new=pledge]")).to_have_attribute("href", re.compile(r"cite_source=\d+&cite_start="))
+
+
+def test_a_mouse_drag_over_highlights_selects_without_following_their_links(page, live_server, seeds):  # noqa: F811
+    """An editor drags across highlighted text with the mouse: the page stays, and the passage is the dragged
+    stretch of the source, cut from its text."""
+    _read(page, live_server.url, seeds)
+    url = page.url
+    line = page.locator("#article mark.cite", has_text="WASHINGTON").first
+    box = line.bounding_box()
+    y = box["y"] + 8
+    page.mouse.move(box["x"] + 1, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, y, steps=10)
+    page.mouse.move(box["x"] + 300, y, steps=10)
+    page.mouse.up()
+    expect(page.locator("#passage-text")).to_have_text(re.compile(r"^WASHINGTON: US President"))
+    assert page.url == url
+    selected = page.locator("#passage-text").text_content()
+    assert selected in seeds.text
+    # A highlight is a link when no selection is made.
+    page.evaluate("window.getSelection().removeAllRanges()")
+    line.click()
+    expect(page).to_have_url(re.compile(r"/admin/events/\w+/\d+/change/$"))

@@ -26,7 +26,7 @@ TRICKY = (
 
 
 class _Article(HTMLParser):
-    """The text of the element with id="article", as a browser's DOM holds it, and its highlight links."""
+    """The text of the element with id="article", as a browser's DOM holds it, and its highlights."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -39,7 +39,7 @@ class _Article(HTMLParser):
         attrs = dict(attrs)
         if self.depth:
             self.depth += 1
-            if tag == "a":
+            if tag == "mark":
                 self._link = {**attrs, "text": ""}
                 self.links.append(self._link)
         elif attrs.get("id") == "article":
@@ -132,7 +132,7 @@ def test_every_occurrence_of_every_excerpt_is_highlighted_and_linked(admin_clien
     talks_url = reverse("admin:events_event_change", args=[talks.pk])
     says_url = reverse("admin:events_statement_change", args=[says.pk])
     also_url = reverse("admin:events_statement_change", args=[also.pk])
-    assert [(link["text"], link["href"], link["title"]) for link in article.links] == [
+    assert [(link["text"], link["data-href"], link["title"]) for link in article.links] == [
         ("Talks began.", talks_url, "event “talks”"),
         ("“We will help,” ", says_url, "statement “she-will-help”"),
         # Two records cite this piece: it links to the one whose excerpt is the shortest, and names both.
@@ -142,6 +142,21 @@ def test_every_occurrence_of_every_excerpt_is_highlighted_and_linked(admin_clien
     starts = [int(link["data-start"]) for link in article.links]
     assert [text[s : s + len(link["text"])] for s, link in zip(starts, article.links, strict=True)] == [
         link["text"] for link in article.links
+    ]
+
+
+def test_overlapping_occurrences_of_one_excerpt_are_all_highlighted(admin_client):
+    """“na na” stands twice in “na na na”, the second time overlapping the first: the whole line is highlighted,
+    and each piece names the one record once."""
+    source = SourceFactory(slug="chant", text="They chanted na na na all night.")
+    chant = EventFactory(slug="chant")
+    CitationFactory(event=chant, source=source, excerpt="na na")
+    assert reading.occurrences(source.text, "na na") == [13, 16]
+    article = _article(admin_client.get(_read_url(source)))
+    assert [(link["text"], link["title"]) for link in article.links] == [
+        ("na ", "event “chant”"),
+        ("na", "event “chant”"),
+        (" na", "event “chant”"),
     ]
 
 

@@ -462,10 +462,24 @@
             }
         }, 150);
     });
+    // A highlight is a link to its record's page, except when a click ends a selection.
+    function follow(event, mark) {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) {
+            window.open(mark.dataset.href, "_blank", "noopener");
+        } else {
+            window.location.assign(mark.dataset.href);
+        }
+    }
     article.addEventListener("click", function (event) {
-        // Finishing a selection on a highlight is not a click on its link.
-        if (event.target.closest("a.cite") && !window.getSelection().isCollapsed) {
-            event.preventDefault();
+        const mark = event.target.closest("mark.cite");
+        if (mark && window.getSelection().isCollapsed) {
+            follow(event, mark);
+        }
+    });
+    article.addEventListener("keydown", function (event) {
+        const mark = event.target.closest("mark.cite");
+        if (mark && event.key === "Enter") {
+            follow(event, mark);
         }
     });
     $("passage-search").addEventListener("submit", search);
