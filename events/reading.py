@@ -22,7 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import names, quotes
-from .models import CITATION_TARGETS, EXCERPT_MAX_LENGTH, ActorNameKey, Citation, Pledge, Source, Statement
+from .models import CITATION_TARGETS, EXCERPT_MAX_LENGTH, ActorNameKey, Citation, Source, Statement
 
 # The GET parameters of an add form opened from the reading view: the source's id and the passage's offsets in its
 # text, in code points (Python string indices). Offsets rather than the excerpt keep the address short (an excerpt
@@ -201,6 +201,9 @@ def add_initial(model: type[models.Model], passage: Passage | None, initial: dic
             initial[name] = _references(f.related_model, value)
             if not f.many_to_many:
                 initial[name] = initial[name][0] if initial[name] else None
+        elif isinstance(f, models.BooleanField):
+            # A check box's initial "false" would be a non-empty string, and ticked.
+            initial[name] = str(value).lower() in ("true", "1", "on")
     if passage is None:
         return initial
     source = passage.source
@@ -211,8 +214,6 @@ def add_initial(model: type[models.Model], passage: Passage | None, initial: dic
         quoted = quotes.joined_quotation(passage.excerpt)
         hints["text"] = quoted or passage.excerpt
         hints["quote_type"] = Statement.QuoteType.DIRECT if quoted else Statement.QuoteType.REPORTED
-    if model is Pledge:
-        hints.pop("date_end")
     for name, value in hints.items():
         if value is not None and name not in initial:
             initial[name] = value

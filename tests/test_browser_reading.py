@@ -225,6 +225,7 @@ def test_a_failing_proposals_endpoint_says_so_and_the_page_still_works(page, liv
     expect(page.locator("#proposals-status")).to_have_text("Proposals could not be loaded: Try again later.")
     _select(page, NEW_PASSAGE)
     expect(page.locator("a[data-new=pledge]")).to_have_attribute("href", re.compile(r"cite_source=\d+&cite_start="))
+    assert page.csp_violations == []
 
 
 def test_a_mouse_drag_over_highlights_selects_without_following_their_links(page, live_server, seeds):  # noqa: F811
@@ -248,3 +249,4 @@ def test_a_mouse_drag_over_highlights_selects_without_following_their_links(page
     page.evaluate("window.getSelection().removeAllRanges()")
     line.click()
     expect(page).to_have_url(re.compile(r"/admin/events/\w+/\d+/change/$"))
+    assert page.csp_violations == []

@@ -296,13 +296,16 @@ def test_references_in_the_address_may_be_slugs(admin_client, source):
     us = ActorFactory(slug="united-states", name="United States")
     excerpt = "France stands ready to deploy approximately 100 gendarmes."
     query = _passage_query(source, excerpt, pledger="france", beneficiary=str(us.pk), quantity="100", unit="gendarmes")
-    data = form_data(admin_client.get(f"{reverse('admin:events_pledge_add')}?{query}"))
+    data = form_data(admin_client.get(f"{reverse('admin:events_pledge_add')}?{query}&quantity_approximate=true"))
     assert (data["pledger"], data["beneficiary"], data["quantity"], data["unit"]) == (
         str(france.pk),
         str(us.pk),
         "100",
         "gendarmes",
     )
+    assert data["quantity_approximate"] == "on"
+    data = form_data(admin_client.get(f"{reverse('admin:events_pledge_add')}?{query}&quantity_approximate=false"))
+    assert "quantity_approximate" not in data
     query = urlencode({"about": f"france,{us.pk},nobody"})
     data = form_data(admin_client.get(f"{reverse('admin:events_statement_add')}?{query}"))
     assert sorted(data["about"]) == sorted([str(france.pk), str(us.pk)])
