@@ -250,3 +250,16 @@ def test_a_mouse_drag_over_highlights_selects_without_following_their_links(page
     line.click()
     expect(page).to_have_url(re.compile(r"/admin/events/\w+/\d+/change/$"))
     assert page.csp_violations == []
+
+
+def test_a_passage_after_astral_characters_and_odd_spacing_is_cut_exactly(page, live_server, editor):  # noqa: F811
+    """JavaScript counts UTF-16 units, the server code points: a passage after an emoji, no-break spaces, tabs and
+    blank lines still opens the form with exactly the selected words."""
+    text = "Crowds 🙂🙂 cheered.\n\n\tThe minister\u00a0said: “We will help,” and left.\n"
+    source = Source.objects.create(slug="astral", title="Astral", text=text, date_precision="unknown")
+    passage = "The minister\u00a0said: “We will help,”"
+    _read(page, live_server.url, source)
+    _select(page, passage)
+    page.click("a[data-new=event]")
+    expect(page.locator("#id_citations-0-excerpt")).to_have_value(passage)
+    assert page.csp_violations == []
