@@ -218,11 +218,13 @@ class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         """Saved from the reading view: back to the article, where the new citation is highlighted."""
         response = super().response_add(request, obj, post_url_continue)
-        source = request.GET.get("cite_source", "")
-        if response.status_code == 302 and not {"_continue", "_addanother", "_popup"} & set(request.POST):
-            if source.isascii() and source.isdigit() and Source.objects.filter(pk=source).exists():
-                return redirect(reverse("admin:events_source_read", args=[int(source)]))
-        return response
+        if response.status_code != 302 or {"_continue", "_addanother", "_popup"} & set(request.POST):
+            return response
+        try:
+            passage = reading.passage_from(request.GET)
+        except ValidationError:
+            passage = None
+        return response if passage is None else redirect(reverse("admin:events_source_read", args=[passage.source.pk]))
 
     def _create_formsets(self, request, obj, change):
         formsets, inline_instances = super()._create_formsets(request, obj, change)

@@ -48,7 +48,7 @@ class Cited:
 
     @property
     def label(self) -> str:
-        return f"{self.citation.record._meta.verbose_name} “{self.record.slug}”"
+        return f"{self.record._meta.verbose_name} “{self.record.slug}”"
 
 
 def occurrences(text: str, excerpt: str) -> list[int]:
