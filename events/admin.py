@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import reading, services
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
 from .services import CitationData, DependentRecords, DuplicateRecord, ParticipantData, StaleVersion
 
@@ -190,6 +190,41 @@ class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"model_admin": self, "request": request})
+
+    # Opened from a source's reading view (events/reading.py) --------------------------------------------------
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        try:
+            passage = reading.passage_from(request.GET)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.WARNING)
+            passage = None
+        return reading.add_initial(self.model, passage, initial)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """On an add form opened for a passage, the first citation row holds it (only on GET: a POST carries what
+        the editor left there)."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if request.method == "GET" and obj.pk is None and inline.model is Citation:
+            try:
+                passage = reading.passage_from(request.GET)
+            except ValidationError:
+                passage = None
+            if passage is not None:
+                kwargs["initial"] = [{"source": passage.source.pk, "excerpt": passage.excerpt}]
+        return kwargs
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Saved from the reading view: back to the article, where the new citation is highlighted."""
+        response = super().response_add(request, obj, post_url_continue)
+        if response.status_code != 302 or {"_continue", "_addanother", "_popup"} & set(request.POST):
+            return response
+        try:
+            passage = reading.passage_from(request.GET)
+        except ValidationError:
+            passage = None
+        return response if passage is None else redirect(reverse("admin:events_source_read", args=[passage.source.pk]))
 
     def _create_formsets(self, request, obj, change):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
@@ -363,6 +398,18 @@ class SourceAdmin(TrackerAdmin):
         ("Text", {"fields": ("text", "sha256")}),
         ("Record", {"fields": TIMESTAMPS}),
     )
+
+    def get_urls(self):
+        read = path("<int:object_id>/read/", self.admin_site.admin_view(self.read_view), name="events_source_read")
+        return [read, *super().get_urls()]
+
+    def read_view(self, request, object_id):
+        """The article with its citations highlighted; a selected passage is cited from there
+        (events/reading.py)."""
+        source = get_object_or_404(Source, pk=object_id)
+        if not self.has_view_or_change_permission(request, source):
+            raise PermissionDenied
+        return reading.page(self, request, source)
 
 
 class ActorForm(ServiceForm):
