@@ -413,7 +413,9 @@ def _example(result: dict, operation: dict, name: str) -> None:
     answer = RESPONSE_EXAMPLES / f"{name}.json"
     if not answer.exists():
         return
-    example = {record["slug"]: {"summary": f"The API's answer for {record['slug']}", "value": json.loads(answer.read_text())}}
+    example = {
+        record["slug"]: {"summary": f"The API's answer for {record['slug']}", "value": json.loads(answer.read_text())}
+    }
     retrieve = _operation(result, f"{name}_retrieve")
     for response in (operation["responses"].get("201"), retrieve and retrieve["responses"].get("200")):
         if response is not None:

@@ -5,6 +5,7 @@ import datetime
 import re
 from collections.abc import Mapping
 
+from django.db import models
 from django.urls import reverse as django_reverse
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
@@ -40,6 +41,28 @@ class ApiUrlField(serializers.HyperlinkedIdentityField):
 def api_url(view_name: str, slug: str, request) -> str:
     path = django_reverse(view_name, kwargs={"slug": slug})
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class StrictText:
+    """A text field that takes text only. DRF's CharField turns a number into its digits (`0.25` stored as "0.25");
+    the schema says string, and a number where text belongs is a client's mistake to report, not to guess at."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictText, serializers.CharField):
+    pass
+
+
+class StrictSlugField(StrictText, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StrictText, serializers.URLField):
+    pass
 
 
 class ReadSerializer(CompiledReadMixin, serializers.ModelSerializer):
@@ -410,7 +433,7 @@ def _ref(model, help_text: str, **kwargs) -> SlugRefField:
 
 class CitationWriteSerializer(serializers.Serializer):
     source = _ref(Source, "Slug of the cited source.")
-    excerpt = serializers.CharField(
+    excerpt = StrictCharField(
         max_length=1000,
         trim_whitespace=False,
         help_text="Words copied exactly from the source's text (curly quotes, dashes and all).",
@@ -459,6 +482,14 @@ class WriteSerializer(serializers.ModelSerializer):
     record that a client may not write (its version, timestamps, links: what a GET returns) are ignored, so that
     what was read can be sent back."""
 
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.URLField: StrictURLField,
+    }
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             model = self.Meta.model
@@ -499,7 +530,7 @@ class SourceWriteSerializer(WriteSerializer):
 
 class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=200),
         max_length=MAX_RELATED,
         required=False,
         help_text="Other names for the actor (replaces the list on update).",
@@ -597,8 +628,8 @@ class StatusChangeWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Pledge.Status.choices, help_text="The new status.")
     date = serializers.DateField(help_text="When the status changed, as the source reports it.")
     source = _ref(Source, "Slug of the source reporting the change.")
-    excerpt = serializers.CharField(max_length=1000, trim_whitespace=False, help_text="Verbatim evidence.")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why it changed.")
+    excerpt = StrictCharField(max_length=1000, trim_whitespace=False, help_text="Verbatim evidence.")
+    note = StrictCharField(required=False, allow_blank=True, default="", help_text="Why it changed.")
     quantity_delivered = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=2**63 - 1, help_text="Delivered so far, if reported."
     )
