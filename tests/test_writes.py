@@ -185,8 +185,12 @@ def test_non_verbatim_excerpt_is_a_field_error(editor, world):
     assert response.json()["errors"] == {
         "citations.0.excerpt": [
             "This excerpt is not verbatim in source “source-article”. Copy it exactly from the article text, "
-            "including quotation marks, apostrophes and dashes."
-        ]
+            "including quotation marks, apostrophes and dashes.",
+            'The article has “ (U+201C) at character 1 of the excerpt; you sent " (U+0022).',
+            'The article has ” (U+201D) at character 25 of the excerpt; you sent " (U+0022).',
+            "The article's version: “We support the mission,” the minister said.",
+        ],
+        "citations.0.suggested_excerpt": ["“We support the mission,” the minister said."],
     }
     assert not Statement.objects.filter(slug="minister-supports-mission").exists()
 

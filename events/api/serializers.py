@@ -24,6 +24,7 @@ from ..models import (
     Source,
     Statement,
 )
+from ..validators import verbatim_messages
 from .representation import CompiledReadMixin
 
 TIMESTAMPS = ("version", "created_at", "updated_at")
@@ -417,14 +418,14 @@ class CitationWriteSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        if attrs["excerpt"] not in attrs["source"].text:
+        # The model's rule and explanation (events.validators), checked here too so that the error names the
+        # citation's place in the body (citations.0.excerpt); the article's version is offered beside it.
+        messages, version = verbatim_messages(
+            source_text=attrs["source"].text, excerpt=attrs["excerpt"], source_label=attrs["source"].slug
+        )
+        if messages:
             raise serializers.ValidationError(
-                {
-                    "excerpt": [
-                        f"This excerpt is not verbatim in source “{attrs['source'].slug}”. Copy it exactly from the "
-                        "article text, including quotation marks, apostrophes and dashes."
-                    ]
-                }
+                {"excerpt": messages, **({"suggested_excerpt": [version]} if version is not None else {})}
             )
         return attrs
 
