@@ -135,6 +135,10 @@ class ServiceForm(AsWrittenForm):
         super().__init__(*args, **kwargs)
         self.record = None
         self.outcome = None
+        if self.instance.pk is None and "slug" in self.fields:
+            # Left empty, the services make one from the title or name (services.slug_new).
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = f"{self.fields['slug'].help_text} Left empty: made from the title or name."
         if self.instance.pk is not None:
             self.fields["seen_version"].required = True
             # The version now in the database, not the instance's.
@@ -183,9 +187,6 @@ class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
         # A record is found by its slug: renaming it would be another record.
         fixed = ("slug",) if obj is not None else ()
         return (*super().get_readonly_fields(request, obj), *fixed)
-
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -354,7 +355,6 @@ class SourceAdmin(TrackerAdmin):
     list_filter = ("publisher", "date_precision")
     search_fields = ("slug", "title", "publisher", "text")
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("sha256", *TIMESTAMPS)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
@@ -387,7 +387,6 @@ class ActorAdmin(TrackerAdmin):
     list_select_related = ("parent",)
     search_fields = ("slug", "name", "aliases__name", "title")
     autocomplete_fields = ("parent",)
-    prepopulated_fields = {"slug": ("name",)}
     readonly_fields = TIMESTAMPS
     inlines = (ActorAliasInline, citation_inline("actor"))
 
@@ -409,7 +408,6 @@ class EventAdmin(TrackerAdmin):
     list_filter = ("event_type", "status", "date_precision", "country")
     search_fields = ("slug", "title", "description", "location", "citations__excerpt")
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
     fieldsets = (
         (None, {"fields": ("slug", "title", "description", "event_type", "status")}),
@@ -461,7 +459,6 @@ class PledgeAdmin(TrackerAdmin):
     list_select_related = ("pledger",)
     search_fields = ("slug", "title", "description", "pledger__name", "citations__excerpt")
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("pledger", "beneficiary", "event", "announced_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (

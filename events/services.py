@@ -6,6 +6,7 @@ failure leaves nothing half-written.
 
 import dataclasses
 import datetime
+import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
+from django.utils.text import slugify
 
 from . import evidence, names
 from .dates import resolve_span
@@ -317,11 +319,45 @@ def _name_keys_set(*, actor: Actor, entries: Mapping[str, names.NameEntry]) -> N
 
 @transaction.atomic
 def record_create(*, data: RecordInput) -> models.Model:
-    """Create a record through its upsert service, never updating one that exists under the same slug."""
+    """Create a record through its upsert service, never updating one that exists under the same slug. Without a
+    slug, one is made from the record's title or name (``slug_new``)."""
+    if not data.slug:
+        data = dataclasses.replace(data, slug=slug_new(data))
     record, outcome = _UPSERTS[data.model](data=data, overwrite=False)
     if outcome == "kept":
         raise AlreadyExists(f"A {data.model._meta.verbose_name} with slug “{data.slug}” already exists.")
     return record
+
+
+SLUG_MAX_LENGTH = 80
+
+
+def slug_basis(data: RecordInput) -> str:
+    """What a record's generated slug is made from: its title or name; a statement's speaker and first words."""
+    if isinstance(data, StatementInput):
+        return f"{data.speaker.slug} {' '.join(data.text.split()[:8])}"
+    return data.name if isinstance(data, ActorInput) else data.title
+
+
+def slug_new(data: RecordInput) -> str:
+    """A slug for a new record that no record of its kind has, or ever had (a deleted record's history stays
+    readable under its slug, and a new record there would carry on from it): the basis in ASCII, lower case and
+    hyphens (“Jean-Noël Barrot” gives jean-noel-barrot), cut at a word, then -2, -3… if it is taken. It is made
+    once, at creation, and never changes with the title."""
+    model = data.model
+    full = slugify(slug_basis(data))
+    base = (full if len(full) <= SLUG_MAX_LENGTH else full[: SLUG_MAX_LENGTH + 1].rsplit("-", 1)[0]) or str(
+        model._meta.model_name
+    )
+    # Exact lookups, a batch at a time, which the slug indexes answer (a pattern would read the history table).
+    for first in itertools.count(1, 20):
+        candidates = [base if n == 1 else f"{base}-{n}" for n in range(first, first + 20)]
+        taken = set(model.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+        taken |= set(model.history.model.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+        free = [c for c in candidates if c not in taken]
+        if free:
+            return free[0]
+    raise AssertionError("unreachable")
 
 
 @transaction.atomic

@@ -201,7 +201,6 @@ def test_non_verbatim_excerpt_is_a_field_error(editor, world):
         (
             {},
             {
-                "slug": ["This field is required."],
                 "name": ["This field is required."],
                 "kind": ["This field is required."],
             },

@@ -480,8 +480,14 @@ class WriteSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is not None and "slug" in fields:
+        if "slug" in fields:
+            # Left out on creation, the services make one from the title or name (services.slug_new).
             fields["slug"].required = False
+            if self.instance is None:
+                fields["slug"].help_text = (
+                    f"{fields['slug'].help_text} Left out: made from the title or name (a statement's from its "
+                    "speaker and first words), unique, and kept for good."
+                )
         for name in ("date_precision", "target_date_precision"):
             if name in fields:
                 fields[name].help_text = f"{fields[name].help_text} Left out: `day` with a date, `unknown` without."
