@@ -21,8 +21,9 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .intake import UnreadableText, upload_text
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
-from .services import CitationData, DependentRecords, DuplicateRecord, ParticipantData, StaleVersion
+from .services import CitationData, DependentRecords, DuplicateRecord, NearDuplicate, ParticipantData, StaleVersion
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
@@ -112,6 +113,14 @@ def _kept(formset) -> list[dict]:
 
 def service_error_messages(error: Exception) -> dict[str | None, list[str]]:
     """A service's refusal as form errors: per field where the service names one that the form has."""
+    if isinstance(error, NearDuplicate):
+        # Beside the tick box that confirms it (distinct_field).
+        others = "; ".join(f"“{c.record.slug}” ({c.record}) at {c.similarity:.0%}" for c in error.candidates)
+        return {
+            "distinct": [
+                f"{error} Resembles: {others}. If it is another record all the same, tick this box and save again."
+            ]
+        }
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         return {field: list(msgs) for field, msgs in error.message_dict.items()}
     if isinstance(error, ValidationError):
@@ -349,8 +358,82 @@ class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
         return redirect(reverse(f"admin:events_{self.model._meta.model_name}_change", args=[record.pk]))
 
 
+def distinct_field(what: str, help_text: str) -> forms.BooleanField:
+    """The editor's confirmation that a new record resembling existing ones is another (the API's ``force``)."""
+    return forms.BooleanField(required=False, label=f"This is a different {what}", help_text=help_text)
+
+
+class SourceForm(ServiceForm):
+    """A new article comes as a file or as pasted text; either way the services store it with LF line endings."""
+
+    upload = forms.FileField(
+        required=False,
+        label="Article file",
+        help_text="The article as UTF-8 plain text (.txt). Or paste its text below instead.",
+    )
+    distinct = distinct_field(
+        "source",
+        "Tick only when the page has told you this text resembles an existing source (the same wire story in "
+        "another outlet) and you want both. The same text or URL as an existing source is refused regardless.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["text"].required = False
+            self.fields["text"].help_text = f"{self.fields['text'].help_text} Or choose the article's file above."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            return cleaned
+        upload, text = cleaned.get("upload"), cleaned.get("text") or ""
+        if upload and text.strip():
+            self.add_error("upload", "Give the article once: a file or pasted text, not both.")
+        elif upload:
+            try:
+                cleaned["text"] = upload_text(
+                    upload.read(), content_type=upload.content_type, charset=upload.charset, name=upload.name
+                )
+            except UnreadableText as error:
+                self.add_error("upload", str(error))
+        elif not text.strip() and "text" not in self.errors:
+            self.add_error("text", "Paste the article's text, or choose its file above.")
+        return cleaned
+
+
+class ActorForm(ServiceForm):
+    """Whether a name reads the same as another actor's is the services' rule: their refusal comes back on the
+    page, and no tick box overrides it (a namesake gets a distinguishing name). A name that only resembles
+    another's ("Jean-Noel Barrot", "EU foreign policy chief Kaja Kallas") is saved once the editor ticks."""
+
+    distinct = distinct_field(
+        "actor",
+        "Tick only when the page has told you the name resembles an existing actor's and it is another actor. "
+        "A name that reads the same as another actor's is refused regardless.",
+    )
+
+
+class StatementForm(ServiceForm):
+    distinct = distinct_field(
+        "statement",
+        "Tick only when the page has told you the same speaker already has a statement with an overlapping "
+        "excerpt and this is another statement.",
+    )
+
+
+class PledgeForm(ServiceForm):
+    distinct = distinct_field(
+        "pledge",
+        "Without the tick, a pledge that an existing pledge already records is merged into it (this page's "
+        "citations are added there), and one that resembles an existing pledge (same pledger and quantity, "
+        "another unit) is refused, naming it. Tick to save it as a pledge of its own.",
+    )
+
+
 @admin.register(Source)
 class SourceAdmin(TrackerAdmin):
+    form = SourceForm
     list_display = ("title", "publisher", "date", "date_precision", "seed_file")
     list_filter = ("publisher", "date_precision")
     search_fields = ("slug", "title", "publisher", "text")
@@ -364,19 +447,18 @@ class SourceAdmin(TrackerAdmin):
         ("Record", {"fields": TIMESTAMPS}),
     )
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": ("upload", "text", "distinct")}) if name == "Text" else (name, opts)
+            for name, opts in fieldsets
+        ]
 
-class ActorForm(ServiceForm):
-    """Whether a name reads the same as another actor's is the services' rule: their refusal comes back on the
-    page, and no tick box overrides it (a namesake gets a distinguishing name)."""
-
-
-class PledgeForm(ServiceForm):
-    distinct = forms.BooleanField(
-        required=False,
-        label="This is a different pledge",
-        help_text="Without the tick, a pledge that an existing pledge already records is merged into it (this "
-        "page's citations are added there). Tick to save it as a pledge of its own.",
-    )
+    def create(self, form, fields):
+        data = services.input_for(Source, **fields)
+        return services.source_create(data=data, force=form.cleaned_data.get("distinct", False))
 
 
 @admin.register(Actor)
@@ -396,7 +478,8 @@ class ActorAdmin(TrackerAdmin):
         return fields
 
     def create(self, form, fields):
-        return services.actor_create(data=services.input_for(Actor, **fields))
+        data = services.input_for(Actor, **fields)
+        return services.actor_create(data=data, force=form.cleaned_data.get("distinct", False))
 
     def delete_refusals(self, obj) -> list[str]:
         return [f"named in {link}" for link in services.actor_statement_links(obj)]
@@ -421,6 +504,7 @@ class EventAdmin(TrackerAdmin):
 
 @admin.register(Statement)
 class StatementAdmin(TrackerAdmin):
+    form = StatementForm
     list_display = ("slug", "speaker", "quote_type", "medium", "stance", "stance_target", "date")
     list_filter = ("quote_type", "medium", "stance", "date_precision")
     list_select_related = ("speaker", "stance_target")
@@ -435,8 +519,13 @@ class StatementAdmin(TrackerAdmin):
         ("Relayed by", {"fields": ("reported_by",)}),
         CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
+        (None, {"fields": ("distinct",)}),
     )
     inlines = (citation_inline("statement"),)
+
+    def create(self, form, fields):
+        data = services.input_for(Statement, **fields)
+        return services.statement_create(data=data, force=form.cleaned_data.get("distinct", False))
 
 
 class StatusChangeForm(forms.Form):

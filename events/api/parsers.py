@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 
 class RequestTooLarge(APIException):
@@ -44,3 +44,19 @@ class _Capped:
         if self.read_so_far > self.limit:
             raise RequestTooLarge()
         return chunk
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    """Multipart bodies (an article uploaded as a file) up to DATA_UPLOAD_MAX_MEMORY_SIZE, like JSON: Django limits
+    a multipart body's fields but not its files, so the declared length is checked first, and each file after."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            raise RequestTooLarge()
+        parsed = super().parse(stream, media_type, parser_context)
+        if limit is not None and any(f.size > limit for f in parsed.files.values()):
+            raise RequestTooLarge()
+        return parsed
