@@ -11,9 +11,10 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import Case, Exists, OuterRef, ProtectedError, Q, QuerySet, RestrictedError, When
 from django.forms.formsets import all_valid
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -456,9 +457,36 @@ class SourceAdmin(TrackerAdmin):
             for name, opts in fieldsets
         ]
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        exact = Q(title__iexact=term) | Q(slug__iexact=term)
+        return exact_first(queryset.defer("text", "search_text"), term, exact, "title"), may_have_duplicates
+
+    def autocomplete_label(self, source: Source) -> str:
+        return f"{source.title} ({f'{source.date:%Y-%m-%d}' if source.date else 'undated'})"
+
     def create(self, form, fields):
         data = services.input_for(Source, **fields)
         return services.source_create(data=data, force=form.cleaned_data.get("distinct", False))
+
+
+class AutocompleteView(AutocompleteJsonView):
+    """The admin's autocomplete, with each option labelled by its admin's ``autocomplete_label`` (an actor's kind
+    and parent, a source's date), so that two records of similar names are told apart while picking."""
+
+    def serialize_result(self, obj, to_field_name):
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        return {"id": str(getattr(obj, to_field_name)), "text": label(obj) if label else str(obj)}
+
+
+def exact_first(queryset: QuerySet, term: str, exact: Q, name: str) -> QuerySet:
+    """Search results with what the term names exactly first, then names that begin with it, then the rest."""
+    term = term.strip()
+    if not term:
+        return queryset
+    rank = Case(When(exact, then=0), When(**{f"{name}__istartswith": term}, then=1), default=2)
+    return queryset.annotate(search_rank=rank).order_by("search_rank", name, "pk")
 
 
 @admin.register(Actor)
@@ -476,6 +504,21 @@ class ActorAdmin(TrackerAdmin):
         fields = super().service_fields(form, formsets)
         fields.setdefault("aliases", [])
         return fields
+
+    def get_search_results(self, request, queryset, search_term):
+        # An exact name, alias or slug first: "European Union" finds the EU before EUPOL COPPS.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        exact = (
+            Q(name__iexact=term)
+            | Q(slug__iexact=term)
+            | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__iexact=term))
+        )
+        return exact_first(queryset.select_related("parent"), term, exact, "name"), may_have_duplicates
+
+    def autocomplete_label(self, actor: Actor) -> str:
+        where = f", {actor.parent.name}" if actor.parent_id else ""
+        return f"{actor.name} ({actor.get_kind_display()}{where})"
 
     def create(self, form, fields):
         data = services.input_for(Actor, **fields)

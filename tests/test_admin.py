@@ -46,7 +46,7 @@ def test_actor_autocomplete(admin_client):
         {"app_label": "events", "model_name": "statement", "field_name": "speaker", "term": "pari"},
     )
     assert response.status_code == 200
-    assert [r["text"] for r in response.json()["results"]] == ["France"]
+    assert [r["text"] for r in response.json()["results"]] == ["France (State)"]
 
 
 def _statement_form(speaker, source, excerpt: str) -> dict:

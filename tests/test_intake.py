@@ -3,25 +3,20 @@
 same text or URL (409 naming the source), or a near-duplicate text (409 with the shared share, saved with force)."""
 
 import hashlib
-import html
-import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from events import intake
 from events.inputs import input_for
 from events.models import Source, SourceShingle
 from events.services import source_create
-from tests.admin_forms import change_form
+from tests.admin_forms import change_form, page_errors
 from tests.errors import assert_error, error_fields
-from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +30,6 @@ def _reprint(text: str) -> str:
     paragraphs = [p for p in text.split("\n\n") if p.strip() and "icon-" not in p][5:]
     body = "\n\n".join(p for i, p in enumerate(paragraphs) if i not in (3, 6))
     return "Trump expects Gaza force soon\n\n(Wire) " + body.replace("Turkiye", "Turkey").replace(" also ", " ")
-
-
-@pytest.fixture
-def editor(db) -> APIClient:
-    user = User.objects.create_user("editor", password="pw-editor-1")
-    user.groups.add(Group.objects.get(name="editors"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
-    return client
 
 
 def _upload(editor, content: bytes, *, name="article.txt", content_type="text/plain", **fields):
@@ -263,12 +249,6 @@ def test_add_source_command(tmp_path: Path):
 # The admin ----------------------------------------------------------------------------------------------------
 
 
-def _errors(response) -> str:
-    return " ".join(
-        re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html.unescape(response.content.decode()), re.S)
-    )
-
-
 def _admin_add(admin_client, **fields):
     url = reverse("admin:events_source_add")
     data = change_form(admin_client, url) | {"title": "Turkey ready", "date": "2025-11-24"} | fields
@@ -278,19 +258,19 @@ def _admin_add(admin_client, **fields):
 def test_admin_add_takes_a_file_or_pasted_text(admin_client, db):
     upload = SimpleUploadedFile("a.txt", "Turkey is ready.\r\n“Yes,” he said.".encode(), content_type="text/plain")
     response = _admin_add(admin_client, upload=upload)
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, page_errors(response)
     assert Source.objects.get(slug="turkey-ready").text == "Turkey is ready.\n“Yes,” he said."
     response = _admin_add(admin_client, title="Pasted", text="Pasted text.\r\n")
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, page_errors(response)
     assert Source.objects.get(slug="pasted").text == "Pasted text.\n"
 
 
 def test_admin_add_refuses_unreadable_files_and_missing_text(admin_client, db):
     upload = SimpleUploadedFile("a.txt", "Türkei".encode("latin-1"), content_type="text/plain")
-    assert "is not UTF-8 text" in _errors(_admin_add(admin_client, upload=upload))
-    assert "Paste the article's text, or choose its file above." in _errors(_admin_add(admin_client))
+    assert "is not UTF-8 text" in page_errors(_admin_add(admin_client, upload=upload))
+    assert "Paste the article's text, or choose its file above." in page_errors(_admin_add(admin_client))
     upload = SimpleUploadedFile("a.txt", b"Text.", content_type="text/plain")
-    assert "a file or pasted text, not both" in _errors(_admin_add(admin_client, upload=upload, text="Text."))
+    assert "a file or pasted text, not both" in page_errors(_admin_add(admin_client, upload=upload, text="Text."))
     assert not Source.objects.exists()
 
 
@@ -298,10 +278,10 @@ def test_admin_near_duplicate_needs_the_tick(admin_client, db):
     _seed_source("isf-deploy-very-soon-trump", SEED_B)
     response = _admin_add(admin_client, title="Reprint", text=_reprint(SEED_B))
     assert response.status_code == 200
-    assert "“isf-deploy-very-soon-trump” (isf-deploy-very-soon-trump) at" in _errors(response)
-    assert "tick this box and save again" in _errors(response)
+    assert "“isf-deploy-very-soon-trump” (isf-deploy-very-soon-trump) at" in page_errors(response)
+    assert "tick this box and save again" in page_errors(response)
     assert not Source.objects.filter(slug="reprint").exists()
     response = _admin_add(admin_client, title="Reprint", text=_reprint(SEED_B), distinct="on")
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, page_errors(response)
     response = _admin_add(admin_client, title="Same again", text=SEED_B, distinct="on")
-    assert "already has this very text" in _errors(response)
+    assert "already has this very text" in page_errors(response)

@@ -1,32 +1,17 @@
 """Slugs are made when omitted, through every door: unique among the records of a kind, past and present, made
 once at creation and never changed by a later edit (issue 13)."""
 
-import html
-import re
-
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from conftest import ActorFactory
 from events.models import Actor, Event, Pledge, Source, Statement
 from events.services import record_delete
-from tests.admin_forms import change_form
-from tests.tokens import token_for
+from tests.admin_forms import change_form, page_errors
 
 pytestmark = pytest.mark.django_db
 
 EXCERPT = "“We support the mission,” the minister said."
-
-
-@pytest.fixture
-def editor(db) -> APIClient:
-    user = User.objects.create_user("editor", password="pw-editor-1")
-    user.groups.add(Group.objects.get(name="editors"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
-    return client
 
 
 def test_every_api_create_makes_a_slug_when_it_is_left_out(editor, source):
@@ -125,7 +110,7 @@ def test_admin_add_forms_make_the_slug_when_left_empty(admin_client, source, mod
     if model == "event":
         data |= {"citations-0-source": str(source.pk), "citations-0-excerpt": "Ministers met in Brussels on Thursday."}
     response = admin_client.post(url, data)
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, page_errors(response)
     assert {"source": Source, "actor": Actor, "event": Event}[model].objects.filter(slug=slug).exists()
 
 
@@ -142,7 +127,7 @@ def test_admin_statement_and_pledge_get_slugs(admin_client, source):
         "citations-0-excerpt": EXCERPT,
     }
     response = admin_client.post(url, data)
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, page_errors(response)
     assert Statement.objects.filter(slug="barrot-we-support-the-mission").exists()
     url = reverse("admin:events_pledge_add")
     data = change_form(admin_client, url) | {
@@ -154,9 +139,5 @@ def test_admin_statement_and_pledge_get_slugs(admin_client, source):
         "citations-0-excerpt": "France stands ready to deploy",
     }
     response = admin_client.post(url, data)
-    assert response.status_code == 302, _errors(response)
+    assert response.status_code == 302, page_errors(response)
     assert Pledge.objects.filter(slug="gendarmes-for-police-training").exists()
-
-
-def _errors(response) -> list[str]:
-    return re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html.unescape(response.content.decode()), re.S)

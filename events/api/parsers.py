@@ -12,6 +12,14 @@ class RequestTooLarge(APIException):
         super().__init__(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
 
 
+def refuse_declared_length(parser_context, limit: int | None) -> None:
+    """413 before reading a body whose declared length is over the limit."""
+    request = (parser_context or {}).get("request")
+    declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge()
+
+
 NESTED_TOO_DEEP = "JSON parse error - the document is nested too deeply."
 
 
@@ -20,10 +28,7 @@ class LimitedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = (parser_context or {}).get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            raise RequestTooLarge()
+        refuse_declared_length(parser_context, limit)
         try:
             return super().parse(_Capped(stream, limit) if limit is not None else stream, media_type, parser_context)
         except RecursionError:
@@ -52,10 +57,7 @@ class LimitedMultiPartParser(MultiPartParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = (parser_context or {}).get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            raise RequestTooLarge()
+        refuse_declared_length(parser_context, limit)
         parsed = super().parse(stream, media_type, parser_context)
         if limit is not None and any(f.size > limit for f in parsed.files.values()):
             raise RequestTooLarge()
