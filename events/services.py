@@ -497,16 +497,18 @@ def actor_near_duplicates(
     *, name: str, aliases: Sequence[str] = (), kind: str, exclude: Actor | None = None
 ) -> list[Candidate]:
     """Existing actors whose name or an alias resembles ``name`` or one of ``aliases`` (events.names: case,
-    accents, punctuation and a person's title set aside, then rapidfuzz's token-sort ratio), most similar first."""
+    accents, punctuation and a person's title set aside, then rapidfuzz's token-sort ratio), most similar first.
+    Persons are compared with persons, and other actors with other actors."""
     person = kind == Actor.Kind.PERSON
     mine = [n for n in (names.comparable(text, person=person) for text in (name, *aliases)) if n]
     best: dict[int, tuple[float, str]] = {}
     rows = ActorNameKey.objects.exclude(actor=exclude) if exclude is not None else ActorNameKey.objects.all()
-    for actor_id, theirs, their_kind in rows.values_list("actor_id", "name", "actor__kind").distinct():
-        both_persons = person and their_kind == Actor.Kind.PERSON
-        other = names.comparable(theirs, person=their_kind == Actor.Kind.PERSON)
+    # A person resembles persons, a body bodies: "Commander of US Central Command" is not the command.
+    rows = rows.filter(actor__kind=Actor.Kind.PERSON) if person else rows.exclude(actor__kind=Actor.Kind.PERSON)
+    for actor_id, theirs in rows.values_list("actor_id", "name").distinct():
+        other = names.comparable(theirs, person=person)
         for text in mine:
-            similarity = names.name_similarity(text, other, persons=both_persons)
+            similarity = names.name_similarity(text, other, persons=person)
             if similarity >= names.NAME_SIMILARITY and similarity > best.get(actor_id, (0.0, ""))[0]:
                 best[actor_id] = (similarity, f"“{theirs}” compared as “{other}” with “{text}”")
     actors = Actor.objects.in_bulk(best)

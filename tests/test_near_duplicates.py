@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import ActorFactory, CitationFactory, PledgeFactory, StatementFactory
-from events import names
+from events import names, services
 from events.models import Actor, Pledge, Statement
 from tests.admin_forms import change_form, page_errors
 from tests.errors import assert_error
@@ -159,6 +159,22 @@ def test_an_alias_is_compared_too_and_an_exact_clash_stays_unforceable(editor):
         "/api/v1/actors/", {"name": "EU foreign policy chief Kaja Kallas", "kind": "person"}, format="json"
     )
     assert assert_error(response, 409, code="near_duplicate")["errors"]["existing"] == ["actor:kaja-kallas"]
+
+
+def test_a_person_is_not_a_near_duplicate_of_a_body(editor):
+    """The story's own pair: the commander of a command is a person, the command is not; and every actor of the
+    fixtures is distinct from every other under the rule (checked in test_fixture_actors_are_not_near_duplicates)."""
+    ActorFactory(slug="us-central-command", name="US Central Command", kind="armed_force")
+    body = {"name": "Commander of US Central Command", "kind": "person"}
+    assert editor.post("/api/v1/actors/", body, format="json").status_code == 201
+
+
+def test_fixture_actors_are_not_near_duplicates(story):
+    """No actor of the coded story resembles another under the rule: the fixtures hold distinct actors only."""
+    for actor in Actor.objects.prefetch_related("aliases"):
+        aliases = [a.name for a in actor.aliases.all()]
+        found = services.actor_near_duplicates(name=actor.name, aliases=aliases, kind=actor.kind, exclude=actor)
+        assert found == [], (actor.slug, [(c.record.slug, c.similarity) for c in found])
 
 
 def test_admin_actor_near_duplicate_needs_the_tick(admin_client, db):
