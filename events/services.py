@@ -170,7 +170,7 @@ def source_upsert(
     if outcome == "kept":
         return source, outcome
     if source.text != before.get("text"):
-        _shingles_set(source)
+        source_shingles_set(source=source)
     return source, _finish(source, outcome, related_changed=False)
 
 
@@ -251,7 +251,7 @@ def source_near_duplicates(*, text: str, exclude: Source | None = None) -> list[
     return sorted(found, key=lambda c: (-c.similarity, c.record.slug))
 
 
-def _shingles_set(source: Source) -> None:
+def source_shingles_set(*, source: Source) -> None:
     """Keep the source's sampled shingles in step with its text (the near-duplicate index)."""
     SourceShingle.objects.filter(source=source).delete()
     SourceShingle.objects.bulk_create(
