@@ -129,6 +129,20 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
+def editor(db) -> APIClient:
+    """A client signed in by token as a member of the editors group."""
+    from django.contrib.auth.models import Group, User
+
+    from tests.tokens import token_for
+
+    user = User.objects.create_user("editor", password="pw-editor-1")
+    user.groups.add(Group.objects.get(name="editors"))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+    return client
+
+
+@pytest.fixture
 def source(db) -> Source:
     return SourceFactory(slug="source-article")
 

@@ -11,9 +11,10 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import Case, Exists, OuterRef, ProtectedError, Q, QuerySet, RestrictedError, When
 from django.forms.formsets import all_valid
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -21,8 +22,9 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import reading, services
+from .intake import UnreadableText, upload_text
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
-from .services import CitationData, DependentRecords, DuplicateRecord, ParticipantData, StaleVersion
+from .services import CitationData, DependentRecords, DuplicateRecord, NearDuplicate, ParticipantData, StaleVersion
 
 TIMESTAMPS = ("created_at", "updated_at")
 DATE_FIELDSET = ("When", {"fields": (("date", "date_precision", "date_end"), "date_note")})
@@ -112,6 +114,14 @@ def _kept(formset) -> list[dict]:
 
 def service_error_messages(error: Exception) -> dict[str | None, list[str]]:
     """A service's refusal as form errors: per field where the service names one that the form has."""
+    if isinstance(error, NearDuplicate):
+        # Beside the tick box that confirms it (distinct_field).
+        others = "; ".join(f"“{c.record.slug}” ({c.record}) at {c.similarity:.0%}" for c in error.candidates)
+        return {
+            "distinct": [
+                f"{error} Resembles: {others}. If it is another record all the same, tick this box and save again."
+            ]
+        }
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         return {field: list(msgs) for field, msgs in error.message_dict.items()}
     if isinstance(error, ValidationError):
@@ -135,6 +145,10 @@ class ServiceForm(AsWrittenForm):
         super().__init__(*args, **kwargs)
         self.record = None
         self.outcome = None
+        if self.instance.pk is None and "slug" in self.fields:
+            # Left empty, the services make one from the title or name (services.slug_new).
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = f"{self.fields['slug'].help_text} Left empty: made from the title or name."
         if self.instance.pk is not None:
             self.fields["seen_version"].required = True
             # The version now in the database, not the instance's.
@@ -183,9 +197,6 @@ class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
         # A record is found by its slug: renaming it would be another record.
         fixed = ("slug",) if obj is not None else ()
         return (*super().get_readonly_fields(request, obj), *fixed)
-
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -383,13 +394,86 @@ class TrackerAdmin(TextAsWritten, SimpleHistoryAdmin):
         return redirect(reverse(f"admin:events_{self.model._meta.model_name}_change", args=[record.pk]))
 
 
+def distinct_field(what: str, help_text: str) -> forms.BooleanField:
+    """The editor's confirmation that a new record resembling existing ones is another (the API's ``force``)."""
+    return forms.BooleanField(required=False, label=f"This is a different {what}", help_text=help_text)
+
+
+class SourceForm(ServiceForm):
+    """A new article comes as a file or as pasted text; either way the services store it with LF line endings."""
+
+    upload = forms.FileField(
+        required=False,
+        label="Article file",
+        help_text="The article as UTF-8 plain text (.txt). Or paste its text below instead.",
+    )
+    distinct = distinct_field(
+        "source",
+        "Tick only when the page has told you this text resembles an existing source (the same wire story in "
+        "another outlet) and you want both. The same text or URL as an existing source is refused regardless.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["text"].required = False
+            self.fields["text"].help_text = f"{self.fields['text'].help_text} Or choose the article's file above."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            return cleaned
+        upload, text = cleaned.get("upload"), cleaned.get("text") or ""
+        if upload and text.strip():
+            self.add_error("upload", "Give the article once: a file or pasted text, not both.")
+        elif upload:
+            try:
+                cleaned["text"] = upload_text(
+                    upload.read(), content_type=upload.content_type, charset=upload.charset, name=upload.name
+                )
+            except UnreadableText as error:
+                self.add_error("upload", str(error))
+        elif not text.strip() and "text" not in self.errors:
+            self.add_error("text", "Paste the article's text, or choose its file above.")
+        return cleaned
+
+
+class ActorForm(ServiceForm):
+    """Whether a name reads the same as another actor's is the services' rule: their refusal comes back on the
+    page, and no tick box overrides it (a namesake gets a distinguishing name). A name that only resembles
+    another's ("Jean-Noel Barrot", "EU foreign policy chief Kaja Kallas") is saved once the editor ticks."""
+
+    distinct = distinct_field(
+        "actor",
+        "Tick only when the page has told you the name resembles an existing actor's and it is another actor. "
+        "A name that reads the same as another actor's is refused regardless.",
+    )
+
+
+class StatementForm(ServiceForm):
+    distinct = distinct_field(
+        "statement",
+        "Tick only when the page has told you the same speaker already has a statement with an overlapping "
+        "excerpt and this is another statement.",
+    )
+
+
+class PledgeForm(ServiceForm):
+    distinct = distinct_field(
+        "pledge",
+        "Without the tick, a pledge that an existing pledge already records is merged into it (this page's "
+        "citations are added there), and one that resembles an existing pledge (same pledger and quantity, "
+        "another unit) is refused, naming it. Tick to save it as a pledge of its own.",
+    )
+
+
 @admin.register(Source)
 class SourceAdmin(TrackerAdmin):
+    form = SourceForm
     list_display = ("title", "publisher", "date", "date_precision", "seed_file")
     list_filter = ("publisher", "date_precision")
     search_fields = ("slug", "title", "publisher", "text")
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("sha256", *TIMESTAMPS)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
@@ -411,19 +495,45 @@ class SourceAdmin(TrackerAdmin):
             raise PermissionDenied
         return reading.page(self, request, source)
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": ("upload", "text", "distinct")}) if name == "Text" else (name, opts)
+            for name, opts in fieldsets
+        ]
 
-class ActorForm(ServiceForm):
-    """Whether a name reads the same as another actor's is the services' rule: their refusal comes back on the
-    page, and no tick box overrides it (a namesake gets a distinguishing name)."""
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        exact = Q(title__iexact=term) | Q(slug__iexact=term)
+        return exact_first(queryset.defer("text", "search_text"), term, exact, "title"), may_have_duplicates
+
+    def autocomplete_label(self, source: Source) -> str:
+        return f"{source.title} ({f'{source.date:%Y-%m-%d}' if source.date else 'undated'})"
+
+    def create(self, form, fields):
+        data = services.input_for(Source, **fields)
+        return services.source_create(data=data, force=form.cleaned_data.get("distinct", False))
 
 
-class PledgeForm(ServiceForm):
-    distinct = forms.BooleanField(
-        required=False,
-        label="This is a different pledge",
-        help_text="Without the tick, a pledge that an existing pledge already records is merged into it (this "
-        "page's citations are added there). Tick to save it as a pledge of its own.",
-    )
+class AutocompleteView(AutocompleteJsonView):
+    """The admin's autocomplete, with each option labelled by its admin's ``autocomplete_label`` (an actor's kind
+    and parent, a source's date), so that two records of similar names are told apart while picking."""
+
+    def serialize_result(self, obj, to_field_name):
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        return {"id": str(getattr(obj, to_field_name)), "text": label(obj) if label else str(obj)}
+
+
+def exact_first(queryset: QuerySet, term: str, exact: Q, name: str) -> QuerySet:
+    """Search results with what the term names exactly first, then names that begin with it, then the rest."""
+    term = term.strip()
+    if not term:
+        return queryset
+    rank = Case(When(exact, then=0), When(**{f"{name}__istartswith": term}, then=1), default=2)
+    return queryset.annotate(search_rank=rank).order_by("search_rank", name, "pk")
 
 
 @admin.register(Actor)
@@ -434,7 +544,6 @@ class ActorAdmin(TrackerAdmin):
     list_select_related = ("parent",)
     search_fields = ("slug", "name", "aliases__name", "title")
     autocomplete_fields = ("parent",)
-    prepopulated_fields = {"slug": ("name",)}
     readonly_fields = TIMESTAMPS
     inlines = (ActorAliasInline, citation_inline("actor"))
 
@@ -443,8 +552,24 @@ class ActorAdmin(TrackerAdmin):
         fields.setdefault("aliases", [])
         return fields
 
+    def get_search_results(self, request, queryset, search_term):
+        # An exact name, alias or slug first: "European Union" finds the EU before EUPOL COPPS.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        exact = (
+            Q(name__iexact=term)
+            | Q(slug__iexact=term)
+            | Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__iexact=term))
+        )
+        return exact_first(queryset.select_related("parent"), term, exact, "name"), may_have_duplicates
+
+    def autocomplete_label(self, actor: Actor) -> str:
+        where = f", {actor.parent.name}" if actor.parent_id else ""
+        return f"{actor.name} ({actor.get_kind_display()}{where})"
+
     def create(self, form, fields):
-        return services.actor_create(data=services.input_for(Actor, **fields))
+        data = services.input_for(Actor, **fields)
+        return services.actor_create(data=data, force=form.cleaned_data.get("distinct", False))
 
     def delete_refusals(self, obj) -> list[str]:
         return [f"named in {link}" for link in services.actor_statement_links(obj)]
@@ -456,7 +581,6 @@ class EventAdmin(TrackerAdmin):
     list_filter = ("event_type", "status", "date_precision", "country")
     search_fields = ("slug", "title", "description", "location", "citations__excerpt")
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
     fieldsets = (
         (None, {"fields": ("slug", "title", "description", "event_type", "status")}),
@@ -470,6 +594,7 @@ class EventAdmin(TrackerAdmin):
 
 @admin.register(Statement)
 class StatementAdmin(TrackerAdmin):
+    form = StatementForm
     list_display = ("slug", "speaker", "quote_type", "medium", "stance", "stance_target", "date")
     list_filter = ("quote_type", "medium", "stance", "date_precision")
     list_select_related = ("speaker", "stance_target")
@@ -484,8 +609,13 @@ class StatementAdmin(TrackerAdmin):
         ("Relayed by", {"fields": ("reported_by",)}),
         CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
+        (None, {"fields": ("distinct",)}),
     )
     inlines = (citation_inline("statement"),)
+
+    def create(self, form, fields):
+        data = services.input_for(Statement, **fields)
+        return services.statement_create(data=data, force=form.cleaned_data.get("distinct", False))
 
 
 class StatusChangeForm(forms.Form):
@@ -508,7 +638,6 @@ class PledgeAdmin(TrackerAdmin):
     list_select_related = ("pledger",)
     search_fields = ("slug", "title", "description", "pledger__name", "citations__excerpt")
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("pledger", "beneficiary", "event", "announced_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (

@@ -42,7 +42,8 @@ RELATIONS = ("aliases", "citations", "participants", "about", "reported_by")
 class RecordInput:
     model: ClassVar[type[models.Model]]
 
-    slug: str
+    # Empty on a creation that leaves the slug to the services (services.slug_new); a record's slug never changes.
+    slug: str = ""
 
     def model_fields(self) -> dict[str, Any]:
         """The record's own columns as the model names them (``country_code`` is the ``country`` column)."""

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from .dates import DatePrecision, resolve_span
 from .history import versioned_history
+from .intake import url_key
 from .querysets import (
     ActorQuerySet,
     EventQuerySet,
@@ -186,7 +187,17 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     )
     text = models.TextField(help_text="The full text of the article; citation excerpts must stand in it verbatim.")
     sha256 = models.CharField(
-        max_length=64, editable=False, help_text="SHA-256 of the text encoded as UTF-8, in hexadecimal."
+        max_length=64,
+        editable=False,
+        db_index=True,
+        help_text="SHA-256 of the text encoded as UTF-8, in hexadecimal.",
+    )
+    url_key = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="The URL as compared for duplicates (events.intake.url_key): scheme, host case, trailing slash "
+        "and tracking parameters set aside; empty without a URL.",
     )
 
     objects = SlugManager.from_queryset(RecordQuerySet)()
@@ -199,6 +210,14 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
             models.CheckConstraint(condition=Q(sha256__length=64), name="source_sha256_is_hex_digest"),
             models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
             slug_lowercase_constraint("source"),
+            # Two sources at one address are one article entered twice, whichever door or race let them in.
+            models.UniqueConstraint(
+                fields=["url_key"],
+                condition=~Q(url_key=""),
+                name="source_url_key_unique",
+                violation_error_message="Another source has this URL (scheme, host case, trailing slash and "
+                "tracking parameters aside).",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -206,6 +225,7 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
 
     def save(self, *args, **kwargs) -> None:
         self.sha256 = self.digest(self.text)
+        self.url_key = url_key(self.url)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -217,6 +237,7 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     def clean(self) -> None:
         super().clean()
         self.sha256 = self.digest(self.text)
+        self.url_key = url_key(self.url)
         if self.pk is not None:
             # The database refuses it too (events/evidence.py); checked here first for a message that names one.
             broken = [c for c in self.citations.all() if c.excerpt not in self.text]
@@ -231,6 +252,22 @@ class Source(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
     @staticmethod
     def digest(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SourceShingle(models.Model):
+    """A sample of a source's word shingles (events.intake), by hash: the index that finds which existing sources
+    a new text may repeat, before their texts are compared whole. Kept by the services, never edited."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="shingles", help_text="The source.")
+    hash = models.BigIntegerField(help_text="64-bit hash of one sampled five-word shingle of the source's text.")
+
+    class Meta:
+        ordering = ["source_id", "hash"]
+        constraints = [models.UniqueConstraint(fields=["source", "hash"], name="source_shingle_unique")]
+        indexes = [models.Index(fields=["hash"], name="source_shingle_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.hash}"
 
 
 class Actor(TimestampedModel, VersionedModel, SearchableModel):

@@ -23,12 +23,15 @@ mixes scripts ("hamas" becomes "harnas") and is never shown as a name. When the 
 ``pyicu-wheels``), stored keys may differ from fresh ones; ``keys_rebuild`` recomputes them.
 """
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import icu
 from django.core.exceptions import ValidationError
 from django.db import models
+from rapidfuzz import fuzz
 
 # Keys live in a unique B-tree index; PostgreSQL refuses index entries over ~2,700 bytes, and NFKC alone can
 # expand one character into eighteen (U+FDFA), so the key's length is checked, not assumed from the name's.
@@ -183,3 +186,70 @@ def keys_rebuild(actor_model, key_model) -> list[str]:
         [key_model(actor=actor, key=key, name=text, is_alias=is_alias) for key, (actor, text, is_alias) in rows.items()]
     )
     return []
+
+
+# Near-duplicate names ------------------------------------------------------------------------------------------
+# The key above says when two names are one; these say when they only resemble each other ("Jean-Noel Barrot" and
+# "Jean-Noël Barrot", "EU foreign policy chief Kaja Kallas" and "Kaja Kallas"), which the editor confirms.
+
+# Words of a title or office that news writing puts before a person's name. Everything up to the last of them is
+# the title ("EU foreign policy chief", "Secretary of State"), provided a name follows.
+TITLE_WORDS = frozenset(
+    """
+    mr mrs ms dr prof sir dame lord lady his her excellency
+    president vice prime minister ministers foreign defence defense interior finance deputy secretary state general
+    chief policy head leader spokesperson spokesman spokeswoman ambassador envoy special representative high
+    commissioner chancellor premier king queen prince crown emir sheikh sultan senator governor mayor chairman
+    chairwoman chair commander gen lt col maj capt admiral marshal director former acting
+    """.split()
+)
+# A name resembles another from this rapidfuzz token-sort ratio (0 to 1): above the spelling variants of one name
+# (Zelensky/Zelenskyy 0.97, Mohammed/Mohammad 0.95), below different names that share letters (Austria/Australia
+# 0.88). Checked on the curated variants in tests/test_near_duplicates.py.
+NAME_SIMILARITY = 0.9
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Case, accents and punctuation set aside: “Jean-Noël Barrot” gives “jean noel barrot”."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return " ".join(_NOT_ALNUM.sub(" ", "".join(c for c in decomposed if not unicodedata.combining(c))).split())
+
+
+def person_core(name: str) -> str:
+    """A person's name without the title or appositive around it (folded): “EU foreign policy chief Kaja Kallas”
+    and “Kaja Kallas, the EU's foreign policy chief” both give “kaja kallas”."""
+    head, _, tail = name.partition(",")
+    if tail and any(word in TITLE_WORDS for word in fold(tail).split()):
+        name = head
+    words = fold(name).split()
+    last_title = max((i for i, word in enumerate(words) if word in TITLE_WORDS), default=-1)
+    if 0 <= last_title < len(words) - 1:
+        words = words[last_title + 1 :]
+    return " ".join(words)
+
+
+def comparable(name: str, *, person: bool) -> str:
+    return person_core(name) if person else fold(name)
+
+
+def name_similarity(a: str, b: str, *, persons: bool) -> float:
+    """How much two names (as ``comparable`` gives them) resemble each other, from 0 to 1.
+
+    The same folded name is 1. Otherwise rapidfuzz's token-sort ratio, which takes word order and small spelling
+    differences in its stride. Between two persons, a surname alone matches the full name (“Netanyahu”), and
+    different initials keep two names apart (George W. Bush and George H. W. Bush).
+    """
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    words_a, words_b = a.split(), b.split()
+    if persons:
+        initials_a, initials_b = {w for w in words_a if len(w) == 1}, {w for w in words_b if len(w) == 1}
+        if initials_a and initials_b and initials_a != initials_b:
+            return 0.0
+        short, long = sorted((words_a, words_b), key=len)
+        if len(short) == 1 and len(long) > 1 and long[-1] == short[0]:
+            return 1.0
+    return fuzz.token_sort_ratio(a, b) / 100

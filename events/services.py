@@ -6,6 +6,8 @@ failure leaves nothing half-written.
 
 import dataclasses
 import datetime
+import difflib
+import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -14,8 +16,9 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
+from django.utils.text import slugify
 
-from . import evidence, names
+from . import evidence, intake, names
 from .dates import resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
@@ -33,6 +36,7 @@ from .inputs import (
     input_for,
 )
 from .models import (
+    UNIT_FAMILY,
     Actor,
     ActorAlias,
     ActorNameKey,
@@ -43,6 +47,7 @@ from .models import (
     Pledge,
     PledgeStatusChange,
     Source,
+    SourceShingle,
     Statement,
 )
 from .quotes import stands_in
@@ -159,10 +164,102 @@ def source_upsert(
 ) -> tuple[Source, Outcome]:
     """Create or update a source. Changing the text of a source that is cited is refused if an excerpt would break
     (``Source.clean`` says which; the database's evidence triggers hold it against races)."""
+    before = Source.objects.filter(slug=data.slug).values("pk", "text", "url").first() or {}
+    if overwrite or not before:
+        # Before the model's validation, whose unique URL constraint would only say "another source".
+        if line_breaks(data.text) != before.get("text") or data.url != before.get("url"):
+            source_exact_duplicate_check(text=data.text, url=data.url, exclude_pk=before.get("pk"))
     source, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
-    if outcome != "kept":
-        outcome = _finish(source, outcome, related_changed=False)
-    return source, outcome
+    if outcome == "kept":
+        return source, outcome
+    if source.text != before.get("text"):
+        source_shingles_set(source=source)
+    return source, _finish(source, outcome, related_changed=False)
+
+
+@transaction.atomic
+def source_create(*, data: SourceInput, force: bool = False) -> Source:
+    """Create a source from an article's text and metadata, whatever door it came through.
+
+    The same text (sha256) or the same URL (events.intake.url_key) as an existing source is that source entered
+    twice: a DuplicateRecord naming it, which nothing overrides. A text that shares at least NEAR_DUPLICATE_SHARE
+    of its five-word shingles with an existing source (the same wire story in another outlet) is a NearDuplicate
+    naming it and the share, unless ``force`` says the editor has seen it and wants both.
+    """
+    if not force:
+        candidates = source_near_duplicates(text=line_breaks(data.text))
+        if candidates:
+            best = candidates[0]
+            raise NearDuplicate(
+                f"This text shares {best.similarity:.0%} of its five-word word sequences with source "
+                f"“{best.record.slug}” ({best.record.url or 'no URL'}), at or above the {best.threshold:.0%} that "
+                "makes a near-duplicate: probably the same story in another outlet. Cite that source, or confirm "
+                "(force) to keep both.",
+                candidates=candidates,
+            )
+    return record_create(data=data)
+
+
+def source_exact_duplicate_check(*, text: str, url: str, exclude_pk: int | None = None) -> None:
+    """Refuse (DuplicateRecord, naming the source) a text or URL that an existing source already has."""
+    others = Source.objects.exclude(pk=exclude_pk).only("slug", "url")
+    same = others.filter(sha256=Source.digest(line_breaks(text))).order_by("slug").first()
+    if same is not None:
+        raise DuplicateRecord(
+            f"Source “{same.slug}” ({same.url or 'no URL'}) already has this very text (same sha256): cite it "
+            "instead of entering the article again.",
+            existing=same,
+        )
+    key = intake.url_key(url)
+    same = others.filter(url_key=key).first() if key else None
+    if same is not None:
+        raise DuplicateRecord(
+            f"Source “{same.slug}” already has this URL ({same.url}; compared without scheme, host case, trailing "
+            "slash and tracking parameters): cite it instead of entering the article again.",
+            existing=same,
+        )
+
+
+# How many sources sharing sampled shingles are compared whole: the likeliest first, a bounded cost per upload.
+NEAR_DUPLICATE_CANDIDATES = 5
+
+
+def source_near_duplicates(*, text: str, exclude: Source | None = None) -> list["Candidate"]:
+    """Existing sources that share at least NEAR_DUPLICATE_SHARE of their five-word shingles with ``text``
+    (containment: see events.intake.shared_share), most shared first. The shingle index finds the candidates
+    (one sampled shingle in SAMPLE_EVERY); their whole texts give the share reported."""
+    mine = intake.shingles(text)
+    sample = intake.sampled(mine)
+    if not sample:
+        return []
+    rows = (
+        SourceShingle.objects.filter(hash__in=sorted(sample))
+        .exclude(source_id=getattr(exclude, "pk", None))
+        .values("source_id")
+        .annotate(n=models.Count("id"))
+        .order_by("-n", "source_id")[:NEAR_DUPLICATE_CANDIDATES]
+    )
+    found = []
+    for source in Source.objects.filter(pk__in=[r["source_id"] for r in rows]).only("slug", "title", "url", "text"):
+        share = intake.shared_share(mine, intake.shingles(source.text))
+        if share >= intake.NEAR_DUPLICATE_SHARE:
+            found.append(
+                Candidate(
+                    record=source,
+                    similarity=round(share, 3),
+                    threshold=intake.NEAR_DUPLICATE_SHARE,
+                    reason="shared five-word sequences (share of the shorter text's)",
+                )
+            )
+    return sorted(found, key=lambda c: (-c.similarity, c.record.slug))
+
+
+def source_shingles_set(*, source: Source) -> None:
+    """Keep the source's sampled shingles in step with its text (the near-duplicate index)."""
+    SourceShingle.objects.filter(source=source).delete()
+    SourceShingle.objects.bulk_create(
+        [SourceShingle(source=source, hash=h) for h in sorted(intake.sampled(intake.shingles(source.text)))]
+    )
 
 
 @transaction.atomic
@@ -258,11 +355,30 @@ class AlreadyExists(Exception):
 
 
 class DuplicateRecord(Exception):
-    """The new record looks like one that exists; the editor may insist (force) if it really is another."""
+    """The new record is one that exists: the same name key, the same article. Nothing overrides it."""
 
     def __init__(self, message: str, *, existing: models.Model) -> None:
         super().__init__(message)
         self.existing = existing
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """An existing record that a new one may duplicate: how similar (0 to 1), from what threshold, and why."""
+
+    record: models.Model
+    similarity: float
+    threshold: float
+    reason: str
+
+
+class NearDuplicate(DuplicateRecord):
+    """The new record resembles existing ones (``candidates``, most similar first); the editor may confirm it is
+    another (``force``)."""
+
+    def __init__(self, message: str, *, candidates: Sequence[Candidate]) -> None:
+        super().__init__(message, existing=candidates[0].record)
+        self.candidates = list(candidates)
 
 
 def actor_duplicates(*, name: str, aliases: Sequence[str] = (), exclude: Actor | None = None) -> list[Actor]:
@@ -320,17 +436,145 @@ def _name_keys_set(*, actor: Actor, entries: Mapping[str, names.NameEntry]) -> N
 
 @transaction.atomic
 def record_create(*, data: RecordInput) -> models.Model:
-    """Create a record through its upsert service, never updating one that exists under the same slug."""
+    """Create a record through its upsert service, never updating one that exists under the same slug. Without a
+    slug, one is made from the record's title or name (``slug_new``)."""
+    if not data.slug:
+        data = dataclasses.replace(data, slug=slug_new(data))
     record, outcome = _UPSERTS[data.model](data=data, overwrite=False)
     if outcome == "kept":
         raise AlreadyExists(f"A {data.model._meta.verbose_name} with slug “{data.slug}” already exists.")
     return record
 
 
+SLUG_MAX_LENGTH = 80
+
+
+def slug_basis(data: RecordInput) -> str:
+    """What a record's generated slug is made from: its title or name; a statement's speaker and first words."""
+    if isinstance(data, StatementInput):
+        return f"{data.speaker.slug} {' '.join(data.text.split()[:8])}"
+    return data.name if isinstance(data, ActorInput) else data.title
+
+
+def slug_new(data: RecordInput) -> str:
+    """A slug for a new record that no record of its kind has, or ever had (a deleted record's history stays
+    readable under its slug, and a new record there would carry on from it): the basis in ASCII, lower case and
+    hyphens (“Jean-Noël Barrot” gives jean-noel-barrot), cut at a word, then -2, -3… if it is taken. It is made
+    once, at creation, and never changes with the title."""
+    model = data.model
+    full = slugify(slug_basis(data))
+    base = (full if len(full) <= SLUG_MAX_LENGTH else full[: SLUG_MAX_LENGTH + 1].rsplit("-", 1)[0]) or str(
+        model._meta.model_name
+    )
+    # Exact lookups, a batch at a time, which the slug indexes answer (a pattern would read the history table).
+    for first in itertools.count(1, 20):
+        candidates = [base if n == 1 else f"{base}-{n}" for n in range(first, first + 20)]
+        taken = set(model.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+        taken |= set(model.history.model.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+        free = [c for c in candidates if c not in taken]
+        if free:
+            return free[0]
+    raise AssertionError("unreachable")
+
+
 @transaction.atomic
-def actor_create(*, data: ActorInput) -> Actor:
+def actor_create(*, data: ActorInput, force: bool = False) -> Actor:
     """Create an actor. One whose name or an alias reads the same as another actor's is refused (DuplicateRecord,
-    see actor_upsert), and nothing overrides that: a real namesake gets a distinguishing name."""
+    see actor_upsert), and nothing overrides that: a real namesake gets a distinguishing name. One whose name only
+    resembles another actor's (``actor_near_duplicates``) is a NearDuplicate unless ``force``."""
+    if not force:
+        actor_names_check(name=data.name, aliases=data.aliases)
+        candidates = actor_near_duplicates(name=data.name, aliases=data.aliases, kind=data.kind)
+        if candidates:
+            best = candidates[0]
+            raise NearDuplicate(
+                f"“{data.name}” resembles “{best.record.name}” of existing actor “{best.record.slug}” "
+                f"(similarity {best.similarity:.2f}, near-duplicate from {best.threshold:.2f}; {best.reason}). Use "
+                "that actor, or confirm (force) that this is another.",
+                candidates=candidates,
+            )
+    return record_create(data=data)
+
+
+def actor_near_duplicates(
+    *, name: str, aliases: Sequence[str] = (), kind: str, exclude: Actor | None = None
+) -> list[Candidate]:
+    """Existing actors whose name or an alias resembles ``name`` or one of ``aliases`` (events.names: case,
+    accents, punctuation and a person's title set aside, then rapidfuzz's token-sort ratio), most similar first.
+    Persons are compared with persons, and other actors with other actors."""
+    person = kind == Actor.Kind.PERSON
+    mine = [n for n in (names.comparable(text, person=person) for text in (name, *aliases)) if n]
+    best: dict[int, tuple[float, str]] = {}
+    rows = ActorNameKey.objects.exclude(actor=exclude) if exclude is not None else ActorNameKey.objects.all()
+    # A person resembles persons, a body bodies: "Commander of US Central Command" is not the command.
+    rows = rows.filter(actor__kind=Actor.Kind.PERSON) if person else rows.exclude(actor__kind=Actor.Kind.PERSON)
+    for actor_id, theirs in rows.values_list("actor_id", "name").distinct():
+        other = names.comparable(theirs, person=person)
+        for text in mine:
+            similarity = names.name_similarity(text, other, persons=person)
+            if similarity >= names.NAME_SIMILARITY and similarity > best.get(actor_id, (0.0, ""))[0]:
+                best[actor_id] = (similarity, f"“{theirs}” compared as “{other}” with “{text}”")
+    actors = Actor.objects.in_bulk(best)
+    found = [
+        Candidate(record=actors[pk], similarity=round(sim, 3), threshold=names.NAME_SIMILARITY, reason=why)
+        for pk, (sim, why) in best.items()
+    ]
+    return sorted(found, key=lambda c: (-c.similarity, c.record.slug))
+
+
+# A statement resembles another of its speaker's when their excerpts (or texts) share a run of words this long,
+# as a share of the shorter one's words: one sentence quoted twice, or a quotation inside a longer excerpt.
+EXCERPT_OVERLAP = 0.6
+# Fewer shared words than this are a stock phrase (“the minister said”), not the same statement.
+EXCERPT_OVERLAP_MIN_WORDS = 4
+
+
+def excerpt_overlap(a: str, b: str) -> float:
+    """The longest run of words two texts share, as a share of the shorter one's words (case and punctuation
+    aside); 0 when it is shorter than EXCERPT_OVERLAP_MIN_WORDS."""
+    words_a, words_b = intake.words(a), intake.words(b)
+    if not words_a or not words_b:
+        return 0.0
+    match = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False).find_longest_match()
+    if match.size < EXCERPT_OVERLAP_MIN_WORDS:
+        return 0.0
+    return match.size / min(len(words_a), len(words_b))
+
+
+def statement_near_duplicates(*, data: StatementInput, exclude: Statement | None = None) -> list[Candidate]:
+    """The speaker's existing statements whose excerpts or text overlap the new one's (``excerpt_overlap``)."""
+    mine = [c.excerpt for c in data.citations] + [data.text]
+    found = []
+    others = Statement.objects.filter(speaker=data.speaker).prefetch_related("citations").only("slug", "text")
+    for statement in others.exclude(pk=getattr(exclude, "pk", None)):
+        theirs = [c.excerpt for c in statement.citations.all()] + [statement.text]
+        overlap = max(excerpt_overlap(a, b) for a in mine for b in theirs)
+        if overlap >= EXCERPT_OVERLAP:
+            found.append(
+                Candidate(
+                    record=statement,
+                    similarity=round(overlap, 3),
+                    threshold=EXCERPT_OVERLAP,
+                    reason="same speaker; overlapping excerpt (longest shared run of words, share of the shorter)",
+                )
+            )
+    return sorted(found, key=lambda c: (-c.similarity, c.record.slug))
+
+
+@transaction.atomic
+def statement_create(*, data: StatementInput, force: bool = False) -> Statement:
+    """Create a statement; one whose speaker already has a statement with an overlapping excerpt is a
+    NearDuplicate naming it, unless ``force``."""
+    if not force:
+        candidates = statement_near_duplicates(data=data)
+        if candidates:
+            best = candidates[0]
+            raise NearDuplicate(
+                f"{_label(best.record)} of the same speaker overlaps this one's excerpt or text "
+                f"({best.similarity:.0%} of the shorter's words in one run; near-duplicate from "
+                f"{best.threshold:.0%}). Add this citation to it, or confirm (force) that this is another statement.",
+                candidates=candidates,
+            )
     return record_create(data=data)
 
 
@@ -349,6 +593,44 @@ def pledge_duplicate(*, data: PledgeInput) -> Pledge | None:
     return candidates.order_by("slug").first()
 
 
+# What makes two pledges the same commitment (pledge_duplicate), and how many of them a near-duplicate shares.
+PLEDGE_FINGERPRINT = ("pledger", "quantity", "unit", "category", "beneficiary")
+# Pledger and quantity are required to match, and the unit to count the same kind of thing (people, money).
+PLEDGE_SIMILARITY = 0.4
+
+
+def pledge_near_duplicates(*, data: PledgeInput, exclude: Pledge | None = None) -> list[Candidate]:
+    """Pledges by the same pledger of the same quantity counted in another unit of the same family (100 officers,
+    100 gendarmes): the same offer reported in other words. Similarity is the share of PLEDGE_FINGERPRINT that
+    matches."""
+    if data.quantity is None or not data.unit:
+        return []
+    family = UNIT_FAMILY.get(data.unit)
+    units = [unit for unit, f in UNIT_FAMILY.items() if f == family]
+    others = Pledge.objects.filter(pledger=data.pledger, quantity=data.quantity, unit__in=units).select_related(
+        "pledger", "beneficiary"
+    )
+    found = []
+    for pledge in others.exclude(pk=getattr(exclude, "pk", None)).order_by("slug"):
+        same = [name for name in PLEDGE_FINGERPRINT if getattr(pledge, name) == getattr(data, name)]
+        if set(same) == set(PLEDGE_FINGERPRINT):
+            continue  # the same commitment, which pledge_duplicate merges
+        differs = [
+            f"{name} {getattr(data, name) or 'none'} vs {getattr(pledge, name) or 'none'}"
+            for name in PLEDGE_FINGERPRINT
+            if name not in same
+        ]
+        found.append(
+            Candidate(
+                record=pledge,
+                similarity=round(len(same) / len(PLEDGE_FINGERPRINT), 3),
+                threshold=PLEDGE_SIMILARITY,
+                reason=f"same pledger and quantity ({data.quantity}); {', '.join(differs)}",
+            )
+        )
+    return sorted(found, key=lambda c: (-c.similarity, c.record.slug))
+
+
 @transaction.atomic
 def pledge_create(*, data: PledgeInput, force: bool = False) -> tuple[Pledge, Literal["created", "merged"]]:
     """Create a pledge; if it already exists (another article reporting the same commitment), add the new
@@ -359,6 +641,15 @@ def pledge_create(*, data: PledgeInput, force: bool = False) -> tuple[Pledge, Li
     list(Actor.objects.select_for_update().filter(pk=data.pledger.pk).values_list("pk"))
     existing = None if force else pledge_duplicate(data=data)
     if existing is None:
+        candidates = [] if force else pledge_near_duplicates(data=data)
+        if candidates:
+            best = candidates[0]
+            raise NearDuplicate(
+                f"{_label(best.record)} ({best.record.title}) resembles this one: {best.reason} (similarity "
+                f"{best.similarity:.1f}, near-duplicate from {best.threshold:.1f}). Add this citation to it, or "
+                "confirm (force) that this is another pledge.",
+                candidates=candidates,
+            )
         return record_create(data=data), "created"
     _lock(existing)
     known = {(c.source_id, c.excerpt) for c in existing.citations.all()}

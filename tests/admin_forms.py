@@ -1,6 +1,8 @@
 """Post the admin's real forms as a browser would: read the page, keep every field's value, change what a test
 changes. So a test sends exactly what the admin's page holds (hidden version field and inline rows included)."""
 
+import html
+import re
 from html.parser import HTMLParser
 
 
@@ -90,3 +92,9 @@ def change_form(client, url: str) -> dict:
     data = form_data(client.get(url))
     data.pop("csrfmiddlewaretoken", None)
     return data
+
+
+def page_errors(response) -> str:
+    """The error lists of an admin page, unescaped, as one text: what the editor reads after a refused save."""
+    page = html.unescape(response.content.decode())
+    return " ".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, re.S))

@@ -46,7 +46,7 @@ def test_actor_autocomplete(admin_client):
         {"app_label": "events", "model_name": "statement", "field_name": "speaker", "term": "pari"},
     )
     assert response.status_code == 200
-    assert [r["text"] for r in response.json()["results"]] == ["France"]
+    assert [r["text"] for r in response.json()["results"]] == ["France (State)"]
 
 
 def _statement_form(speaker, source, excerpt: str) -> dict:
@@ -77,7 +77,10 @@ def test_admin_refuses_non_verbatim_excerpt(admin_client, source):
         _statement_form(speaker, source, '"We support the mission," the minister said.'),
     )
     assert response.status_code == 200
-    assert NOT_VERBATIM in html.unescape(response.content.decode())
+    page = html.unescape(response.content.decode())
+    assert NOT_VERBATIM in page
+    assert 'The article has “ (U+201C) at character 1 of the excerpt; you sent " (U+0022).' in page
+    assert "The article's version: “We support the mission,” the minister said." in page
     assert not Statement.objects.exists()
 
 

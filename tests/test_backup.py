@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from events.models import Actor, Event
+from events.models import Actor, Event, SourceShingle
 from tests.tokens import token_for
 
 RESOURCES = ("sources", "actors", "events", "pledges", "statements", "deleted")
@@ -61,6 +61,8 @@ def test_backup_and_restore_serves_identical_output(tmp_path):
     assert before["history:hakan-fidan"]["count"] == 2
     assert [d["slug"] for d in before["deleted"]] == ["gaza-humanitarian-crisis"]
 
+    shingles = sorted(SourceShingle.objects.values_list("source__slug", "hash"))
+    assert shingles
     dump = tmp_path / "tracker.xml"
     call_command("backup_tracker", dump, verbosity=0)
     call_command("flush", "--noinput")
@@ -68,6 +70,7 @@ def test_backup_and_restore_serves_identical_output(tmp_path):
     call_command("restore_tracker", dump, verbosity=0)
 
     after = _everything(reader)
+    assert sorted(SourceShingle.objects.values_list("source__slug", "hash")) == shingles
     for key in before:
         assert after[key] == before[key], key
     restored = APIClient()

@@ -5,13 +5,11 @@ import json
 
 import pytest
 import yaml
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.errors import assert_error
-from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +44,6 @@ def _assert_error(response, status: int) -> dict:
     for leak in ("Traceback", "SELECT", "psycopg", "sqlite3"):
         assert leak not in text
     return body
-
-
-@pytest.fixture
-def editor(db) -> APIClient:
-    user = User.objects.create_user("editor", password="pw-editor-1")
-    user.groups.add(Group.objects.get(name="editors"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
-    return client
 
 
 def test_nul_in_every_query_parameter(api_client, world):

@@ -250,7 +250,9 @@ def test_citation_clean_rejects_non_verbatim_excerpt(source):
     assert error.value.message_dict == {
         "excerpt": [
             "This excerpt is not verbatim in source “source-article”. Copy it exactly from the article text, "
-            "including quotation marks, apostrophes and dashes."
+            "including quotation marks, apostrophes and dashes.",
+            "The article has “Brussels” at character 18 of the excerpt; you sent “Paris”.",
+            "The article's version: Ministers met in Brussels on Thursday.",
         ]
     }
 

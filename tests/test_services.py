@@ -37,20 +37,49 @@ def test_citation_add_accepts_verbatim_excerpt(source):
 
 
 @pytest.mark.parametrize(
-    "excerpt",
+    ("excerpt", "explained"),
     [
-        '"We support the mission," the minister said.',  # straight quotes where the text has curly ones
-        "ministers met in Brussels on Thursday.",  # wrong case
-        "Ministers met in  Brussels on Thursday.",  # doubled space
+        (  # straight quotes where the text has curly ones
+            '"We support the mission," the minister said.',
+            [
+                'The article has “ (U+201C) at character 1 of the excerpt; you sent " (U+0022).',
+                'The article has ” (U+201D) at character 25 of the excerpt; you sent " (U+0022).',
+                "The article's version: “We support the mission,” the minister said.",
+            ],
+        ),
+        (  # wrong case
+            "ministers met in Brussels on Thursday.",
+            [
+                "The article has “Ministers” at character 1 of the excerpt; you sent “ministers”.",
+                "The article's version: Ministers met in Brussels on Thursday.",
+            ],
+        ),
+        (  # doubled space
+            "Ministers met in  Brussels on Thursday.",
+            [
+                "The article has nothing at character 17 of the excerpt; you sent space (U+0020).",
+                "The article's version: Ministers met in Brussels on Thursday.",
+            ],
+        ),
+        (  # a word left out: the whole passage is offered
+            "France stands ready to deploy 100 gendarmes.",
+            [
+                "The article has “approximately ” at character 31 of the excerpt; you sent nothing.",
+                "The article's version: France stands ready to deploy approximately 100 gendarmes.",
+            ],
+        ),
+        ("Nothing of the sort was said by anyone.", ["No passage of the article is close to it."]),
     ],
 )
-def test_citation_add_refuses_non_verbatim_excerpt(source, excerpt):
-    """An excerpt that differs from the text by even one character is refused, and nothing is stored."""
+def test_citation_add_refuses_non_verbatim_excerpt(source, excerpt, explained):
+    """An excerpt that differs from the text by even one character is refused, and nothing is stored. The refusal
+    says where the closest passage differs, character by character, and gives the article's version (issue 13)."""
     with pytest.raises(ValidationError) as error:
         citation_add(record=EventFactory(), source=source, excerpt=excerpt)
     assert error.value.message_dict["excerpt"] == [
         "This excerpt is not verbatim in source “source-article”. Copy it exactly from the article text, "
-        "including quotation marks, apostrophes and dashes."
+        "including quotation marks, apostrophes and dashes.",
+        *explained,
     ]
     assert Citation.objects.count() == 0
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from events.admin import AutocompleteView
 from events.codebook import codebook
 
 # The split view serves Swagger UI's start-up script as a file of its own (?script), not inline, so that the
@@ -11,6 +12,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Before the admin's own: the same autocomplete, with options labelled by kind and parent, or date.
+    path("admin/autocomplete/", admin.site.admin_view(AutocompleteView.as_view(admin_site=admin.site))),
     path("admin/", admin.site.urls),
     path("codebook/", codebook, name="codebook"),
 ]

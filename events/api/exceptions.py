@@ -53,10 +53,52 @@ class Duplicate(exceptions.APIException):
     default_code = "duplicate"
 
 
+class UnsupportedText(exceptions.UnsupportedMediaType):
+    def __init__(self, detail: str):
+        exceptions.APIException.__init__(self, detail, "unsupported_media_type")
+
+
+def near_duplicate_problem(exc) -> dict:
+    """A 409 that names the records the new one resembles, how much and from what threshold, and how to insist."""
+    body = problem(
+        409,
+        "near_duplicate",
+        str(exc),
+        {
+            "existing": [f"{type(c.record).__name__.lower()}:{c.record.slug}" for c in exc.candidates],
+            "force": ["If it is a different record, send the same request with force set to true."],
+        },
+    )
+    body["candidates"] = [
+        {
+            "type": type(c.record).__name__.lower(),
+            "slug": c.record.slug,
+            "label": str(c.record),
+            "similarity": c.similarity,
+            "threshold": c.threshold,
+            "reason": c.reason,
+        }
+        for c in exc.candidates
+    ]
+    return body
+
+
 def exception_handler(exc, context):
     from ..evidence import as_validation_error
-    from ..services import AlreadyExists, DependentRecords, DuplicateRecord, StaleVersion
+    from ..intake import UnreadableText
+    from ..services import AlreadyExists, DependentRecords, DuplicateRecord, NearDuplicate, StaleVersion
 
+    if isinstance(exc, UnreadableText):
+        exc = UnsupportedText(str(exc))
+        response = drf_exception_handler(exc, context)
+        response.data = problem(415, "unsupported_media_type", str(exc.detail), {"file": [str(exc.detail)]})
+        response.content_type = PROBLEM_TYPE
+        return response
+    if isinstance(exc, NearDuplicate):
+        response = drf_exception_handler(Duplicate(str(exc)), context)
+        response.data = near_duplicate_problem(exc)
+        response.content_type = PROBLEM_TYPE
+        return response
     if isinstance(exc, StaleVersion):
         exc = PreconditionFailed(str(exc))
     elif isinstance(exc, AlreadyExists | DependentRecords):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 
 class RequestTooLarge(APIException):
@@ -12,6 +12,14 @@ class RequestTooLarge(APIException):
         super().__init__(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
 
 
+def refuse_declared_length(parser_context, limit: int | None) -> None:
+    """413 before reading a body whose declared length is over the limit."""
+    request = (parser_context or {}).get("request")
+    declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge()
+
+
 NESTED_TOO_DEEP = "JSON parse error - the document is nested too deeply."
 
 
@@ -20,10 +28,7 @@ class LimitedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = (parser_context or {}).get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            raise RequestTooLarge()
+        refuse_declared_length(parser_context, limit)
         try:
             return super().parse(_Capped(stream, limit) if limit is not None else stream, media_type, parser_context)
         except RecursionError:
@@ -44,3 +49,16 @@ class _Capped:
         if self.read_so_far > self.limit:
             raise RequestTooLarge()
         return chunk
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    """Multipart bodies (an article uploaded as a file) up to DATA_UPLOAD_MAX_MEMORY_SIZE, like JSON: Django limits
+    a multipart body's fields but not its files, so the declared length is checked first, and each file after."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        refuse_declared_length(parser_context, limit)
+        parsed = super().parse(stream, media_type, parser_context)
+        if limit is not None and any(f.size > limit for f in parsed.files.values()):
+            raise RequestTooLarge()
+        return parsed

@@ -240,6 +240,40 @@ PROBLEM_SCHEMA = {
             "the error concerns no field.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
+        "candidates": {
+            "type": "array",
+            "description": "On a 409 `near_duplicate` only: the existing records the new one resembles, most similar "
+            "first. Send the request again with `force: true` if it is another record all the same.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {
+                        "type": "string",
+                        "enum": ["source", "actor", "statement", "pledge"],
+                        "description": "What kind of record it is.",
+                    },
+                    "slug": {"type": "string", "description": "The existing record's slug."},
+                    "label": {"type": "string", "description": "Its name or title."},
+                    "similarity": {
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": 1,
+                        "description": "How similar it is: for sources the share of the shorter text's five-word "
+                        "sequences the other has too; for actors the names' token-sort ratio; for statements the "
+                        "longest shared run of words as a share of the shorter excerpt; for pledges the share of "
+                        "pledger, quantity, unit, category and beneficiary that match.",
+                    },
+                    "threshold": {
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": 1,
+                        "description": "The similarity from which a record counts as a near-duplicate.",
+                    },
+                    "reason": {"type": "string", "description": "What matched, in words."},
+                },
+                "required": ["type", "slug", "label", "similarity", "threshold", "reason"],
+            },
+        },
     },
     "required": ["type", "title", "status", "detail", "code", "errors"],
 }
@@ -268,7 +302,8 @@ ALWAYS = {
 }
 WRITES = {
     "403": "The account lacks the model's permission.",
-    "409": "A duplicate, a slug taken meanwhile, or a delete that would orphan evidence.",
+    "409": "A duplicate, a near-duplicate (`near_duplicate`, with `candidates`; confirm with `force`), a slug taken "
+    "meanwhile, or a delete that would orphan evidence.",
 }
 BODIES = {
     "413": "The body is larger than the limit.",
@@ -349,6 +384,11 @@ def document_http(result, generator, request, public):
                 for code, response in responses.items():
                     if code.startswith("2"):
                         response["headers"] = {**ETAG, **LOCATION}
+            if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+                codes["415"] = (
+                    "The body is neither JSON nor multipart/form-data, or the uploaded file is not UTF-8 plain text "
+                    "(the message says why)."
+                )
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})
     return result

@@ -14,6 +14,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from ..dates import DatePrecision
 from ..inputs import ActorInput, EventInput, PledgeInput, SourceInput, StatementInput
+from ..intake import upload_text
 from ..models import (
     Actor,
     Citation,
@@ -25,6 +26,7 @@ from ..models import (
     Source,
     Statement,
 )
+from ..validators import verbatim_messages
 from .representation import CompiledReadMixin
 
 TIMESTAMPS = ("version", "created_at", "updated_at")
@@ -440,14 +442,14 @@ class CitationWriteSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        if attrs["excerpt"] not in attrs["source"].text:
+        # The model's rule and explanation (events.validators), checked here too so that the error names the
+        # citation's place in the body (citations.0.excerpt); the article's version is offered beside it.
+        messages, version = verbatim_messages(
+            source_text=attrs["source"].text, excerpt=attrs["excerpt"], source_label=attrs["source"].slug
+        )
+        if messages:
             raise serializers.ValidationError(
-                {
-                    "excerpt": [
-                        f"This excerpt is not verbatim in source “{attrs['source'].slug}”. Copy it exactly from the "
-                        "article text, including quotation marks, apostrophes and dashes."
-                    ]
-                }
+                {"excerpt": messages, **({"suggested_excerpt": [version]} if version is not None else {})}
             )
         return attrs
 
@@ -513,19 +515,69 @@ class WriteSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is not None and "slug" in fields:
+        if "slug" in fields:
+            # Left out on creation, the services make one from the title or name (services.slug_new).
             fields["slug"].required = False
+            if self.instance is None:
+                fields["slug"].help_text = (
+                    f"{fields['slug'].help_text} Left out: made from the title or name (a statement's from its "
+                    "speaker and first words), unique, and kept for good."
+                )
         for name in ("date_precision", "target_date_precision"):
             if name in fields:
                 fields[name].help_text = f"{fields[name].help_text} Left out: `day` with a date, `unknown` without."
         return fields
 
 
+def _force_field(what: str) -> serializers.BooleanField:
+    return serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text=f"Save it even though it resembles {what} (a 409 `near_duplicate` names them, with their "
+        "similarity): the editor has looked and it is another.",
+    )
+
+
 class SourceWriteSerializer(WriteSerializer):
+    force = _force_field(
+        "an existing source: their texts share at least half of the shorter one's five-word sequences. The same "
+        "text (sha256) or URL as an existing source is refused whatever this says"
+    )
+
     class Meta:
         model = Source
-        fields = writable(SourceInput, without=("seed_file",))
+        fields = writable(SourceInput, "force", without=("seed_file",))
         extra_kwargs = {"text": {"trim_whitespace": False}}
+
+
+class SourceUploadSerializer(SourceWriteSerializer):
+    """A source whose article comes as a file (multipart/form-data), its metadata as form fields: the text needs
+    no JSON escaping. The file is read by events.intake.upload_text, which refuses anything but UTF-8 plain text
+    with a 415."""
+
+    file = serializers.FileField(
+        write_only=True,
+        allow_empty_file=False,
+        help_text="The article: UTF-8 plain text (`text/plain`, or a `.txt` file). Line endings are stored as LF.",
+    )
+
+    class Meta(SourceWriteSerializer.Meta):
+        fields = (*(f for f in SourceWriteSerializer.Meta.fields if f != "text"), "file")
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and "text" in data:
+            raise serializers.ValidationError(
+                {"text": ["Send the article once: as the file, or as `text` in a JSON body, not both."]}
+            )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict) -> dict:
+        upload = attrs.pop("file")
+        attrs["text"] = upload_text(
+            upload.read(), content_type=upload.content_type, charset=upload.charset, name=upload.name
+        )
+        return attrs
 
 
 class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
@@ -540,10 +592,12 @@ class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
         required=False,
         default=False,
         write_only=True,
-        help_text="Accepted, but overrides nothing for actors: a name or alias that reads the same as another "
-        "actor's (case, runs of spaces, invisible characters and look-alike letters aside) is always refused with 409 "
-        "naming that actor. A different actor of the same name needs a distinguishing name, e.g. "
-        "“Ali Hassan (Egyptian FM)”.",
+        help_text="Save the actor even though its name resembles an existing actor's (a 409 `near_duplicate` names "
+        "them with their similarity: accents, case, punctuation and a person's title set aside, “Jean-Noel "
+        "Barrot”, “EU foreign policy chief Kaja Kallas”). It does not override a name or alias that reads the "
+        "same as another actor's (case, runs of spaces, invisible characters and look-alike letters aside), which "
+        "is always refused with 409 naming that actor: a different actor of the same name needs a distinguishing "
+        "name, e.g. “Ali Hassan (Egyptian FM)”.",
     )
 
     citations = CitationWriteSerializer(
@@ -587,10 +641,11 @@ class StatementWriteSerializer(WriteSerializer):
         help_text="Slugs of the news outlets (actors of kind media) that relayed it.",
     )
     citations = _citations_field()
+    force = _force_field("a statement of the same speaker whose excerpt or text overlaps this one's")
 
     class Meta:
         model = Statement
-        fields = writable(StatementInput)
+        fields = writable(StatementInput, "force")
 
 
 class PledgeWriteSerializer(WriteSerializer):
@@ -604,7 +659,9 @@ class PledgeWriteSerializer(WriteSerializer):
         default=False,
         write_only=True,
         help_text="Record a separate pledge even though it matches an existing one (same pledger, beneficiary, "
-        "category and quantity, or title). Without it, the new citations are added to the existing pledge.",
+        "category, quantity and unit, or title) or resembles one (same pledger and quantity in another unit of the "
+        "same kind, e.g. officers and gendarmes). Without it, the new citations are added to a matching pledge, "
+        "and a resembling one is a 409 `near_duplicate` naming it.",
     )
 
     class Meta:

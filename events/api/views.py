@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from knox import views as knox_views
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -34,7 +34,7 @@ from . import filters, rows, serializers
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
-from .parsers import LimitedJSONParser
+from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 from .schema import PAGE_PARAMETERS, filter_parameters
@@ -172,6 +172,10 @@ def if_match(request, record) -> int:
             f"The record is at ETag {etag(record)}, not {header}; fetch it again and reapply your change."
         )
     return record.version
+
+
+def _multipart(request) -> bool:
+    return (request.content_type or "").split(";")[0].strip().lower() == "multipart/form-data"
 
 
 def service_kwargs(validated: dict) -> dict:
@@ -353,10 +357,27 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": etag(record)})
 
 
+SOURCE_JSON_ONLY = {"application/json": serializers.SourceWriteSerializer}
+
+
 @extend_schema_view(
     list=_listing("List sources", "News articles, without their full text.", serializers.SourceSerializer),
     retrieve=_by_slug("Get a source", "One article, with its full text and sha256."),
     export=_export("sources"),
+    create=extend_schema(
+        description="Adds an article with its full text and metadata: as JSON with `text`, or as "
+        "multipart/form-data with the article as the `file` part (UTF-8 plain text; anything else is a 415) and "
+        "the metadata as fields. The slug, if left out, is made from the title. The same text (sha256) or URL "
+        "(scheme, host case, trailing slash and tracking parameters aside) as an existing source is a 409 naming "
+        "it; a text sharing at least half of its five-word sequences with an existing source is a 409 "
+        "`near_duplicate` naming it with the share, saved only with `force`.",
+        request={
+            "application/json": serializers.SourceWriteSerializer,
+            "multipart/form-data": serializers.SourceUploadSerializer,
+        },
+    ),
+    update=extend_schema(request=SOURCE_JSON_ONLY),
+    partial_update=extend_schema(request=SOURCE_JSON_ONLY),
 )
 class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     serializer_class = serializers.SourceSerializer
@@ -364,10 +385,26 @@ class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     record_serializer_class = serializers.SourceDetailSerializer
     filterset_class = filters.SourceFilter
     export_name = "sources"
+    # An article may come as a file; every other write, and every other resource, is JSON only.
+    parser_classes = (LimitedJSONParser, LimitedMultiPartParser)
     # A source is cited, it does not cite: its citations belong to the records they support, and are added and
     # removed there (with that record's permission, version and history).
     citations = None
     citation_detail = None
+
+    def get_serializer_class(self):
+        if self.action == "create" and _multipart(self.request):
+            return serializers.SourceUploadSerializer
+        return super().get_serializer_class()
+
+    def update(self, request, *args, **kwargs):
+        if _multipart(request):
+            raise UnsupportedMediaType(request.content_type, "A source is changed with a JSON body.")
+        return super().update(request, *args, **kwargs)
+
+    def create_record(self, kwargs: dict, validated: dict):
+        data = services.input_for(Source, **kwargs)
+        return services.source_create(data=data, force=validated.get("force", False)), True
 
     def get_queryset(self) -> QuerySet[Source]:
         queryset = Source.objects.all()
@@ -398,9 +435,10 @@ class ActorViewSet(TrackerViewSet):
         return Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
 
     def create_record(self, kwargs: dict, validated: dict):
-        # force is accepted but overrides nothing here: the service refuses any name clash (409 naming the actor),
-        # on update too, since actor_upsert checks every write.
-        return services.actor_create(data=services.input_for(Actor, **kwargs)), True
+        # force confirms a name that only resembles another actor's; a name that reads the same as another's is
+        # refused whatever it says (409 naming the actor), on update too, since actor_upsert checks every write.
+        data = services.input_for(Actor, **kwargs)
+        return services.actor_create(data=data, force=validated.get("force", False)), True
 
     @extend_schema(
         summary="An actor's timeline",
@@ -522,6 +560,10 @@ class StatementViewSet(TrackerViewSet):
 
     def get_queryset(self) -> QuerySet[Statement]:
         return Statement.objects.select_related("speaker", "stance_target", "event").only(*STATEMENT_COLUMNS)
+
+    def create_record(self, kwargs: dict, validated: dict):
+        data = services.input_for(Statement, **kwargs)
+        return services.statement_create(data=data, force=validated.get("force", False)), True
 
 
 @extend_schema_view(

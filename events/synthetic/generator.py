@@ -14,6 +14,7 @@ from django.db import models
 from tqdm import tqdm
 
 from events.dates import DatePrecision, resolve_span
+from events.intake import url_key
 from events.models import (
     Actor,
     ActorAlias,
@@ -351,6 +352,7 @@ class Generator:
                     draft.id, created, updated, 1, draft.date, precision, end, "",
                     _search_text(title, publisher, byline, text), f"{PREFIX}source-{i:06d}", title, publisher,
                     byline, f"https://example.org/synthetic/{i}", None, text, Source.digest(text),
+                    url_key(f"https://example.org/synthetic/{i}"),
                 )  # fmt: skip
 
         self.write(Source, rows())

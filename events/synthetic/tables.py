@@ -34,7 +34,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     ActorAlias: ("id", "actor_id", "name"),
     Source: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
-        "search_text", "slug", "title", "publisher", "byline", "url", "seed_file", "text", "sha256",
+        "search_text", "slug", "title", "publisher", "byline", "url", "seed_file", "text", "sha256", "url_key",
     ),
     Event: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from events.models import Actor, Source
+from events.services import source_shingles_set
 
 
 class Command(BaseCommand):
@@ -20,4 +21,9 @@ class Command(BaseCommand):
         # The dump carries the history itself: recording new history rows while loading would duplicate it.
         with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
             call_command("loaddata", str(dump), verbosity=0)
+        # The near-duplicate index is derived from the texts, so it is rebuilt rather than carried (loaded with the
+        # sources in one transaction, it failed SQLite's deferred foreign-key check at commit).
+        with transaction.atomic():
+            for source in Source.objects.only("id", "text").iterator(chunk_size=200):
+                source_shingles_set(source=source)
         self.stdout.write(f"Restored {dump}.")
