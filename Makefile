@@ -8,7 +8,7 @@ PORT ?= 8000
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup install migrate load browser clients lint format lock clean schema
+.PHONY: run test setup install migrate load browser clients lint format lock clean schema examples
 
 run: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -57,6 +57,11 @@ load: migrate
 # The committed OpenAPI contract; tests/test_openapi_file.py fails while it differs from what the code generates.
 schema: install
 	DJANGO_SETTINGS_MODULE=tracker.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+# The response examples in the schema (events/api/examples/) are the API's answers on the loaded story.
+examples: install
+	UPDATE_EXAMPLES=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_openapi_file.py -k response_examples
+	$(MAKE) schema
 
 lint: install
 	$(BIN)/ruff check .

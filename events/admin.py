@@ -474,7 +474,8 @@ class SourceAdmin(TrackerAdmin):
     list_filter = ("publisher", "date_precision")
     search_fields = ("slug", "title", "publisher", "text")
     date_hierarchy = "date"
-    readonly_fields = ("sha256", *TIMESTAMPS)
+    # Which seed file a source was loaded from is the loader's to say (the API reads it only, too).
+    readonly_fields = ("sha256", "seed_file", *TIMESTAMPS)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("slug", "title", "publisher", "byline", "url", "seed_file")}),

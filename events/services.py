@@ -186,6 +186,8 @@ def source_create(*, data: SourceInput, force: bool = False) -> Source:
     of its five-word shingles with an existing source (the same wire story in another outlet) is a NearDuplicate
     naming it and the share, unless ``force`` says the editor has seen it and wants both.
     """
+    # The exact duplicate first: the same text is not "nearly" the same, and forcing cannot keep it.
+    source_exact_duplicate_check(text=data.text, url=data.url)
     if not force:
         candidates = source_near_duplicates(text=line_breaks(data.text))
         if candidates:

@@ -483,7 +483,11 @@ def test_filters_are_documented_in_the_schema(api_client):
         "source",
         "quantity_min",
     } <= set(parameters)
-    assert parameters["date_after"]["schema"] == {"type": "string", "format": "date"}
+    assert parameters["date_after"]["schema"] == {
+        "type": "string",
+        "format": "date",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    }
     assert parameters["include_children"]["schema"] == {"type": "boolean"}
     assert parameters["status"]["schema"]["type"] == "array"
     assert set(parameters["status"]["schema"]["items"]["enum"]) == set(Pledge.Status.values)

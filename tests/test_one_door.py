@@ -535,3 +535,18 @@ def test_required_text_of_only_spaces_or_invisible_characters_is_refused(world, 
     }
     assert_error(api.post("/api/v1/events/", body, format="json"), 400, fields=["title"])
     assert not Source.objects.filter(slug="blank-source").exists()
+
+
+def test_the_admin_cannot_set_a_sources_seed_file(world):
+    """seed_file is the loader's record of where a source came from; the API reads it only, and so does the
+    admin: a posted value is ignored, on the add page as on the change page."""
+    source = world["source"]
+    admin = _admin(_user("ed", editor=True))
+    url = reverse("admin:events_source_change", args=[source.pk])
+    form = change_form(admin, url)
+    assert "seed_file" not in form
+    form["seed_file"] = "../../../etc/passwd"
+    admin.post(url, form)
+    source.refresh_from_db()
+    assert source.seed_file != "../../../etc/passwd"
+    assert "seed_file" not in change_form(admin, reverse("admin:events_source_add"))

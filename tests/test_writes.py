@@ -572,3 +572,59 @@ def test_every_model_keeps_history(world):
         assert hasattr(model, "history"), model
     assert models.Event.history.filter(slug="brussels-meeting", history_type="+").count() == 1
     assert EventFactory._meta.model is Event
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "if_match"),
+    [
+        ("/api/v1/events/isf-deployment/citations/", {"source": "other-article", "excerpt": "Troops", "foo": 1}, False),
+        (
+            "/api/v1/pledges/france-100-gendarmes/status/",
+            {"status": "in_progress", "date": "2025-11-20", "source": "other-article", "excerpt": "Troops", "bogus": 1},
+            True,
+        ),
+        ("/api/v1/auth/token/", {"username": "editor", "password": "x", "bogus": 1}, False),
+    ],
+)
+def test_every_body_refuses_a_field_it_does_not_declare(editor, world, url, body, if_match):
+    """As the schema says (additionalProperties: false): an unknown field is a 400 naming it, and nothing is
+    written, on the citation, status and token bodies as on the records'."""
+    record = url.rsplit("/", 2)[0] + "/"
+    headers = {"HTTP_IF_MATCH": editor.get(record)["ETag"]} if if_match else {}
+    before = (Citation.objects.count(), PledgeStatusChange.objects.count())
+    response = editor.post(url, body, format="json", **headers)
+    unknown = next(name for name in body if name in ("foo", "bogus"))
+    assert error_fields(response, 400)["errors"] == {
+        unknown: [f"There is no field “{unknown}” here; check its spelling."]
+    }
+    assert (Citation.objects.count(), PledgeStatusChange.objects.count()) == before
+
+
+def test_an_error_of_no_single_field_is_under_non_field_errors(editor, world):
+    """Django's "__all__" never reaches a client: errors that concern no single field are under non_field_errors."""
+    body = {
+        "title": "Somewhere",
+        "event_type": "deployment",
+        "latitude": "31.5",
+        "citations": [{"source": "other-article", "excerpt": "Troops will deploy."}],
+    }
+    errors = error_fields(editor.post("/api/v1/events/", body, format="json"), 400)["errors"]
+    assert "__all__" not in errors
+    assert errors == {"non_field_errors": [errors["non_field_errors"][0]]}
+    assert "latitude and longitude" in errors["non_field_errors"][0]
+
+
+def test_the_same_text_is_a_duplicate_before_it_is_a_near_duplicate(editor, world):
+    """An article entered twice is the same source (409 duplicate, which force cannot override), not a near one."""
+    text = Source.objects.get(slug="other-article").text
+    for force in (False, True):
+        body = {"title": "Again", "text": text, "force": force}
+        assert error_fields(editor.post("/api/v1/sources/", body, format="json"), 409)["code"] == "duplicate"
+
+
+def test_an_unknown_api_path_is_a_json_404_and_a_missing_slash_still_redirects(api_client, settings):
+    """With DEBUG on too: Django's debug page would list every route."""
+    settings.DEBUG = True
+    for path in ("/api/v1/nope/", "/api/v1/statements/x/citations/abc/", "/api/v1/actors/france%20/"):
+        assert error_fields(api_client.get(path), 404)["code"] == "not_found"
+    assert api_client.get("/api/v1/statements")["Location"] == "/api/v1/statements/"

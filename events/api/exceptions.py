@@ -9,8 +9,8 @@ when none applies).
 import logging
 from http import HTTPStatus
 
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -125,8 +125,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     elif isinstance(exc, DjangoValidationError):
+        messages = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        # Django's "__all__" is DRF's non_field_errors: one key for errors that concern no single field.
         exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            {("non_field_errors" if key == NON_FIELD_ERRORS else key): value for key, value in messages.items()}
         )
     elif isinstance(exc, ProtectedError | RestrictedError):
         dependants = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects

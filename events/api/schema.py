@@ -6,6 +6,7 @@ from pathlib import Path
 import django_filters
 from django.conf import settings
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -110,6 +111,15 @@ class StrictFilterExtension(DjangoFilterExtension):
         return parameters
 
 
+class SlugReferenceExtension(OpenApiSerializerFieldExtension):
+    """A reference to a record in a body: its slug, in the shape the field checks before looking it up."""
+
+    target_class = "events.api.serializers.SlugRefField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 100}
+
+
 def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> list[OpenApiParameter]:
     """Document a FilterSet's parameters on a view that applies it by hand, as StrictFilterExtension does."""
     parameters = []
@@ -197,6 +207,12 @@ def refuse_what_no_field_takes(result, generator, request, public):
         if not name.endswith("Request"):
             continue
         component["additionalProperties"] = False
+        for prop in component.get("properties", {}).values():
+            # What the server assumes when a field is left out is the server's business: a `default` in a request
+            # schema makes openapi-typescript type the field as required, so every PATCH would have to send it.
+            if "default" in prop:
+                value = json.dumps(prop.pop("default"))
+                prop["description"] = f"{prop.get('description', '')} Left out: {value}.".strip()
         if "slug" in component.get("properties", {}):
             # Slugs are stored lower-case (events.models.validate_lowercase_slug); a path accepts any case.
             component["properties"]["slug"]["pattern"] = LOWER_SLUG
@@ -391,7 +407,25 @@ def document_http(result, generator, request, public):
                 )
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})
+            if method == "get" and f"{path}export/" in result["paths"]:
+                parameters.append(EXPORT_FORMAT)
+                responses["308"] = {
+                    "description": "`format=csv` or `ndjson` (or an Accept header asking for them): the same query at "
+                    "this list's export operation, which answers the file.",
+                    "headers": {"Location": LOCATION["Location"]},
+                }
     return result
+
+
+EXPORT_FORMAT = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "`json` (the default) answers this list; `csv` and `ndjson` answer 308 to its export operation "
+    "(`…/export/`, with the same query), kept so that links made before exports had their own operations work.",
+    "schema": {"type": "string", "enum": ["json", "csv", "ndjson"]},
+    "deprecated": True,
+}
 
 
 COUNTRY_LIST = "\n\n* `AF` - Afghanistan"

@@ -433,7 +433,21 @@ def _ref(model, help_text: str, **kwargs) -> SlugRefField:
     return SlugRefField(slug_field="slug", queryset=model.objects.all(), help_text=help_text, **kwargs)
 
 
-class CitationWriteSerializer(serializers.Serializer):
+class OnlyDeclaredFields:
+    """A field the body does not declare is a 400 naming it, never silently dropped (as WriteSerializer does for
+    records): a misspelt field would otherwise lose what it carried."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [f"There is no field “{name}” here; check its spelling."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class CitationWriteSerializer(OnlyDeclaredFields, serializers.Serializer):
     source = _ref(Source, "Slug of the cited source.")
     excerpt = StrictCharField(
         max_length=1000,
@@ -454,7 +468,7 @@ class CitationWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class ParticipantWriteSerializer(serializers.Serializer):
+class ParticipantWriteSerializer(OnlyDeclaredFields, serializers.Serializer):
     actor = _ref(Actor, "Slug of the participating actor.")
     role = serializers.ChoiceField(choices=EventParticipant.Role.choices, help_text="The actor's role.")
 
@@ -681,7 +695,7 @@ class PledgeWriteSerializer(WriteSerializer):
         return attrs
 
 
-class StatusChangeWriteSerializer(serializers.Serializer):
+class StatusChangeWriteSerializer(OnlyDeclaredFields, serializers.Serializer):
     status = serializers.ChoiceField(choices=Pledge.Status.choices, help_text="The new status.")
     date = serializers.DateField(help_text="When the status changed, as the source reports it.")
     source = _ref(Source, "Slug of the source reporting the change.")
@@ -732,7 +746,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = HistoryChangeSerializer(many=True, help_text="Fields that changed compared with the version before.")
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenRequestSerializer(OnlyDeclaredFields, AuthTokenSerializer):
     username = serializers.CharField(write_only=True, help_text="The account's username.")
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The account's password."
