@@ -692,6 +692,16 @@ def pledge_status_change(
                 ]
             }  # fmt: skip
         )
+    if pledge.date is not None and date < pledge.date:
+        # A pledge's status cannot move before the pledge was made (the first day its date can denote).
+        raise ValidationError(
+            {
+                "date": [
+                    f"The pledge “{pledge.slug}” was made from {pledge.date:%Y-%m-%d}; its status cannot change on "
+                    f"{date:%Y-%m-%d}."
+                ]
+            }  # fmt: skip
+        )
     citation = pledge.citations.filter(source=source, excerpt=excerpt).first() or _citation_create(
         record=pledge, source=source, excerpt=excerpt
     )

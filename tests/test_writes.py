@@ -628,3 +628,27 @@ def test_an_unknown_api_path_is_a_json_404_and_a_missing_slash_still_redirects(a
     for path in ("/api/v1/nope/", "/api/v1/statements/x/citations/abc/", "/api/v1/actors/france%20/"):
         assert error_fields(api_client.get(path), 404)["code"] == "not_found"
     assert api_client.get("/api/v1/statements")["Location"] == "/api/v1/statements/"
+
+
+def test_a_status_cannot_change_before_the_pledge_was_made(editor, world):
+    """The outside review dated a fulfilment months before its pledge; the timeline now refuses it."""
+    url = "/api/v1/pledges/france-100-gendarmes/"
+    pledge = Pledge.objects.get(slug="france-100-gendarmes")
+    assert pledge.date is not None
+    before = pledge.date - datetime.timedelta(days=1)
+    body = {"status": "fulfilled", "date": before.isoformat(), "source": "other-article", "excerpt": "Troops"}
+    response = editor.post(url + "status/", body, format="json", HTTP_IF_MATCH=editor.get(url)["ETag"])
+    assert list(error_fields(response, 400)["errors"]) == ["date"]
+    assert not pledge.status_changes.exists()
+
+
+def test_coordinates_out_of_range_are_field_errors(editor, world):
+    body = {
+        "title": "Somewhere",
+        "event_type": "deployment",
+        "latitude": "91",
+        "longitude": "10",
+        "citations": [{"source": "other-article", "excerpt": "Troops will deploy."}],
+    }
+    errors = error_fields(editor.post("/api/v1/events/", body, format="json"), 400)["errors"]
+    assert list(errors) == ["latitude"]

@@ -186,6 +186,11 @@ def _refuse_blank(schema: dict) -> None:
 FORM = {"date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 NO_NUL = r"^[^\x00]*$"
 LOWER_SLUG = r"^[-a-z0-9_]+$"
+# A coordinate in range with at most five decimals (the column's), in the spellings DRF reads ("" is null).
+COORDINATES = {
+    "latitude": r"^(?:-?(?:90(?:\.0{0,5})?|[0-8]?[0-9](?:\.[0-9]{0,5})?|\.[0-9]{1,5}))?$",
+    "longitude": r"^(?:-?(?:180(?:\.0{0,5})?|(?:1[0-7][0-9]|[0-9]?[0-9])(?:\.[0-9]{0,5})?|\.[0-9]{1,5}))?$",
+}
 HAS_TEXT = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85][^\x00]*$"
 
 
@@ -213,6 +218,9 @@ def refuse_what_no_field_takes(result, generator, request, public):
             if "default" in prop:
                 value = json.dumps(prop.pop("default"))
                 prop["description"] = f"{prop.get('description', '')} Left out: {value}.".strip()
+        for name, pattern in COORDINATES.items():
+            if name in component.get("properties", {}):
+                component["properties"][name]["pattern"] = pattern
         if "slug" in component.get("properties", {}):
             # Slugs are stored lower-case (events.models.validate_lowercase_slug); a path accepts any case.
             component["properties"]["slug"]["pattern"] = LOWER_SLUG

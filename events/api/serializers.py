@@ -2,10 +2,12 @@
 
 import dataclasses
 import datetime
+import decimal
 import re
 from collections.abc import Mapping
 
 from django.db import models
+from django.http import QueryDict
 from django.urls import reverse as django_reverse
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
@@ -52,6 +54,16 @@ class StrictText:
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TrueOrFalse(serializers.BooleanField):
+    """true or false, as the schema says. DRF's BooleanField also reads 0, 1, "yes", "off"…; those spellings are
+    kept for form bodies (a multipart upload's `force=true`), where every value is text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool) and not isinstance(getattr(self.root, "initial_data", None), QueryDict):
+            self.fail("invalid", input=data)
         return super().to_internal_value(data)
 
 
@@ -504,6 +516,7 @@ class WriteSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
         models.SlugField: StrictSlugField,
         models.URLField: StrictURLField,
+        models.BooleanField: TrueOrFalse,
     }
 
     def to_internal_value(self, data):
@@ -544,7 +557,7 @@ class WriteSerializer(serializers.ModelSerializer):
 
 
 def _force_field(what: str) -> serializers.BooleanField:
-    return serializers.BooleanField(
+    return TrueOrFalse(
         required=False,
         default=False,
         write_only=True,
@@ -602,7 +615,7 @@ class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
         help_text="Other names for the actor (replaces the list on update).",
     )
     parent = _ref(Actor, "Slug of the actor this one belongs to.", required=False, allow_null=True)
-    force = serializers.BooleanField(
+    force = TrueOrFalse(
         required=False,
         default=False,
         write_only=True,
@@ -636,6 +649,12 @@ class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
     class Meta:
         model = Event
         fields = writable(EventInput)
+        # The bounds of the database's check constraints, as field errors (and in the schema) rather than a
+        # constraint's name.
+        extra_kwargs = {
+            "latitude": {"min_value": decimal.Decimal(-90), "max_value": decimal.Decimal(90)},
+            "longitude": {"min_value": decimal.Decimal(-180), "max_value": decimal.Decimal(180)},
+        }
 
 
 class StatementWriteSerializer(WriteSerializer):
@@ -668,7 +687,7 @@ class PledgeWriteSerializer(WriteSerializer):
     event = _ref(Event, "Slug of the event where it was made.", required=False, allow_null=True)
     announced_by = _ref(Statement, "Slug of the statement that announced it.", required=False, allow_null=True)
     citations = _citations_field()
-    force = serializers.BooleanField(
+    force = TrueOrFalse(
         required=False,
         default=False,
         write_only=True,
