@@ -71,6 +71,9 @@ def citation_add(
     Adding evidence changes the record: it gets a new version, with a history row naming the added citation.
     """
     _lock(record, expected_version)
+    if record.citations.filter(source=source, excerpt=line_breaks(excerpt)).exists():
+        # The evidence is there already: a conflict with what is stored (409), not a malformed request.
+        raise AlreadyExists(f"{_label(record)} already cites this excerpt of source “{source.slug}”.")
     citation = _citation_create(record=record, source=source, excerpt=excerpt)
     _finish(record, "unchanged", related_changed=True)
     return citation

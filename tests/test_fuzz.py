@@ -198,6 +198,8 @@ def before_call(context, case, kwargs) -> None:
         case.query = _story_query(case.query)
     if isinstance(case.body, dict):
         body = _story_body(case.operation.label, case.body)
+        _quote_stands_in_its_evidence(case.operation.path, (case.path_parameters or {}).get("slug"), body)
+        _status_within_its_dates(case.operation.path, (case.path_parameters or {}).get("slug"), body)
         if "slug" in body and (case.path_parameters or {}).get("slug"):
             body["slug"] = case.path_parameters["slug"]  # a record keeps its slug: a change names its URL's
         case.body = body
@@ -233,6 +235,32 @@ def _story_body(label: str, body):
     _fit_together(body)
     _a_reachable_url(body)
     return body
+
+
+def _quote_stands_in_its_evidence(path: str, slug: str | None, body: dict) -> None:
+    """A change to a stored direct quotation keeps its text within its excerpts (those sent, else those stored)."""
+    if not (slug and path.startswith("/api/v1/statements/") and "text" in body):
+        return
+    statement = Statement.objects.filter(slug=slug).first()
+    if statement is None or body.get("quote_type", statement.quote_type) != "direct":
+        return
+    excerpts = [c["excerpt"] for c in body.get("citations") or []] or [c.excerpt for c in statement.citations.all()]
+    if excerpts:
+        body["text"] = excerpts[0]
+
+
+def _status_within_its_dates(path: str, slug: str | None, body: dict) -> None:
+    """A status change falls between the pledge's first day and the day its source was published."""
+    if not (slug and path.endswith("/status/") and body.get("date")):
+        return
+    pledge = Pledge.objects.filter(slug=slug).first()
+    source = Source.objects.filter(slug=body.get("source")).first()
+    day = _date_or(body["date"], datetime.date(2025, 11, 20))
+    if source is not None and source.date_end is not None:
+        day = min(day, source.date_end)
+    if pledge is not None and pledge.date is not None:
+        day = max(day, pledge.date)
+    body["date"] = day.isoformat()
 
 
 def _a_reachable_url(body: dict) -> None:

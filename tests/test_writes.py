@@ -652,3 +652,11 @@ def test_coordinates_out_of_range_are_field_errors(editor, world):
     }
     errors = error_fields(editor.post("/api/v1/events/", body, format="json"), 400)["errors"]
     assert list(errors) == ["latitude"]
+
+
+def test_citing_the_same_excerpt_again_is_a_409(editor, world):
+    url = "/api/v1/events/isf-deployment/citations/"
+    body = {"source": "other-article", "excerpt": "Troops will deploy."}
+    response = editor.post(url, body, format="json")
+    assert error_fields(response, 409)["code"] == "conflict"
+    assert "already cites this excerpt" in response.json()["detail"]
