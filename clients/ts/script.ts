@@ -91,6 +91,8 @@ async function main(): Promise<void> {
     text: "A paraphrase written by a generated client.",
     quote_type: "reported",
     citations: [citationOf(first)],
+    // The same speaker on the same excerpt as a recorded statement: a near-duplicate, which force confirms.
+    force: true,
   };
   const created = await writer.POST("/api/v1/statements/", { body });
   ok(created, 201);

@@ -101,6 +101,8 @@ def main() -> None:
         text="A paraphrase written by a generated client.",
         quote_type=QuoteTypeEnum.REPORTED,
         citations=[CitationWriteRequest(source=first.source, excerpt=first.excerpt)],
+        # The same speaker on the same excerpt as a recorded statement: a near-duplicate, which force confirms.
+        force=True,
     )
     created = statements_create.sync_detailed(client=writer, body=body)
     ok(created, 201)
