@@ -5,6 +5,8 @@ Chromium comes from Debian (`make test` installs it); Playwright drives it, neve
 
 import os
 import shutil
+import threading
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -47,6 +49,22 @@ def page(browser):
     )
     yield page
     context.close()
+    _wait_for_the_live_server()
+
+
+def _wait_for_the_live_server(timeout: float = 15.0) -> None:
+    """Let the live server finish every request the page had sent before the test's database is flushed.
+
+    A fetch still in flight when the test ends (the reading view loads proposals and mentions in the background)
+    would otherwise hold SQLite's shared-cache lock while the flush runs, or touch the database after pytest-django
+    has closed it, failing the next test. The server runs one thread per connection, named after its target;
+    closing the browser context closed the connections, so these threads end once their response is written.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            assert not thread.is_alive(), "the live server is still answering a request after the test"
 
 
 def _only_the_redoc_logo(violations: list[str]) -> list[str]:

@@ -53,7 +53,10 @@ def seeds(editor):  # noqa: F811 - the fixture imported above
 def _read(tab: Page, base: str, source: Source) -> None:
     _login(tab, base)
     tab.goto(f"{base}/admin/events/source/{source.pk}/change/")
-    tab.click("a.readlink")
+    # The page's script is deferred: it listens for selections only once the document has loaded, and the
+    # article is visible before that.
+    with tab.expect_navigation(wait_until="load"):
+        tab.click("a.readlink")
     expect(tab.locator("#article")).to_be_visible()
 
 
