@@ -302,7 +302,7 @@ def test_a_second_article_reporting_an_existing_pledge_is_proposed_as_a_citation
     """“about 100 French officers”: the fixtures' pledge of about 100 gendarmes, another unit for the same offer.
     Accepting the proposal adds the citation through the record's citations endpoint."""
     proposals = _enter(editor, "followup-france-officers", "followup_france_officers.txt")["results"]
-    cite = next(p for p in proposals if p["kind"] == "pledge" and p["action"] == "cite")
+    cite = next(p for p in proposals if p["kind"] == "pledge" and p["action"] == "cite" and "100" in p["excerpt"])
     assert cite["cite_on"]["slug"] == "france-100-gendarmes-palestinian-police-training"
     assert cite["cite_on"]["body"] == {"source": "followup-france-officers", "excerpt": cite["excerpt"]}
     assert "unit differs" in cite["reason"]
@@ -312,6 +312,20 @@ def test_a_second_article_reporting_an_existing_pledge_is_proposed_as_a_citation
     assert response.status_code == 201, response.content
     pledge = Pledge.objects.get(slug="france-100-gendarmes-palestinian-police-training")
     assert pledge.citations.filter(source__slug="followup-france-officers").count() == 1
+
+
+def test_a_headline_without_a_quantity_is_proposed_as_a_citation_not_a_twin(story, editor):
+    """Found from outside: the headline “France confirms offer of police trainers” gives France's police-training
+    offer without its number. Accepting its proposal made a second France police-training pledge beside the
+    recorded 100 gendarmes; it is a citation on that pledge, and no pledge of the article is a new France one."""
+    proposals = _enter(editor, "followup-france-officers", "followup_france_officers.txt")["results"]
+    headline = next(p for p in proposals if p["kind"] == "pledge" and p["start"] == 0)
+    assert headline["action"] == "cite", headline
+    assert headline["cite_on"]["slug"] == "france-100-gendarmes-palestinian-police-training"
+    assert "gives no quantity" in headline["reason"]
+    assert not [
+        p for p in proposals if p["kind"] == "pledge" and p["action"] == "create" and p["body"]["pledger"] == "france"
+    ]
 
 
 def test_bodies_proposed_from_the_seeds_are_accepted_by_the_ordinary_endpoints(actors_only, editor):

@@ -746,10 +746,11 @@ class Reading:
 
     def _pledge_match(self, proposal: Proposal) -> tuple[str, str] | None:
         body = proposal.body
+        quantity = body.get("quantity")
+        unquantified = []
         for pledge in self.records.pledges:
             if pledge.pledger != body["pledger"] or pledge.category != body["category"]:
                 continue
-            quantity = body.get("quantity")
             if quantity is not None and pledge.quantity == quantity:
                 unit = body["unit"]
                 differs = (
@@ -760,14 +761,19 @@ class Reading:
                 return pledge.slug, (
                     f"pledge {pledge.slug} has the same pledger, category and quantity ({quantity:,}){differs}."
                 )
-            if quantity is None and pledge.quantity is None:
-                share = len(content_words(body["title"]) & content_words(pledge.title))
-                if share >= 2:
-                    return pledge.slug, (
-                        f"pledge {pledge.slug} has the same pledger and category, neither gives a quantity, and "
-                        f"their titles share {share} words."
-                    )
-        return None
+            if quantity is None or pledge.quantity is None:
+                unquantified.append((len(content_words(body["title"]) & content_words(pledge.title)), pledge))
+        if not unquantified:
+            return None
+        # A passage that gives no quantity (a headline, a summary) cannot be told apart from the pledger's recorded
+        # offer of the same category, and the same holds the other way round; proposing a new record would make
+        # the twin the near-duplicate check exists to stop. Where several qualify, the titles' shared words decide.
+        share, pledge = max(unquantified, key=lambda item: (item[0], item[1].slug))
+        unstated = "this passage gives no quantity" if quantity is None else f"{pledge.slug} records no quantity"
+        return pledge.slug, (
+            f"pledge {pledge.slug} has the same pledger and category, and {unstated} to tell them apart"
+            + (f"; their titles share {share} words." if share else ".")
+        )
 
     def _events(self) -> None:
         """A sentence that names an existing event's participants, on a date within its span, in words of its
