@@ -49,21 +49,48 @@ def upload_text(data: bytes, *, content_type: str | None, name: str, charset: st
     )
     # Only a well-formed charset name is repeated back in a message.
     charset = charset if re.fullmatch(r"[a-z0-9._:-]{1,40}", charset) else ""
+    declared = charset if charset and charset not in UTF8_NAMES else ""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        declared = f" (declared charset {charset})" if charset and charset not in UTF8_NAMES else ""
         raise UnreadableText(
-            f"The file “{name}” is not UTF-8 text{declared}: byte {error.start} (0x{data[error.start]:02X}) does not "
-            f"decode. Convert it to UTF-8 first, e.g. `iconv -f {(charset or 'WINDOWS-1252').upper()} -t UTF-8`."
+            f"The file “{name}” is not UTF-8 text{f' (declared charset {declared})' if declared else ''}: byte "
+            f"{error.start} (0x{data[error.start]:02X}) does not decode. Convert it to UTF-8 first, e.g. "
+            f"`iconv -f {(declared or _likely_encoding(data)).upper()} -t UTF-8`."
         ) from None
     binary = BINARY.search(text)
+    wide = declared or _likely_encoding(data)
+    if binary is not None and wide.startswith("utf-"):
+        raise UnreadableText(
+            f"The file “{name}” looks like {wide.upper()} text, not UTF-8. Convert it to UTF-8 first, e.g. "
+            f"`iconv -f {wide.upper()} -t UTF-8`."
+        )
     if binary is not None:
         raise UnreadableText(
             f"The file “{name}” looks binary, not text: it has the control character "
             f"U+{ord(binary.group()):04X} at character {binary.start() + 1}."
         )
     return text.removeprefix("\ufeff")
+
+
+def _likely_encoding(data: bytes) -> str:
+    """The encoding a file that is not UTF-8 most likely has, for the hint in the refusal: its byte order mark, or
+    the zero bytes that UTF-16 puts beside every ASCII character, or else Windows' Western code page."""
+    for mark, encoding in ((b"\xff\xfe\x00\x00", "utf-32le"), (b"\x00\x00\xfe\xff", "utf-32be")):
+        if data.startswith(mark):
+            return encoding
+    if data.startswith(b"\xff\xfe"):
+        return "utf-16le"
+    if data.startswith(b"\xfe\xff"):
+        return "utf-16be"
+    sample = data[:4096]
+    if len(sample) >= 4:
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if odd > len(sample) // 4 and even == 0:
+            return "utf-16le"
+        if even > len(sample) // 4 and odd == 0:
+            return "utf-16be"
+    return "windows-1252"
 
 
 # URLs ---------------------------------------------------------------------------------------------------------

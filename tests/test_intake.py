@@ -83,6 +83,10 @@ def test_an_untyped_file_named_txt_and_a_byte_order_mark_are_fine(editor):
         (b"%PDF-1.7 Turkey is ready", "a.pdf", "application/pdf", "is “application/pdf”; the article must be plain text"),
         (b"<p>Turkey is ready</p>", "a.html", "text/html", "is “text/html”; the article must be plain text"),
         (b"Turkey\x00is\x00ready", "a.txt", "text/plain", "looks binary, not text: it has the control character U+0000"),
+        # Found from outside: UTF-16 was told to convert from WINDOWS-1252.
+        ("Türkei ist bereit.".encode("utf-16"), "a.txt", "text/plain", "`iconv -f UTF-16LE -t UTF-8`"),
+        ("Turkey is ready.".encode("utf-16-be"), "a.txt", "text/plain", "looks like UTF-16BE text, not UTF-8"),
+        ("Türkei ist bereit.".encode("cp1252"), "a.txt", "text/plain", "`iconv -f WINDOWS-1252 -t UTF-8`"),
         (b"Turkey is ready", "a.bin", "application/octet-stream", "of no declared type" if False else "is “application/octet-stream”"),
     ],
 )  # fmt: skip
