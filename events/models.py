@@ -67,6 +67,11 @@ def validate_lowercase_slug(value: str) -> None:
     """
     if value != value.lower() and validate_slug.regex.fullmatch(value):
         raise ValidationError(SLUG_MESSAGE, code="invalid_slug")
+    # "-" or "__" would be valid slugs to SlugField, and a URL segment that names nothing a reader can recognise.
+    if validate_slug.regex.fullmatch(value) and not any(character.isalnum() for character in value):
+        raise ValidationError(
+            "A slug needs at least one letter or digit, e.g. “jean-noel-barrot”.", code="invalid_slug"
+        )
 
 
 def slug_field() -> models.SlugField:

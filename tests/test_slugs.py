@@ -141,3 +141,17 @@ def test_admin_statement_and_pledge_get_slugs(admin_client, source):
     response = admin_client.post(url, data)
     assert response.status_code == 302, page_errors(response)
     assert Pledge.objects.filter(slug="gendarmes-for-police-training").exists()
+
+
+@pytest.mark.parametrize("slug", ["-", "__", "-_-"])
+def test_a_slug_of_hyphens_and_underscores_alone_is_refused_at_every_door(editor, admin_client, slug):
+    """Found from outside: “-” was accepted as an actor's slug, a URL segment naming nothing a reader recognises."""
+    response = editor.post("/api/v1/actors/", {"slug": slug, "name": "Hakan Fidan", "kind": "person"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "at least one letter or digit" in response.json()["errors"]["slug"][0]
+    url = reverse("admin:events_actor_add")
+    data = change_form(admin_client, url) | {"slug": slug, "name": "Hakan Fidan", "kind": "person"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "at least one letter or digit" in page_errors(response)
+    assert not Actor.objects.exists()

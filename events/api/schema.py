@@ -185,7 +185,7 @@ def _refuse_blank(schema: dict) -> None:
 # pattern makes the form part of the contract everywhere. Calendar checks (no 2025-02-30) stay the format's.
 FORM = {"date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 NO_NUL = r"^[^\x00]*$"
-LOWER_SLUG = r"^[-a-z0-9_]+$"
+LOWER_SLUG = r"^[-_]*[a-z0-9][-a-z0-9_]*$"
 # A coordinate in range with at most five decimals (the column's), in the spellings DRF reads ("" is null).
 COORDINATES = {
     "latitude": r"^(?:-?(?:90(?:\.0{0,5})?|[0-8]?[0-9](?:\.[0-9]{0,5})?|\.[0-9]{1,5}))?$",
