@@ -80,3 +80,25 @@ def test_docs_load_only_local_assets(client, path):
     for asset in assets:
         if asset.startswith("/static/"):
             assert client.get(asset).status_code == 200, asset
+
+
+def test_every_answer_naming_a_record_links_to_the_operations_on_it(schema):
+    """OpenAPI links from each answer that carries a record (its slug in the body, its ETag in a header) to the
+    operations on that record; a pledge create's 200 (merged into the pledge it repeats) was found without them."""
+    operations = {
+        operation["operationId"]: operation
+        for path in schema["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    checked = 0
+    for resource in ("sources", "actors", "events", "pledges", "statements"):
+        for operation_id in ("create", "retrieve", "update", "partial_update"):
+            for code, response in operations[f"{resource}_{operation_id}"]["responses"].items():
+                if code not in ("200", "201"):
+                    continue
+                links = response.get("links", {})
+                assert f"{resource}_destroy" in {link["operationId"] for link in links.values()}, (resource, code)
+                assert all(link["parameters"]["slug"] == "$response.body#/slug" for link in links.values())
+                checked += 1
+    assert checked == 21  # five resources × four operations, and the pledge create's merged 200

@@ -552,17 +552,19 @@ def link_operations(result, generator, request, public):
     }
     present = set(operations)
     for resource in RESOURCES:
-        sources = {
-            f"{resource}_create": ("201", True),
-            f"{resource}_retrieve": ("200", True),
-            f"{resource}_partial_update": ("200", True),
-            f"{resource}_update": ("200", True),
-        }
-        for operation_id, (code, has_etag) in sources.items():
+        # A create that merges into the record it duplicates (a pledge offered again) answers 200 with that record.
+        sources = [
+            (f"{resource}_create", "201"),
+            (f"{resource}_create", "200"),
+            (f"{resource}_retrieve", "200"),
+            (f"{resource}_partial_update", "200"),
+            (f"{resource}_update", "200"),
+        ]
+        for operation_id, code in sources:
             response = operations.get(operation_id, {}).get("responses", {}).get(code)
             if response is None:
                 continue
-            links = _links_from(resource, SLUG_IN_BODY, ETAG_HEADER if has_etag else None)
+            links = _links_from(resource, SLUG_IN_BODY, ETAG_HEADER)
             links.pop("retrieve" if operation_id == f"{resource}_retrieve" else "", None)
             response["links"] = {name: link for name, link in links.items() if link["operationId"] in present}
         destroyed = operations.get(f"{resource}_destroy", {}).get("responses", {}).get("204")
