@@ -49,6 +49,7 @@ $(VENV)/.installed: requirements-dev.txt
 	touch $@
 
 migrate: install
+	$(BIN)/python manage.py database_create
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate

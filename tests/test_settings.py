@@ -159,3 +159,48 @@ def test_production_serves_no_browsable_html_api():
     assert result.stdout.split("\n")[:3] == ["200 application/json", known, known], (
         result.stdout + result.stderr[-3000:]
     )
+
+
+def _database_create(url: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {"DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "manage.py", "database_create"],
+        cwd=settings.BASE_DIR,
+        env=env | {"DJANGO_SETTINGS_MODULE": "tracker.settings.local"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the step is PostgreSQL's; SQLite makes its file",
+)
+def test_make_run_creates_a_missing_postgresql_database_or_says_what_to_run():
+    """`make run` with DATABASE_URL naming a database that does not exist yet (issue 15): created when the account
+    may, else one line with the command to run; a second run finds it there."""
+    import psycopg
+
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"tracker_created_{os.getpid()}"
+    try:
+        created = _database_create(f"{base}/{name}")
+        assert created.returncode == 0, created.stderr
+        assert f"Created the PostgreSQL database “{name}”" in created.stdout
+        again = _database_create(f"{base}/{name}")
+        assert (again.returncode, again.stdout) == (0, "")
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute("DROP ROLE IF EXISTS tracker_cannot_create")
+        connection.execute("CREATE ROLE tracker_cannot_create LOGIN")
+    try:
+        refused = _database_create(base.replace("://postgres@", "://tracker_cannot_create@") + f"/{name}")
+        assert refused.returncode == 1
+        assert refused.stderr.strip().splitlines()[-1].endswith(f"-U tracker_cannot_create {name}")
+        assert "Create it with: createdb " in refused.stderr
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute("DROP ROLE IF EXISTS tracker_cannot_create")
