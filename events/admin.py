@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import reading, services
+from .dates import implied_precision
 from .intake import UnreadableText, upload_text
 from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
 from .services import CitationData, DependentRecords, DuplicateRecord, NearDuplicate, ParticipantData, StaleVersion
@@ -142,6 +143,7 @@ class ServiceForm(AsWrittenForm):
     request = None
 
     def __init__(self, *args, **kwargs):
+        given = kwargs.get("initial") or {}
         super().__init__(*args, **kwargs)
         self.record = None
         self.outcome = None
@@ -149,11 +151,27 @@ class ServiceForm(AsWrittenForm):
             # Left empty, the services make one from the title or name (services.slug_new).
             self.fields["slug"].required = False
             self.fields["slug"].help_text = f"{self.fields['slug'].help_text} Left empty: made from the title or name."
+        if self.instance.pk is None:
+            # As in the API: a precision left open is implied by the date (a day when one is given, unknown when
+            # not), instead of the model's default "day" claiming a day for a source entered without a date.
+            for name, field in self.fields.items():
+                if name.endswith("_precision") and isinstance(field, forms.ChoiceField):
+                    field.required = False
+                    field.choices = [("", "— from the date —"), *[c for c in field.choices if c[0] != ""]]
+                    if name not in given:  # prefilled (from a passage's source) or the model's default
+                        self.initial[name] = ""
         if self.instance.pk is not None:
             self.fields["seen_version"].required = True
             # The version now in the database, not the instance's.
             current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True)
             self.fields["seen_version"].initial = current.first()
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            if name.endswith("_precision") and not field.required and not data.get(name):
+                data[name] = implied_precision(data.get(name.removesuffix("_precision")))
+        return data
 
     def _post_clean(self):
         super()._post_clean()

@@ -283,3 +283,24 @@ def test_admin_merges_a_second_copy_of_a_pledge(admin_client, source):
     assert "already recorded this commitment" in html.unescape(admin_client.get(response.url).content.decode())
     assert admin_client.post(reverse("admin:events_pledge_add"), {**form, "distinct": "on"}).status_code == 302
     assert Pledge.objects.filter(slug="france-gendarmes-again").exists()
+
+
+def test_an_add_form_left_without_a_precision_takes_it_from_the_date(admin_client):
+    """Found from outside: a source added in the admin without a date was stored with day precision (the model's
+    default), where the API stores unknown. The add form's precision now starts empty and means what the API's
+    omitted precision means: a day when a date is given, unknown when not."""
+    from events.models import Source
+    from tests.admin_forms import change_form, page_errors
+
+    url = reverse("admin:events_source_add")
+    form = change_form(admin_client, url)
+    assert form["date_precision"] == ""
+    for slug, date, expected in (("undated", "", "unknown"), ("dated", "2025-11-07", "day")):
+        data = form | {"slug": slug, "title": slug, "text": f"The {slug} article.", "date": date}
+        response = admin_client.post(url, data)
+        assert response.status_code == 302, page_errors(response)
+        assert Source.objects.get(slug=slug).date_precision == expected
+    data = form | {"slug": "monthly", "title": "m", "text": "The monthly article.", "date": "2025-11-01"}
+    response = admin_client.post(url, data | {"date_precision": "month"})
+    assert response.status_code == 302, page_errors(response)
+    assert Source.objects.get(slug="monthly").date_precision == "month"
