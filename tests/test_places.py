@@ -157,11 +157,13 @@ def test_geojson_export_is_a_feature_collection(story, api_client):
     assert {f["id"] for f in body["features"]} == set(placed)
     places = _places()
     for f in body["features"]:
-        assert f["type"] == "Feature" and f["geometry"]["type"] == "Point"
+        assert f["type"] == "Feature"
+        assert f["geometry"]["type"] == "Point"
         lon, lat = f["geometry"]["coordinates"]
         place = places[placed[f["id"]]]
         assert (lon, lat) == (place["longitude"], place["latitude"])
-        assert -180 <= lon <= 180 and -90 <= lat <= 90
+        assert -180 <= lon <= 180
+        assert -90 <= lat <= 90
         assert f["properties"]["slug"] == f["id"]
         assert f["properties"]["place"] == placed[f["id"]]
         assert isinstance(f["properties"]["participants"], list)
@@ -190,7 +192,8 @@ def test_event_and_statement_read_shapes(story, api_client):
     assert event["place"]["slug"] == "brussels"
     assert event["place"]["geonames_id"] == 2800866
     assert (event["place"]["latitude"], event["place"]["longitude"]) == BRUSSELS
-    assert event["place"]["country"] == "BE" and event["place"]["precision"] == "city"
+    assert event["place"]["country"] == "BE"
+    assert event["place"]["precision"] == "city"
     statement = api_client.get(f"{API}/statements/barrot-france-ready-to-deploy-100-gendarmes/").json()
     assert statement["place"] is None
     assert statement["effective_place"]["slug"] == "brussels"
@@ -206,7 +209,8 @@ def test_places_list_and_search(story, api_client):
     near = _all(api_client, f"{API}/places/", {"near": "50.85045,4.34878,10"})
     assert [p["slug"] for p in near] == ["brussels"]
     detail = api_client.get(f"{API}/places/gaza-strip/")
-    assert detail.status_code == 200 and detail["ETag"] == '"1"'
+    assert detail.status_code == 200
+    assert detail["ETag"] == '"1"'
     assert detail.json()["geonames_id"] is None
 
 
@@ -222,8 +226,10 @@ def test_suggest_finds_a_city_by_any_of_its_names(story, api_client):
             None,
         )
     jericho = api_client.get(f"{API}/places/suggest/", {"q": "Jericho", "country": "PS"}).json()
-    assert jericho and all(c["country"] == "PS" for c in jericho)
-    assert jericho[0]["place"] is None and jericho[0]["body"]["geonames_id"] == jericho[0]["geonames_id"]
+    assert jericho
+    assert all(c["country"] == "PS" for c in jericho)
+    assert jericho[0]["place"] is None
+    assert jericho[0]["body"]["geonames_id"] == jericho[0]["geonames_id"]
 
 
 @pytest.mark.parametrize("params", [{"q": "B"}, {"q": "Brussels", "country": "Belgium"}, {"x": "1"}, {}])
@@ -248,7 +254,8 @@ def test_editor_stores_a_suggestion_and_places_an_event_there(story, editor, api
     slug = created.json()["slug"]
     assert created["Location"].endswith(f"/places/{slug}/")
     again = editor.post(f"{API}/places/", suggestion["body"], format="json")
-    assert again.status_code == 409 and again.json()["code"] == "duplicate"
+    assert again.status_code == 409
+    assert again.json()["code"] == "duplicate"
 
     event = Event.objects.get(slug="eupol-copps-established-2006")
     moved = editor.patch(
@@ -352,7 +359,8 @@ def test_admin_suggests_and_adds_a_place(story, admin_client):
     page = admin_client.get(reverse("admin:events_place_suggest"), {"q": "Jericho"})
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Jericho" in text and "Add…" in text
+    assert "Jericho" in text
+    assert "Add…" in text
     stored = admin_client.get(reverse("admin:events_place_suggest"), {"q": "Brussels"}).content.decode()
     assert "stored as brussels" in stored
     assert admin_client.get(reverse("admin:events_place_changelist")).status_code == 200
@@ -371,7 +379,8 @@ def test_admin_suggests_and_adds_a_place(story, admin_client):
     response = admin_client.post(reverse("admin:events_place_add"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     place = Place.objects.get(slug="west-bank")
-    assert place.history.count() == 1 and place.geonames_id is None
+    assert place.history.count() == 1
+    assert place.geonames_id is None
 
     form.update(latitude="91", seen_version=str(place.version))
     response = admin_client.post(reverse("admin:events_place_change", args=[place.pk]), form)

@@ -15,6 +15,7 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django_countries import countries
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField, IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from .. import search
@@ -159,6 +160,7 @@ class BoxField(CoordinatesField):
         return numbers
 
 
+@extend_schema_field({"type": "string", "pattern": BBOX_PATTERN})
 class BoxFilter(filters.Filter):
     field_class = BoxField
 
@@ -173,6 +175,7 @@ class BoxFilter(filters.Filter):
         return qs.within_box(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
 
 
+@extend_schema_field({"type": "string", "pattern": NEAR_PATTERN})
 class NearFilter(filters.Filter):
     field_class = CoordinatesField
 
