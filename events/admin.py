@@ -7,6 +7,7 @@ are valid too, inside the admin's own transaction; the admin's save steps then o
 """
 
 import re
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,10 +22,21 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import reading, services
+from . import gazetteer, reading, services
 from .dates import implied_precision
 from .intake import UnreadableText, upload_text
-from .models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, PledgeStatusChange, Source, Statement
+from .models import (
+    Actor,
+    ActorAlias,
+    Citation,
+    Event,
+    EventParticipant,
+    Place,
+    Pledge,
+    PledgeStatusChange,
+    Source,
+    Statement,
+)
 from .services import CitationData, DependentRecords, DuplicateRecord, NearDuplicate, ParticipantData, StaleVersion
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -594,6 +606,76 @@ class ActorAdmin(TrackerAdmin):
         return [f"named in {link}" for link in services.actor_statement_links(obj)]
 
 
+@admin.register(Place)
+class PlaceAdmin(TrackerAdmin):
+    """Places are added and corrected here, through the services. **Suggest from the gazetteer** looks a city up
+    in GeoNames and opens the add form filled in from the chosen candidate: the gazetteer never assigns a place."""
+
+    list_display = ("name", "slug", "country", "precision", "latitude", "longitude", "geonames_id")
+    list_filter = ("precision", "country")
+    search_fields = ("slug", "name", "note")
+    readonly_fields = TIMESTAMPS
+    fieldsets = (
+        (None, {"fields": ("slug", "name", "country", ("latitude", "longitude"), "precision")}),
+        ("Gazetteer", {"fields": ("geonames_id", "note")}),
+        ("Record", {"fields": TIMESTAMPS}),
+    )
+
+    def create(self, form, fields):
+        return services.place_create(data=services.input_for(Place, **fields))
+
+    def get_urls(self):
+        suggest = path("suggest/", self.admin_site.admin_view(self.suggest_view), name="events_place_suggest")
+        return [suggest, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {**(extra_context or {}), "suggest_url": reverse("admin:events_place_suggest")}
+        return super().changelist_view(request, extra_context=extra)
+
+    def suggest_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("q", "").strip()
+        error, rows = "", []
+        if query and len(gazetteer.key(query)) < gazetteer.MIN_QUERY_LENGTH:
+            error = f"Give at least {gazetteer.MIN_QUERY_LENGTH} letters."
+        elif query:
+            candidates = gazetteer.suggest(query[:200])
+            stored = Place.objects.in_bulk([c.geonames_id for c in candidates], field_name="geonames_id")
+            add_url = reverse("admin:events_place_add")
+            for candidate in candidates:
+                proposed = services.place_from_gazetteer(geonames_id=candidate.geonames_id)
+                initial = {
+                    "name": proposed.name,
+                    "country": proposed.country_code,
+                    "latitude": f"{proposed.latitude:.5f}",
+                    "longitude": f"{proposed.longitude:.5f}",
+                    "precision": proposed.precision,
+                    "geonames_id": proposed.geonames_id,
+                    "note": proposed.note,
+                }
+                place = stored.get(candidate.geonames_id)
+                rows.append(
+                    {
+                        "candidate": candidate,
+                        "stored": place,
+                        "stored_url": place and reverse("admin:events_place_change", args=[place.pk]),
+                        "add_url": f"{add_url}?{urlencode(initial)}",
+                    }
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suggest a place from the gazetteer",
+            "opts": self.model._meta,
+            "query": query,
+            "error": error,
+            "rows": rows,
+            "can_add": self.has_add_permission(request),
+            "changelist_url": reverse("admin:events_place_changelist"),
+        }
+        return render(request, "admin/events/place/suggest.html", context)
+
+
 @admin.register(Event)
 class EventAdmin(TrackerAdmin):
     list_display = ("title", "event_type", "status", "date", "date_precision", "location")
@@ -604,11 +686,12 @@ class EventAdmin(TrackerAdmin):
     fieldsets = (
         (None, {"fields": ("slug", "title", "description", "event_type", "status")}),
         DATE_FIELDSET,
-        ("Where", {"fields": ("location", "country", ("latitude", "longitude"))}),
+        ("Where", {"fields": ("location", "country", "place")}),
         CODING_FIELDSET,
         ("Record", {"fields": TIMESTAMPS}),
     )
     inlines = (EventParticipantInline, citation_inline("event"))
+    autocomplete_fields = ("place",)
 
 
 @admin.register(Statement)
@@ -619,10 +702,10 @@ class StatementAdmin(TrackerAdmin):
     list_select_related = ("speaker", "stance_target")
     search_fields = ("slug", "text", "speaker__name", "stance_topic", "citations__excerpt")
     date_hierarchy = "date"
-    autocomplete_fields = ("speaker", "about", "stance_target", "event", "reported_by")
+    autocomplete_fields = ("speaker", "about", "stance_target", "event", "place", "reported_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("slug", "speaker", "speaker_role", "text", "quote_type", "medium", "event")}),
+        (None, {"fields": ("slug", "speaker", "speaker_role", "text", "quote_type", "medium", "event", "place")}),
         DATE_FIELDSET,
         ("Position", {"fields": ("about", "stance", "stance_target", "stance_topic")}),
         ("Relayed by", {"fields": ("reported_by",)}),
@@ -657,12 +740,15 @@ class PledgeAdmin(TrackerAdmin):
     list_select_related = ("pledger",)
     search_fields = ("slug", "title", "description", "pledger__name", "citations__excerpt")
     date_hierarchy = "date"
-    autocomplete_fields = ("pledger", "beneficiary", "event", "announced_by")
+    autocomplete_fields = ("pledger", "beneficiary", "event", "place", "announced_by")
     readonly_fields = TIMESTAMPS
     fieldsets = (
         (None, {"fields": ("slug", "title", "description", "category", "pledger", "beneficiary", "distinct")}),
         ("Quantity", {"fields": (("quantity", "unit", "quantity_approximate"), "conditions")}),
-        ("Announced", {"fields": (("date", "date_precision", "date_end"), "date_note", "event", "announced_by")}),
+        (
+            "Announced",
+            {"fields": (("date", "date_precision", "date_end"), "date_note", "event", "place", "announced_by")},
+        ),
         ("Target", {"fields": (("target_date", "target_date_precision", "target_date_end"), "target_date_note")}),
         ("Status", {"fields": (("status", "status_date"), "status_note")}),
         CODING_FIELDSET,

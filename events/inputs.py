@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .dates import implied_precision
-from .models import Actor, Event, Pledge, Source, Statement
+from .models import Actor, Event, Place, Pledge, Source, Statement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +93,19 @@ class ActorInput(RecordInput):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlaceInput(RecordInput):
+    model = Place
+
+    name: str
+    latitude: float
+    longitude: float
+    precision: str
+    country_code: str = ""
+    geonames_id: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class EventInput(DatedInput):
     model = Event
 
@@ -102,8 +115,7 @@ class EventInput(DatedInput):
     status: str = Event.Status.OCCURRED
     location: str = ""
     country_code: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
+    place: Place | None = None
     coding_note: str = ""
     participants: Sequence[ParticipantData] = ()
     citations: Sequence[CitationData] = ()
@@ -122,6 +134,7 @@ class StatementInput(DatedInput):
     stance_target: Actor | None = None
     stance_topic: str = ""
     event: Event | None = None
+    place: Place | None = None
     coding_note: str = ""
     about: Sequence[Actor] = ()
     reported_by: Sequence[Actor] = ()
@@ -150,13 +163,14 @@ class PledgeInput(DatedInput):
     status_date: datetime.date | None = None
     status_note: str = ""
     event: Event | None = None
+    place: Place | None = None
     announced_by: Statement | None = None
     coding_note: str = ""
     citations: Sequence[CitationData] = ()
 
 
 INPUTS: dict[type[models.Model], type[RecordInput]] = {
-    cls.model: cls for cls in (SourceInput, ActorInput, EventInput, StatementInput, PledgeInput)
+    cls.model: cls for cls in (SourceInput, ActorInput, PlaceInput, EventInput, StatementInput, PledgeInput)
 }
 
 

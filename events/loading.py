@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .inputs import input_for
-from .models import Actor, Event, Pledge, Source, Statement
+from .models import Actor, Event, Place, Pledge, Source, Statement
 from .services import (
     actor_upsert,
     event_upsert,
+    place_upsert,
     pledge_upsert,
     record_retire,
     source_upsert,
@@ -26,7 +27,9 @@ from .services import (
 )
 
 SOURCES_METADATA = "sources.json"
-FIXTURE_FILES = ("actors.json", "events.json", "statements.json", "pledges.json")
+FIXTURE_FILES = ("actors.json", "places.json", "events.json", "statements.json", "pledges.json")
+# Optional: a fixtures folder from before places existed has none.
+PLACES_FILE = "places.json"
 RETIRED_FILE = "retired.json"
 # Retired in this order, so that nothing a later record still refers to is deleted first.
 RETIRED_KINDS = {"pledge": Pledge, "statement": Statement, "event": Event, "actor": Actor}
@@ -61,6 +64,13 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
     for item in _parents_first(actors):
         _, outcome = actor_upsert(data=input_for(Actor, **item), overwrite=overwrite)
         report["actors"][outcome] += 1
+
+    if (fixtures_dir / PLACES_FILE).exists():
+        # Before the records that are there.
+        report["places"] = Counter()
+        for item in _read_json(fixtures_dir / PLACES_FILE):
+            _, outcome = place_upsert(data=input_for(Place, **item), overwrite=overwrite)
+            report["places"][outcome] += 1
 
     loaders = (
         ("events", Event, event_upsert),

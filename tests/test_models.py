@@ -99,20 +99,6 @@ def test_actor_alias_not_empty():
         ActorAliasFactory(name="")
 
 
-@pytest.mark.parametrize(
-    ("latitude", "longitude", "constraint"),
-    [
-        (91, 10, "event_latitude_range"),
-        (10, 181, "event_longitude_range"),
-        (10, None, "event_coordinates_paired"),
-    ],
-)
-def test_event_coordinate_constraints(latitude, longitude, constraint):
-    """Coordinates stay on the globe and come in pairs."""
-    with _violates(constraint):
-        EventFactory(latitude=latitude, longitude=longitude)
-
-
 def test_event_participant_unique_role():
     """An actor holds a given role in an event only once."""
     participant = EventParticipantFactory()

@@ -32,6 +32,7 @@ VALUES = {
     "target_after": "2025-01-01",
     "target_before": "2027-01-01",
     "search": "troops",
+    "q": "Brussels",
     "kind": "state",
     "country": "FR",
     "status": "announced",
@@ -92,7 +93,7 @@ def _check(openapi: OpenAPI, response) -> None:
 def test_every_response_of_the_story_matches_the_schema(schema, openapi, api_client, story):
     from django.contrib.auth.models import Group, User
 
-    from events.models import Actor, Event, Pledge, Source, Statement
+    from events.models import Actor, Event, Place, Pledge, Source, Statement
     from tests.tokens import token_for
 
     user = User.objects.create_user("story-editor", password="pw-story-1")
@@ -105,6 +106,7 @@ def test_every_response_of_the_story_matches_the_schema(schema, openapi, api_cli
         "events": Event.objects.values_list("slug", flat=True),
         "statements": Statement.objects.values_list("slug", flat=True),
         "pledges": Pledge.objects.values_list("slug", flat=True),
+        "places": Place.objects.values_list("slug", flat=True),
     }
     for path, operations in schema["paths"].items():
         operation = operations.get("get")

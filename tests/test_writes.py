@@ -603,15 +603,16 @@ def test_every_body_refuses_a_field_it_does_not_declare(editor, world, url, body
 def test_an_error_of_no_single_field_is_under_non_field_errors(editor, world):
     """Django's "__all__" never reaches a client: errors that concern no single field are under non_field_errors."""
     body = {
-        "title": "Somewhere",
-        "event_type": "deployment",
-        "latitude": "31.5",
-        "citations": [{"source": "other-article", "excerpt": "Troops will deploy."}],
+        "speaker": "hamas",
+        "text": "Hamas rejected disarmament.",
+        "quote_type": "reported",
+        "stance_target": "turkey",
+        "citations": [{"source": "other-article", "excerpt": "Hamas rejected disarmament."}],
     }
-    errors = error_fields(editor.post("/api/v1/events/", body, format="json"), 400)["errors"]
+    errors = error_fields(editor.post("/api/v1/statements/", body, format="json"), 400)["errors"]
     assert "__all__" not in errors
     assert errors == {"non_field_errors": [errors["non_field_errors"][0]]}
-    assert "latitude and longitude" in errors["non_field_errors"][0]
+    assert "stance target needs a stance" in errors["non_field_errors"][0]
 
 
 def test_the_same_text_is_a_duplicate_before_it_is_a_near_duplicate(editor, world):
@@ -643,14 +644,8 @@ def test_a_status_cannot_change_before_the_pledge_was_made(editor, world):
 
 
 def test_coordinates_out_of_range_are_field_errors(editor, world):
-    body = {
-        "title": "Somewhere",
-        "event_type": "deployment",
-        "latitude": "91",
-        "longitude": "10",
-        "citations": [{"source": "other-article", "excerpt": "Troops will deploy."}],
-    }
-    errors = error_fields(editor.post("/api/v1/events/", body, format="json"), 400)["errors"]
+    body = {"name": "Somewhere", "precision": "point", "latitude": "91", "longitude": "10"}
+    errors = error_fields(editor.post("/api/v1/places/", body, format="json"), 400)["errors"]
     assert list(errors) == ["latitude"]
 
 

@@ -11,14 +11,15 @@ Conventions, the same on every list:
 import datetime
 
 from django import forms
-from django.db.models import BooleanField, F, Func, QuerySet, Subquery
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django_countries import countries
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField, IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from .. import search
-from ..models import Actor, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from ..models import Actor, DeletedRecord, Event, EventParticipant, Place, Pledge, Source, Statement
 
 MAX_LIST_VALUES = 100
 
@@ -110,6 +111,101 @@ class InSubquery(Func):
         value, value_params = compiler.compile(self.source_expressions[0])
         subquery, subquery_params = compiler.compile(self.source_expressions[1])
         return f"{value} = ANY(ARRAY{subquery})", (*value_params, *subquery_params)
+
+
+NUMBER = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+# The shapes the schema declares for bbox and near (events/api/schema.py reads these).
+BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
+NEAR_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER}$"
+# Farther than half the Earth's circumference matches everything: a typo, not a question.
+MAX_NEAR_KM = 20038
+
+
+class CoordinatesField(forms.CharField):
+    """Comma-separated decimal numbers, each checked against its range: ``bbox`` and ``near``."""
+
+    def __init__(self, *args, parts: tuple[tuple[str, float, float], ...] = (), **kwargs):
+        self.parts = parts
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        names = ", ".join(name for name, _, _ in self.parts)
+        items = [item.strip() for item in value.split(",")]
+        if len(items) != len(self.parts):
+            raise forms.ValidationError(
+                "Give %(count)s comma-separated numbers: %(names)s.", params={"count": len(self.parts), "names": names}
+            )
+        numbers = []
+        for item, (name, low, high) in zip(items, self.parts, strict=True):
+            try:
+                number = float(item)
+            except ValueError:
+                raise forms.ValidationError("%(name)s is not a number.", params={"name": name}) from None
+            if not low <= number <= high:  # also refuses nan
+                raise forms.ValidationError(
+                    "%(name)s must be between %(low)s and %(high)s.", params={"name": name, "low": low, "high": high}
+                )
+            numbers.append(number)
+        return numbers
+
+
+class BoxField(CoordinatesField):
+    def clean(self, value):
+        numbers = super().clean(value)
+        if numbers is not None and numbers[1] > numbers[3]:
+            raise forms.ValidationError("min_lat must not be above max_lat.")
+        return numbers
+
+
+@extend_schema_field({"type": "string", "pattern": BBOX_PATTERN})
+class BoxFilter(filters.Filter):
+    field_class = BoxField
+
+    def __init__(self, *args, **kwargs):
+        parts = (("min_lon", -180, 180), ("min_lat", -90, 90), ("max_lon", -180, 180), ("max_lat", -90, 90))
+        super().__init__(*args, parts=parts, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        min_lon, min_lat, max_lon, max_lat = value
+        return qs.within_box(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
+
+
+@extend_schema_field({"type": "string", "pattern": NEAR_PATTERN})
+class NearFilter(filters.Filter):
+    field_class = CoordinatesField
+
+    def __init__(self, *args, **kwargs):
+        parts = (("lat", -90, 90), ("lon", -180, 180), ("km", 0, MAX_NEAR_KM))
+        super().__init__(*args, parts=parts, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        latitude, longitude, km = value
+        return qs.near(latitude=latitude, longitude=longitude, km=km)
+
+
+def _bbox(what: str) -> BoxFilter:
+    return BoxFilter(
+        field_name="bbox",
+        help_text=f"Only {what} whose place lies in this box: `min_lon,min_lat,max_lon,max_lat` in WGS 84 degrees "
+        "(the GeoJSON order), e.g. `2.5,49.5,6.4,51.5` for Belgium. A west edge east of the east edge crosses the "
+        "antimeridian. Records without a place never match.",
+    )
+
+
+def _near(what: str) -> NearFilter:
+    return NearFilter(
+        field_name="near",
+        help_text=f"Only {what} whose place lies within a distance of a point: `lat,lon,km`, great-circle "
+        f"kilometres (at most {MAX_NEAR_KM}), e.g. `50.85045,4.34878,500` for 500 km around Brussels. Records "
+        "without a place never match.",
+    )
 
 
 # Filters -----------------------------------------------------------------------------------------------------
@@ -354,6 +450,9 @@ class DatedFilter(CommonFilter):
     source = SlugInFilter(
         field_name="citations__source", model=Source, help_text="Only records citing these sources (slugs)."
     )
+    # A statement's or pledge's place is its own, else its event's (querysets.PlacedQuerySet).
+    bbox = _bbox("records")
+    near = _near("records")
 
     def filter_date_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(date_end__gte=value)
@@ -506,6 +605,28 @@ class TimelineFilter(DatedFilter):
     class Meta(DatedFilter.Meta):
         model = Event
         fields = ()
+
+
+class PlaceFilter(StaticFormFilterSet):
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text="Places whose name, slug or note contains these words (case-insensitive).",
+    )
+    country = CountryInFilter(help_text="Only places in these countries (ISO 3166-1 alpha-2, comma-separated).")
+    precision = ChoiceInFilter(choices=Place.Precision.choices, help_text="Only places of these precisions.")
+    bbox = _bbox("places")
+    near = _near("places")
+
+    class Meta:
+        form = TrackerFilterForm
+        model = Place
+        fields = ()
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(Q(name__icontains=word) | Q(slug__icontains=word) | Q(note__icontains=word))
+        return queryset
 
 
 class DeletedRecordFilter(StaticFormFilterSet):

@@ -92,6 +92,73 @@ class NDJSONRenderer(BaseRenderer):
 EXPORT_RENDERERS = (TrackerCSVRenderer, NDJSONRenderer)
 
 
+class GeoJSONRenderer(NDJSONRenderer):
+    """application/geo+json (RFC 7946): events as a FeatureCollection a map tool reads directly. Only events'
+    exports offer it; the export streams the collection itself (geojson_response), so this renders errors only."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return _json_error(data, renderer_context) if _is_error(renderer_context) else ndjson_line(data)
+
+
+# The header that says how many matching records an export left out for having no place.
+WITHOUT_PLACE_HEADER = "X-Without-Place"
+# Each feature's properties: the record's fields a map labels and filters by, and its place's name and precision.
+GEOJSON_PROPERTIES = (
+    "slug",
+    "title",
+    "event_type",
+    "status",
+    "date",
+    "date_precision",
+    "date_end",
+    "location",
+    "country",
+    "api_url",
+)
+
+
+def feature(item: dict) -> dict:
+    """One GeoJSON Feature from an event as the API serves it: a Point at its place ([longitude, latitude], as
+    RFC 7946 orders them), and its slug as the feature's id."""
+    place = item["place"]
+    properties = {name: item.get(name) for name in GEOJSON_PROPERTIES}
+    properties["participants"] = [_label(p) for p in item.get("participants", ())]
+    properties |= {
+        "place": place["slug"],
+        "place_name": place["name"],
+        "place_country": place["country"],
+        "place_precision": place["precision"],
+        "place_geonames_id": place["geonames_id"],
+    }
+    return {
+        "type": "Feature",
+        "id": item["slug"],
+        "geometry": {"type": "Point", "coordinates": [place["longitude"], place["latitude"]]},
+        "properties": properties,
+    }
+
+
+def geojson_response(*, items: Iterator[dict], without_place: int, filename: str) -> StreamingHttpResponse:
+    """Stream ``items`` (events with a place) as one FeatureCollection. How many matching events were left out for
+    having no place is said twice, never silently: in the X-Without-Place header and in the collection's
+    ``without_place`` member (a foreign member, which RFC 7946 allows and map tools ignore)."""
+
+    def body() -> Iterator[bytes]:
+        yield f'{{"type": "FeatureCollection", "without_place": {without_place}, "features": ['.encode()
+        for index, item in enumerate(items):
+            line = json.dumps(feature(item), cls=JSONEncoder, ensure_ascii=False)
+            yield ((",\n" if index else "\n") + line).encode("utf-8")
+        yield b"\n]}\n"
+
+    response = StreamingHttpResponse(body(), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.geojson"'
+    response[WITHOUT_PLACE_HEADER] = str(without_place)
+    return response
+
+
 def _json_error(data, renderer_context) -> bytes:
     """An error reached through ?format=csv or ndjson is still answered in the API's JSON error format."""
     renderer_context["response"]["Content-Type"] = "application/problem+json"

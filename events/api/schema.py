@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from . import filters
 from .pagination import MAX_PAGE_SIZE, TrackerPagination
+from .renderers import WITHOUT_PLACE_HEADER
 from .serializers import CITATIONS_HELP
 
 WRITE_SUMMARIES = {
@@ -91,6 +92,10 @@ def several_values(declared, schema: dict) -> dict:
     return {"type": "array", "items": dict(ITEM)}
 
 
+# The shapes of bbox= and near=; their ranges are checked by the filters, with a 400 naming the parameter.
+COORDINATE_PATTERNS = {filters.BoxFilter: filters.BBOX_PATTERN, filters.NearFilter: filters.NEAR_PATTERN}
+
+
 class StrictFilterExtension(DjangoFilterExtension):
     """Several-valued filters are arrays sent as repeated keys (``explode: true``), which is what generated clients
     send; the API takes comma-separated values too."""
@@ -104,6 +109,10 @@ class StrictFilterExtension(DjangoFilterExtension):
             for parameter in parameters:
                 parameter["schema"] = several_values(filter_field, parameter["schema"])
                 parameter.update(style="form", explode=True)
+        shape = COORDINATE_PATTERNS.get(type(filter_field))
+        if shape is not None:
+            for parameter in parameters:
+                parameter["schema"]["pattern"] = shape
         bounds = {"minimum": filter_field.extra.get("min_value"), "maximum": filter_field.extra.get("max_value")}
         for parameter in parameters:
             # The bounds the filter's form field enforces, declared (drf-spectacular leaves them out).
@@ -137,6 +146,8 @@ def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> 
             kind = OpenApiTypes.DATE
         elif declared.field_class is filters.StrictBooleanField:
             kind = OpenApiTypes.BOOL
+        elif type(declared) in COORDINATE_PATTERNS:
+            kind = {"type": "string", "pattern": COORDINATE_PATTERNS[type(declared)]}
         else:
             kind = OpenApiTypes.STR
         parameters.append(
@@ -415,6 +426,13 @@ def document_http(result, generator, request, public):
                 )
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})
+            if operation.get("operationId") == "events_export":
+                responses["200"]["headers"] = {
+                    WITHOUT_PLACE_HEADER: {
+                        "description": "GeoJSON only: how many matching events were left out for having no place.",
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                }
             if method == "get" and f"{path}export/" in result["paths"]:
                 parameters.append(EXPORT_FORMAT)
                 responses["308"] = {

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from ..dates import DatePrecision
-from ..inputs import ActorInput, EventInput, PledgeInput, SourceInput, StatementInput
+from ..inputs import ActorInput, EventInput, PlaceInput, PledgeInput, SourceInput, StatementInput
 from ..intake import upload_text
 from ..models import (
     Actor,
@@ -23,6 +23,7 @@ from ..models import (
     DeletedRecord,
     Event,
     EventParticipant,
+    Place,
     Pledge,
     PledgeStatusChange,
     Source,
@@ -169,6 +170,68 @@ class ActorSerializer(CountryFieldMixin, CitedSerializer):
         )
 
 
+class PlaceSummarySerializer(CountryFieldMixin, ReadSerializer):
+    api_url = _api_url("place-detail")
+    latitude = serializers.FloatField(read_only=True, help_text="WGS 84 latitude in degrees.")
+    longitude = serializers.FloatField(read_only=True, help_text="WGS 84 longitude in degrees.")
+
+    class Meta:
+        model = Place
+        fields = ("slug", "name", "country", "latitude", "longitude", "precision", "geonames_id", "api_url")
+
+
+class PlaceSerializer(PlaceSummarySerializer):
+    class Meta(PlaceSummarySerializer.Meta):
+        fields = (*PlaceSummarySerializer.Meta.fields, "note", *TIMESTAMPS)
+
+
+def _place(help_text: str) -> PlaceSummarySerializer:
+    return PlaceSummarySerializer(read_only=True, allow_null=True, help_text=help_text)
+
+
+@extend_schema_field(PlaceSummarySerializer(allow_null=True))
+class EffectivePlaceField(serializers.Field):
+    """Where a statement or pledge is: its own place where the text gives one, else its event's (null if neither)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, record: Statement | Pledge) -> dict | None:
+        # Both places come with the record (select_related in the views), so this adds no query.
+        place = record.place if record.place_id is not None else None
+        if place is None and record.event_id is not None:
+            place = record.event.place if record.event.place_id is not None else None
+        return None if place is None else PlaceSummarySerializer(place, context=self.context).data
+
+
+def _effective_place() -> EffectivePlaceField:
+    return EffectivePlaceField(
+        help_text="Where it is, for maps and the `bbox` and `near` filters: its own `place` where the text gives "
+        "one, else its event's place; null when neither is known."
+    )
+
+
+class PlaceSuggestionSerializer(serializers.Serializer):
+    """A city the gazetteer knows by the name asked for: a candidate for the editor, never assigned by itself."""
+
+    geonames_id = serializers.IntegerField(help_text="The city's GeoNames id.")
+    name = serializers.CharField(help_text="Its name in the gazetteer.")
+    matched = serializers.CharField(help_text="The name or alternate name the query matched, e.g. “Bruxelles”.")
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code of its country.")
+    latitude = serializers.FloatField(help_text="WGS 84 latitude in degrees.")
+    longitude = serializers.FloatField(help_text="WGS 84 longitude in degrees.")
+    population = serializers.IntegerField(help_text="Its population in the gazetteer, by which candidates are ranked.")
+    precision = serializers.CharField(help_text="Always `city`: the gazetteer holds cities.")
+    place = serializers.SlugField(
+        allow_null=True, help_text="Slug of the stored place with this GeoNames id, if there is one: use it."
+    )
+    body = serializers.DictField(
+        allow_null=True,
+        help_text="What to POST to /api/v1/places/ to store it (null when it is stored already); correct it first "
+        "if need be.",
+    )
+
+
 class ParticipantSerializer(ReadSerializer):
     actor = ActorSummarySerializer(read_only=True, help_text="The participating actor.")
 
@@ -182,6 +245,7 @@ class EventSerializer(CountryFieldMixin, CitedSerializer):
     participants = ParticipantSerializer(many=True, read_only=True, help_text="Actors taking part, with roles.")
     statements = _slugs("Slugs of statements made at or belonging to this event.")
     pledges = _slugs("Slugs of pledges made at this event.")
+    place = _place("Where it happened, with coordinates; null when the sources do not say.")
 
     class Meta:
         model = Event
@@ -195,8 +259,7 @@ class EventSerializer(CountryFieldMixin, CitedSerializer):
             *DATE_FIELDS,
             "location",
             "country",
-            "latitude",
-            "longitude",
+            "place",
             "participants",
             "statements",
             "pledges",
@@ -233,6 +296,8 @@ class StatementSerializer(CitedSerializer):
         read_only=True, allow_null=True, help_text="The actor the stance is towards."
     )
     event = _slug("Slug of the event where it was said or to which it belongs.")
+    place = _place("Where it was said, where the text says so (null otherwise: see `effective_place`).")
+    effective_place = _effective_place()
     announced_pledges = _slugs("Slugs of the pledges this statement announced.")
     first_appearance = FirstAppearanceField(
         help_text="The citation from the earliest-published source: where the statement first appeared."
@@ -254,6 +319,8 @@ class StatementSerializer(CitedSerializer):
             "stance_target",
             "stance_topic",
             "event",
+            "place",
+            "effective_place",
             "announced_pledges",
             "reported_by",
             "coding_note",
@@ -276,6 +343,8 @@ class PledgeSerializer(CitedSerializer):
     pledger = ActorSummarySerializer(read_only=True, help_text="Who makes the commitment.")
     beneficiary = ActorSummarySerializer(read_only=True, allow_null=True, help_text="To or for whom.")
     event = _slug("Slug of the event at which the pledge was made.")
+    place = _place("Where the pledge was made, where the text says so (null otherwise: see `effective_place`).")
+    effective_place = _effective_place()
     announced_by = _slug("Slug of the statement that announced the pledge.")
     status_history = StatusChangeSerializer(
         source="status_changes",
@@ -309,6 +378,8 @@ class PledgeSerializer(CitedSerializer):
             "status_note",
             "status_history",
             "event",
+            "place",
+            "effective_place",
             "announced_by",
             "coding_note",
             "citations",
@@ -640,21 +711,38 @@ class ActorWriteSerializer(CountryFieldMixin, WriteSerializer):
         fields = writable(ActorInput, "force")
 
 
-class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
-    participants = ParticipantWriteSerializer(
-        many=True, required=False, max_length=MAX_RELATED, help_text="Actors taking part, with roles."
+def _place_ref(what: str) -> SlugRefField:
+    return _ref(
+        Place,
+        f"Slug of the place where {what} (see /api/v1/places/; /api/v1/places/suggest/ looks a city up in the "
+        "gazetteer).",
+        required=False,
+        allow_null=True,
     )
-    citations = _citations_field()
 
+
+class PlaceWriteSerializer(CountryFieldMixin, WriteSerializer):
     class Meta:
-        model = Event
-        fields = writable(EventInput)
+        model = Place
+        fields = writable(PlaceInput)
         # The bounds of the database's check constraints, as field errors (and in the schema) rather than a
         # constraint's name.
         extra_kwargs = {
             "latitude": {"min_value": decimal.Decimal(-90), "max_value": decimal.Decimal(90)},
             "longitude": {"min_value": decimal.Decimal(-180), "max_value": decimal.Decimal(180)},
         }
+
+
+class EventWriteSerializer(CountryFieldMixin, WriteSerializer):
+    participants = ParticipantWriteSerializer(
+        many=True, required=False, max_length=MAX_RELATED, help_text="Actors taking part, with roles."
+    )
+    place = _place_ref("it happened")
+    citations = _citations_field()
+
+    class Meta:
+        model = Event
+        fields = writable(EventInput)
 
 
 class StatementWriteSerializer(WriteSerializer):
@@ -667,6 +755,7 @@ class StatementWriteSerializer(WriteSerializer):
     )
     stance_target = _ref(Actor, "Slug of the actor the stance is towards.", required=False, allow_null=True)
     event = _ref(Event, "Slug of the event where it was said.", required=False, allow_null=True)
+    place = _place_ref("it was said, where the text gives one (else it is at its event's place)")
     reported_by = SlugListField(
         model=Actor,
         required=False,
@@ -685,6 +774,7 @@ class PledgeWriteSerializer(WriteSerializer):
     pledger = _ref(Actor, "Slug of who makes the commitment.")
     beneficiary = _ref(Actor, "Slug of to whom or for whom.", required=False, allow_null=True)
     event = _ref(Event, "Slug of the event where it was made.", required=False, allow_null=True)
+    place = _place_ref("it was made, where the text gives one (else it is at its event's place)")
     announced_by = _ref(Statement, "Slug of the statement that announced it.", required=False, allow_null=True)
     citations = _citations_field()
     force = TrueOrFalse(

@@ -24,6 +24,7 @@ router.register("actors", views.ActorViewSet, basename="actor")
 router.register("events", views.EventViewSet, basename="event")
 router.register("pledges", views.PledgeViewSet, basename="pledge")
 router.register("statements", views.StatementViewSet, basename="statement")
+router.register("places", views.PlaceViewSet, basename="place")
 router.register("deleted", views.DeletedRecordViewSet, basename="deleted")
 
 urlpatterns = [

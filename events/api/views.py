@@ -2,6 +2,8 @@
 reads, and ``related_rows`` its to-many relations, one query each (rows.py); filtering lives in filters.py,
 cross-model reads in selectors.py, exports in renderers.py."""
 
+import dataclasses
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponsePermanentRedirect
@@ -18,13 +20,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .. import selectors, services
+from .. import gazetteer, selectors, services
 from ..models import (
     Actor,
     ActorAlias,
     DeletedRecord,
     Event,
     EventParticipant,
+    Place,
     Pledge,
     PledgeStatusChange,
     Source,
@@ -36,7 +39,14 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
-from .renderers import EXPORT_RENDERERS, export_response, serialized
+from .renderers import (
+    EXPORT_RENDERERS,
+    WITHOUT_PLACE_HEADER,
+    GeoJSONRenderer,
+    export_response,
+    geojson_response,
+    serialized,
+)
 from .schema import PAGE_PARAMETERS, filter_parameters
 
 # JSON, and the browsable HTML API where the settings offer it (local and test; production is JSON only).
@@ -87,16 +97,31 @@ def _by_slug(summary: str, description: str = "") -> dict:
     return extend_schema(summary=summary, description=description, parameters=[_slug_parameter()])
 
 
-def _columns(model, *, summaries: tuple[str, ...] = (), slugs: tuple[str, ...] = ()) -> tuple[str, ...]:
+PLACE_SUMMARY = ("slug", "name", "country", "latitude", "longitude", "precision", "geonames_id")
+
+
+def _columns(
+    model, *, summaries: tuple[str, ...] = (), slugs: tuple[str, ...] = (), places: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     """A record's own columns but its search document, and of the records it refers to only what the serializer
-    reads: slug, name and kind of an actor summary, the slug of a slug reference."""
+    reads: slug, name and kind of an actor summary, the slug of a slug reference, a place summary's fields."""
     own = tuple(f.name for f in model._meta.concrete_fields if f.name != "search_text")
     related = [f"{name}__{field}" for name in summaries for field in ("slug", "name", "kind")]
-    return (*own, *related, *(f"{name}__slug" for name in slugs))
+    located = [f"{name}__{field}" for name in places for field in PLACE_SUMMARY]
+    return (*own, *related, *(f"{name}__slug" for name in slugs), *located)
 
 
-STATEMENT_COLUMNS = _columns(Statement, summaries=("speaker", "stance_target"), slugs=("event",))
-PLEDGE_COLUMNS = _columns(Pledge, summaries=("pledger", "beneficiary"), slugs=("event", "announced_by"))
+# A statement's or pledge's effective place is its own or its event's: both come with the record.
+STATEMENT_COLUMNS = (
+    *_columns(Statement, summaries=("speaker", "stance_target"), slugs=("event",), places=("place", "event__place")),
+    "event__place",
+)
+PLEDGE_COLUMNS = (
+    *_columns(
+        Pledge, summaries=("pledger", "beneficiary"), slugs=("event", "announced_by"), places=("place", "event__place")
+    ),
+    "event__place",
+)
 
 
 class ExportMixin:
@@ -499,18 +524,55 @@ class ActorViewSet(TrackerViewSet):
         return Response(serializers.RelationsSerializer(relations, context=self.get_serializer_context()).data)
 
 
+EVENT_EXPORT_FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["csv", "ndjson", "geojson"],
+    description=f"{EXPORT_FORMAT_PARAMETER.description} `geojson` (or `Accept: application/geo+json`): one "
+    "FeatureCollection (RFC 7946), a Point feature per event that has a place; how many matching events have none "
+    f"is said in the `{WITHOUT_PLACE_HEADER}` header and the collection's `without_place` member.",
+)
+
+
 @extend_schema_view(
     list=_listing(
         "List events", "What happened or is scheduled, ordered by date then slug.", serializers.EventSerializer
     ),
     retrieve=_by_slug("Get an event"),
-    export=_export("events"),
+    export=extend_schema(
+        summary="Export events",
+        description=f"Every matching record. {EXPORT_DESCRIPTION} As GeoJSON, events without a place are left "
+        f"out and counted in `{WITHOUT_PLACE_HEADER}`.",
+        parameters=[EVENT_EXPORT_FORMAT_PARAMETER],
+        responses={
+            **EXPORT_RESPONSES,
+            (200, "application/geo+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A GeoJSON FeatureCollection of the matching events that have a place.",
+            ),
+        },
+    ),
 )
 class EventViewSet(TrackerViewSet):
     serializer_class = serializers.EventSerializer
     write_serializer_class = serializers.EventWriteSerializer
     filterset_class = filters.EventFilter
     export_name = "events"
+
+    # Events have places, so their export is also a map: GeoJSON beside CSV and NDJSON.
+    @action(detail=False, methods=["get"], renderer_classes=(*EXPORT_RENDERERS, GeoJSONRenderer), pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != GeoJSONRenderer.format:
+            return super().export(request, *args, **kwargs)
+        refuse_paging(request)
+        queryset = self.filter_queryset(self.get_queryset())
+        context = self.get_serializer_context()
+        items = serialized(
+            queryset.filter(place__isnull=False),
+            lambda batch: self.serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
+        )
+        without = queryset.filter(place__isnull=True).count()
+        return geojson_response(items=items, without_place=without, filename=self.export_name)
 
     related_rows = (
         rows.Relation(
@@ -525,7 +587,7 @@ class EventViewSet(TrackerViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Event]:
-        return Event.objects.defer("search_text")
+        return Event.objects.defer("search_text").select_related("place")
 
 
 @extend_schema_view(
@@ -559,7 +621,9 @@ class StatementViewSet(TrackerViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Statement]:
-        return Statement.objects.select_related("speaker", "stance_target", "event").only(*STATEMENT_COLUMNS)
+        return Statement.objects.select_related("speaker", "stance_target", "event", "place", "event__place").only(
+            *STATEMENT_COLUMNS
+        )
 
     def create_record(self, kwargs: dict, validated: dict):
         data = services.input_for(Statement, **kwargs)
@@ -601,7 +665,9 @@ class PledgeViewSet(TrackerViewSet):
     )
 
     def get_queryset(self) -> QuerySet[Pledge]:
-        return Pledge.objects.select_related("pledger", "beneficiary", "event", "announced_by").only(*PLEDGE_COLUMNS)
+        return Pledge.objects.select_related(
+            "pledger", "beneficiary", "event", "announced_by", "place", "event__place"
+        ).only(*PLEDGE_COLUMNS)
 
     def create_record(self, kwargs: dict, validated: dict):
         data = services.input_for(Pledge, **kwargs)
@@ -625,6 +691,113 @@ class PledgeViewSet(TrackerViewSet):
         incoming.is_valid(raise_exception=True)
         services.pledge_status_change(pledge=pledge, expected_version=expected, **incoming.validated_data)
         return self._record_response(pledge, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=_listing(
+        "List places",
+        "The places records refer to, by slug: cities from the gazetteer (with their GeoNames id) and regions or "
+        "sites an editor entered with coordinates. `suggest/` looks a name up in the gazetteer.",
+        serializers.PlaceSerializer,
+    ),
+    retrieve=_by_slug("Get a place"),
+)
+class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Places: read by anyone; added by editors (the admin corrects them), always through the services."""
+
+    queryset = Place.objects.all()
+    serializer_class = serializers.PlaceSerializer
+    record_serializer_class = serializers.PlaceSerializer
+    filterset_class = filters.PlaceFilter
+    renderer_classes = PAGE_RENDERERS
+    lookup_field = "slug"
+    lookup_value_regex = TrackerViewSet.lookup_value_regex
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_serializer_class(self):
+        return serializers.PlaceWriteSerializer if self.action == "create" else self.serializer_class
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "create":
+            context["read_fields"] = set(self.serializer_class().fields)
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        place = self.get_object()
+        if request.headers.get("If-None-Match") == etag(place):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(place)})
+        return Response(self.get_serializer(place).data, headers={"ETag": etag(place)})
+
+    def create(self, request, *args, **kwargs):
+        incoming = self.get_serializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        place = services.place_create(data=services.input_for(Place, **service_kwargs(incoming.validated_data)))
+        data = self.serializer_class(place, context=self.get_serializer_context()).data
+        headers = {"ETag": etag(place), "Location": str(data["api_url"])}
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    @extend_schema(
+        summary="Suggest places from the gazetteer",
+        description="Cities of GeoNames (15,000 people or more, shipped with the tracker, never fetched) whose name "
+        "or an alternate name is `q`, accents and case aside, then those with a name beginning with it; most "
+        f"populous first, at most {gazetteer.MAX_SUGGESTIONS}. A suggestion is only a candidate: its `place` names "
+        "the stored place for it, else its `body` is what to POST to this list to store it. Regions and territories "
+        "(the Gaza Strip, the West Bank) are not in the gazetteer: enter them with coordinates.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": gazetteer.MIN_QUERY_LENGTH, "maxLength": 200},
+                required=True,
+                description="The name to look up, e.g. `Brussels` or `Bruxelles`.",
+            ),
+            OpenApiParameter(
+                "country",
+                {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                description="Only cities in this country (ISO 3166-1 alpha-2).",
+            ),
+        ],
+        responses=serializers.PlaceSuggestionSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def suggest(self, request):
+        filters.check_parameters(request.query_params, {"q", "country"})
+        query, country = request.query_params.get("q", ""), request.query_params.get("country", "")
+        errors = {}
+        if len(gazetteer.key(query)) < gazetteer.MIN_QUERY_LENGTH or len(query) > 200:
+            errors["q"] = [f"Give a name of {gazetteer.MIN_QUERY_LENGTH} to 200 characters to look up."]
+        if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
+            errors["country"] = ["An ISO 3166-1 alpha-2 code, e.g. BE."]
+        if errors:
+            raise ValidationError(errors)
+        candidates = gazetteer.suggest(query, country=country)
+        stored = dict(
+            Place.objects.filter(geonames_id__in=[c.geonames_id for c in candidates]).values_list("geonames_id", "slug")
+        )
+        suggestions = []
+        for candidate in candidates:
+            body = None
+            if candidate.geonames_id not in stored:
+                proposed = services.place_from_gazetteer(geonames_id=candidate.geonames_id)
+                body = {
+                    "name": proposed.name,
+                    "country": proposed.country_code,
+                    "latitude": f"{proposed.latitude:.5f}",
+                    "longitude": f"{proposed.longitude:.5f}",
+                    "precision": proposed.precision,
+                    "geonames_id": proposed.geonames_id,
+                    "note": proposed.note,
+                }
+            suggestions.append(
+                {
+                    **dataclasses.asdict(candidate),
+                    "precision": Place.Precision.CITY,
+                    "place": stored.get(candidate.geonames_id),
+                    "body": body,
+                }
+            )
+        return Response(serializers.PlaceSuggestionSerializer(suggestions, many=True).data)
 
 
 @extend_schema_view(

@@ -7,7 +7,6 @@ import datetime
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import accumulate
 
 from django.db import models
@@ -480,12 +479,12 @@ class Generator:
                 if len(involved) == wanted:
                     break
             a, b = involved[0]["name"], involved[-1]["name"]
-            place, country, lat, lon = rng.choice(self.places)
+            place, country, _lat, _lon = rng.choice(self.places)
             topic = rng.choice(TOPICS)
             title = EVENT_TITLES[kind].format(a=a, b=b, place=place, topic=topic)
             description = f"{a} and {len(involved) - 1} other actors were involved; the talks concerned {topic}."
             status = rng.choices(statuses, cum_weights=status_weights)[0]
-            with_coordinates = rng.random() < 0.5
+            rng.random()  # once chose whether the event had coordinates; kept so that seeds give the same data
             location = place if rng.random() < 0.9 else ""
             for i, actor in enumerate(involved):
                 role = (
@@ -516,8 +515,8 @@ class Generator:
                     status,
                     location,
                     country if location else "",
-                    Decimal(str(lat)) if with_coordinates else None,
-                    Decimal(str(lon)) if with_coordinates else None,
+                    # No place: synthetic names are not in the gazetteer, and places are an editor's choice.
+                    None,
                     "",
                 )
             )

@@ -38,8 +38,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     ),
     Event: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
-        "search_text", "slug", "title", "description", "event_type", "status", "location", "country", "latitude",
-        "longitude", "coding_note",
+        "search_text", "slug", "title", "description", "event_type", "status", "location", "country", "place_id",
+        "coding_note",
     ),
     EventParticipant: ("id", "event_id", "actor_id", "role", "event_date", "event_date_end"),
     Statement: (
