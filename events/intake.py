@@ -20,7 +20,12 @@ BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 class UnreadableText(Exception):
-    """The upload is not UTF-8 plain text. Nothing was stored."""
+    """The upload is not UTF-8 plain text. Nothing was stored. ``field`` names the part that is not (the file, or
+    a metadata field sent beside it)."""
+
+    def __init__(self, message: str, *, field: str = "file"):
+        super().__init__(message)
+        self.field = field
 
 
 def upload_text(data: bytes, *, content_type: str | None, name: str, charset: str | bytes | None = None) -> str:

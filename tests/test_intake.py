@@ -289,3 +289,32 @@ def test_admin_near_duplicate_needs_the_tick(admin_client, db):
     assert response.status_code == 302, page_errors(response)
     response = _admin_add(admin_client, title="Same again", text=SEED_B, distinct="on")
     assert "already has this very text" in page_errors(response)
+
+
+def _raw_multipart(*parts: tuple[str, bytes, str | None]) -> tuple[bytes, str]:
+    """A multipart body built byte by byte: (name, content, filename or None) per part."""
+    boundary = b"tracker-boundary"
+    body = b""
+    for name, content, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += b"--" + boundary + b"\r\nContent-Disposition: " + disposition.encode() + b"\r\n"
+        body += (b"Content-Type: text/plain\r\n" if filename else b"") + b"\r\n" + content + b"\r\n"
+    return body + b"--" + boundary + b"--\r\n", f"multipart/form-data; boundary={boundary.decode()}"
+
+
+def test_metadata_fields_that_are_not_utf8_or_sent_twice_are_refused(editor):
+    """Found from outside: a title's Latin-1 byte was stored as U+FFFD, silently; of two file parts the last won."""
+    article = ("file", "Turkey is ready to help.".encode(), "a.txt")
+    body, content_type = _raw_multipart(article, ("title", b"M\xfcnchen talks", None))
+    response = editor.generic("POST", "/api/v1/sources/", body, content_type=content_type)
+    assert_error(response, 415, fields=["title"], contains="The field “title” is not UTF-8 text")
+    body, content_type = _raw_multipart(article, ("title", "München talks".encode(), None))
+    for twice in (("file", b"Another text.", "b.txt"), ("title", b"Other title", None)):
+        body, content_type = _raw_multipart(article, ("title", "München talks".encode(), None), twice)
+        response = editor.generic("POST", "/api/v1/sources/", body, content_type=content_type)
+        assert_error(response, 400, fields=[twice[0]], contains="was sent 2 times; send it once")
+    assert not Source.objects.exists()
+    body, content_type = _raw_multipart(article, ("title", "München talks".encode(), None))
+    response = editor.generic("POST", "/api/v1/sources/", body, content_type=content_type)
+    assert response.status_code == 201, response.content
+    assert response.json()["title"] == "München talks"

@@ -89,9 +89,9 @@ def exception_handler(exc, context):
     from ..services import AlreadyExists, DependentRecords, DuplicateRecord, NearDuplicate, StaleVersion
 
     if isinstance(exc, UnreadableText):
-        exc = UnsupportedText(str(exc))
+        field, exc = exc.field, UnsupportedText(str(exc))
         response = drf_exception_handler(exc, context)
-        response.data = problem(415, "unsupported_media_type", str(exc.detail), {"file": [str(exc.detail)]})
+        response.data = problem(415, "unsupported_media_type", str(exc.detail), {field: [str(exc.detail)]})
         response.content_type = PROBLEM_TYPE
         return response
     if isinstance(exc, NearDuplicate):

@@ -1,6 +1,6 @@
 from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
 
@@ -61,4 +61,22 @@ class LimitedMultiPartParser(MultiPartParser):
         parsed = super().parse(stream, media_type, parser_context)
         if limit is not None and any(f.size > limit for f in parsed.files.values()):
             raise RequestTooLarge()
+        _refuse_what_multipart_hides(parsed)
         return parsed
+
+
+def _refuse_what_multipart_hides(parsed) -> None:
+    """What Django's multipart parser passes over silently: a field whose bytes are not UTF-8 (decoded with
+    replacement characters) and a part sent twice (the last would win)."""
+    from ..intake import UnreadableText
+
+    for name, values in (*parsed.data.lists(), *parsed.files.lists()):
+        if len(values) > 1:
+            raise ValidationError({name: [f"“{name}” was sent {len(values)} times; send it once."]})
+    for name, value in parsed.data.items():
+        if "\ufffd" in value:
+            raise UnreadableText(
+                f"The field “{name}” is not UTF-8 text (it holds bytes that do not decode, or U+FFFD where they "
+                "were replaced). Send every field as UTF-8.",
+                field=name,
+            )
