@@ -266,6 +266,10 @@ def test_proposals_are_for_editors_only(api_client, story, editor):
     assert_error(editor.get("/api/v1/sources/nothing/proposals/"), 404)
     assert_error(editor.get(f"{url}?kind=quote"), 400, fields=["kind"])
     assert_error(editor.get(f"{url}?colour=red"), 400, fields=["colour"])
+    # Found from outside: ?format=csv and Accept: text/csv answered the page's envelope as CSV.
+    assert_error(editor.get(f"{url}?format=csv"), 400, fields=["format"])
+    assert_error(editor.get(f"{url}?format=ndjson"), 400, fields=["format"])
+    assert editor.get(url, HTTP_ACCEPT="text/csv").status_code == 406
 
 
 def test_every_direct_quote_of_the_seeds_is_recorded_on_its_statement(story, editor):

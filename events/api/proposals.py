@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
+from rest_framework.settings import api_settings
 
 from ..models import Source
 from ..proposals.engine import KINDS
@@ -170,7 +171,14 @@ class SourceProposalsMixin:
         responses=ProposalSerializer(many=True),
         filters=False,
     )
-    @action(detail=True, methods=["get"], filterset_class=None, permission_classes=[CanEnterRecords])
+    # JSON only: proposals have no export, and CSV of a page's envelope would serve nobody.
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        permission_classes=[CanEnterRecords],
+        renderer_classes=tuple(api_settings.DEFAULT_RENDERER_CLASSES),
+    )
     def proposals(self, request, slug=None):
         filters.check_parameters(request.query_params, {"kind", "action"}, frozenset({"kind", "action"}))
         kinds = _choices(request, "kind", KINDS)
