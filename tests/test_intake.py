@@ -304,7 +304,7 @@ def _raw_multipart(*parts: tuple[str, bytes, str | None]) -> tuple[bytes, str]:
 
 def test_metadata_fields_that_are_not_utf8_or_sent_twice_are_refused(editor):
     """Found from outside: a title's Latin-1 byte was stored as U+FFFD, silently; of two file parts the last won."""
-    article = ("file", "Turkey is ready to help.".encode(), "a.txt")
+    article = ("file", b"Turkey is ready to help.", "a.txt")
     body, content_type = _raw_multipart(article, ("title", b"M\xfcnchen talks", None))
     response = editor.generic("POST", "/api/v1/sources/", body, content_type=content_type)
     assert_error(response, 415, fields=["title"], contains="The field “title” is not UTF-8 text")
