@@ -22,6 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import names, quotes
+from .dates import DatePrecision
 from .models import CITATION_TARGETS, EXCERPT_MAX_LENGTH, ActorNameKey, Citation, Source, Statement
 
 # The GET parameters of an add form opened from the reading view: the source's id and the passage's offsets in its
@@ -207,8 +208,14 @@ def add_initial(model: type[models.Model], passage: Passage | None, initial: dic
     if passage is None:
         return initial
     source = passage.source
-    # A record reported by an article is dated against it; the source's own date is where the editor starts.
-    hints = {"date": source.date, "date_precision": source.date_precision, "date_end": source.date_end}
+    # A record reported by an article is dated against it; the source's own date is where the editor starts,
+    # unless the address dates the record itself (a proposal's "on Thursday"): the date's parts go together, and
+    # the source's end beside a proposal's day was a form that could not be saved unedited (found from outside).
+    hints = {}
+    if not {"date", "date_precision", "date_end"} & set(initial):
+        hints = {"date": source.date, "date_precision": source.date_precision}
+        if source.date_precision == DatePrecision.APPROXIMATE:
+            hints["date_end"] = source.date_end  # only an approximate date's end is the editor's to set
     if model is Statement:
         # The codebook's direct statement: the quoted words, joined across a speech tag; else reported words.
         quoted = quotes.joined_quotation(passage.excerpt)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from conftest import ActorAliasFactory, ActorFactory, CitationFactory, EventFactory, SourceFactory, StatementFactory
 from events import reading
 from events.models import Pledge, Source, Statement
-from tests.admin_forms import change_form, form_data
+from tests.admin_forms import change_form, form_data, page_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -330,3 +330,18 @@ def test_a_passage_that_is_not_one_is_a_warning_and_no_prefill(admin_client, sou
     assert message in html.unescape(response.content.decode())
     data = form_data(response)
     assert (data.get("citations-0-source"), data["citations-0-excerpt"], data["date"]) == (None, "", "")
+
+
+def test_a_form_dated_by_its_address_saves_unedited(admin_client):
+    """Found from outside: a proposal's form dated 2025-11-19 (“on Wednesday”) kept the source's date end beside it,
+    and could not be saved without a correction. The address's date goes without the source's."""
+    source = SourceFactory(slug="tricky", text=TRICKY)
+    excerpt = "“We will help,” she said."
+    speaker = ActorFactory(slug="kallas", name="Kaja Kallas", kind="person")
+    query = _passage_query(source, excerpt, date="2025-11-19", date_precision="day", speaker="kallas")
+    url = f"{reverse('admin:events_statement_add')}?{query}"
+    data = form_data(admin_client.get(url))
+    assert (data["date"], data["date_precision"], data.get("date_end", "")) == ("2025-11-19", "day", "")
+    response = admin_client.post(url, data | {"medium": "unspecified"})
+    assert response.status_code == 302, page_errors(response)
+    assert Statement.objects.get(speaker=speaker).date.isoformat() == "2025-11-19"
