@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from . import evidence, gazetteer, intake, names
-from .dates import resolve_span
+from .dates import implied_precision, resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
 from .inputs import (
@@ -674,6 +674,31 @@ def pledge_duplicate(*, data: PledgeInput) -> Pledge | None:
     return candidates.order_by("slug").first()
 
 
+def pledge_contradictions(*, existing: Pledge, data: PledgeInput) -> list[str]:
+    """What a pledge sent again states that its recorded twin (``pledge_duplicate``) contradicts, and a merge,
+    which keeps the recorded pledge and adds the new citations, would drop: an announcement or target date whose
+    span does not meet the recorded one, or a status other than the announcement's that the pledge is not in.
+    Wording (title, description) is another article's and never contradicts."""
+    found = []
+    for field in ("date", "target_date"):
+        start, precision = (
+            getattr(data, field),
+            getattr(data, f"{field}_precision") or implied_precision(getattr(data, field)),
+        )
+        if start is None or getattr(existing, field) is None:
+            continue
+        end = resolve_span(start, precision, getattr(data, f"{field}_end"), field=field) or start
+        recorded_end = getattr(existing, f"{field}_end") or getattr(existing, field)
+        if end < getattr(existing, field) or start > recorded_end:
+            span = start.isoformat() if end == start else f"{start.isoformat()} to {end.isoformat()}"
+            recorded = getattr(existing, field).isoformat()
+            recorded += "" if recorded_end == getattr(existing, field) else f" to {recorded_end.isoformat()}"
+            found.append(f"its {field.replace('_', ' ')} is {span}, not {recorded}")
+    if data.status != Pledge.Status.ANNOUNCED and data.status != existing.status:
+        found.append(f"its status is {data.status}, not {existing.status}")
+    return found
+
+
 # What makes two pledges the same commitment (pledge_duplicate), and how many of them a near-duplicate shares.
 PLEDGE_FINGERPRINT = ("pledger", "quantity", "unit", "category", "beneficiary")
 # Pledger and quantity are required to match, and the unit to count the same kind of thing (people, money).
@@ -732,6 +757,22 @@ def pledge_create(*, data: PledgeInput, force: bool = False) -> tuple[Pledge, Li
                 candidates=candidates,
             )
         return record_create(data=data), "created"
+    contradictions = [] if force else pledge_contradictions(existing=existing, data=data)
+    if contradictions:
+        raise NearDuplicate(
+            f"{_label(existing)} ({existing.title}) has the same pledger, category and quantity, but "
+            f"{'; '.join(contradictions)}. Merging would drop that silently: if it is the same commitment, cite "
+            "it there (its citations endpoint) and move its status through its status endpoint; if it is another, "
+            "confirm (force).",
+            candidates=[
+                Candidate(
+                    record=existing,
+                    similarity=1.0,
+                    threshold=PLEDGE_SIMILARITY,
+                    reason=f"same pledger, category and quantity; {'; '.join(contradictions)}",
+                )
+            ],
+        )
     _lock(existing)
     known = {(c.source_id, c.excerpt) for c in existing.citations.all()}
     added = False

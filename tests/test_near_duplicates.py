@@ -3,6 +3,7 @@ case, punctuation and a person's title aside), statements of one speaker with ov
 one pledger and quantity in another unit. Each is a 409 naming the candidate and its similarity, in the API and
 on the admin's page, and the editor confirms with force (the admin's tick)."""
 
+import datetime
 import itertools
 
 import pytest
@@ -346,3 +347,48 @@ def test_autocomplete_ranks_an_exact_name_or_alias_first_and_shows_kind_and_pare
 
 def test_autocomplete_shows_sources_dates(admin_client, source):
     assert _autocomplete(admin_client, "citation", "source", "article") == [f"{source.title} (2025-11-20)"]
+
+
+def test_a_pledge_sent_again_with_another_date_or_status_is_409_not_a_silent_merge(editor, admin_client, source):
+    """Found from outside: the same pledger, category and quantity sent with a date seven months later and status
+    in_progress answered 200 with the old pledge, dropping both. Wording may differ (another article's); a date
+    span that does not meet the recorded one, or a status the pledge is not in, is a 409 naming it."""
+    france = ActorFactory(slug="france", name="France")
+    PledgeFactory(
+        slug="france-100-gendarmes",
+        title="100 gendarmes",
+        pledger=france,
+        quantity=100,
+        unit="officers",
+        date=datetime.date(2025, 11, 1),
+        date_precision="month",
+    )
+    later = editor.post("/api/v1/pledges/", _pledge_body(date="2026-06-01"), format="json")
+    problem = assert_error(later, 409, code="near_duplicate", contains="its date is 2026-06-01, not 2025-11-01 to")
+    assert problem["candidates"][0]["slug"] == "france-100-gendarmes"
+    moved = editor.post("/api/v1/pledges/", _pledge_body(status="in_progress"), format="json")
+    assert_error(moved, 409, code="near_duplicate", contains="its status is in_progress, not announced")
+    assert Pledge.objects.count() == 1
+    # Within the recorded month, in other words, announced: the same commitment, merged.
+    merged = editor.post("/api/v1/pledges/", _pledge_body(title="Paris offers officers"), format="json")
+    assert (merged.status_code, merged.json()["slug"]) == (200, "france-100-gendarmes")
+    assert (
+        editor.post("/api/v1/pledges/", _pledge_body(date="2026-06-01", force=True), format="json").status_code == 201
+    )
+    # The admin's add form is the same door.
+    url = reverse("admin:events_pledge_add")
+    data = change_form(admin_client, url) | {
+        "title": "France, again",
+        "category": "police_training",
+        "pledger": str(france.pk),
+        "quantity": "100",
+        "unit": "officers",
+        "status": "in_progress",
+        "date": "2025-11-20",
+        "citations-0-source": str(source.pk),
+        "citations-0-excerpt": "France stands ready to deploy approximately 100 gendarmes.",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "its status is in_progress, not announced" in page_errors(response)
+    assert Pledge.objects.count() == 2
