@@ -641,7 +641,9 @@ class PlaceAdmin(TrackerAdmin):
             error = f"Give at least {gazetteer.MIN_QUERY_LENGTH} letters."
         elif query:
             candidates = gazetteer.suggest(query[:200])
-            stored = Place.objects.in_bulk([c.geonames_id for c in candidates], field_name="geonames_id")
+            stored = {
+                p.geonames_id: p for p in Place.objects.filter(geonames_id__in=[c.geonames_id for c in candidates])
+            }
             add_url = reverse("admin:events_place_add")
             for candidate in candidates:
                 proposed = services.place_from_gazetteer(geonames_id=candidate.geonames_id)

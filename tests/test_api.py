@@ -115,6 +115,8 @@ def test_statement_detail_full_body(api_client, graph):
         "stance_target": _summary(graph["hamas"]),
         "stance_topic": "disarmament",
         "event": "brussels-meeting",
+        "place": None,
+        "effective_place": None,
         "announced_pledges": ["france-100-gendarmes"],
         "reported_by": [],
         "coding_note": "",
@@ -190,6 +192,8 @@ def test_pledge_detail_full_body(api_client, graph):
         "status_note": "",
         "status_history": [],
         "event": "brussels-meeting",
+        "place": None,
+        "effective_place": None,
         "announced_by": "barrot-supports-mission",
         "coding_note": "",
         "citations": [

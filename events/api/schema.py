@@ -113,6 +113,8 @@ class StrictFilterExtension(DjangoFilterExtension):
         if shape is not None:
             for parameter in parameters:
                 parameter["schema"]["pattern"] = shape
+                # A filter whose schema is declared on its class (extend_schema_field) loses its help text.
+                parameter.setdefault("description", str(filter_field.extra.get("help_text", "")))
         bounds = {"minimum": filter_field.extra.get("min_value"), "maximum": filter_field.extra.get("max_value")}
         for parameter in parameters:
             # The bounds the filter's form field enforces, declared (drf-spectacular leaves them out).
