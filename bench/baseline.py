@@ -19,12 +19,15 @@ from events.models import SEARCH_CONFIG
 
 EVENT_COLUMNS = (
     "slug", "title", "description", "event_type", "status", "date", "date_precision", "date_end", "date_note",
-    "location", "country", "latitude", "longitude", "version", "created_at", "updated_at",
+    "location", "country", "place_id", "version", "created_at", "updated_at",
 )  # fmt: skip
 # The stored, GIN-indexed column of migration 0004, as events.search uses it.
 VECTOR = "e.search_vector"
 QUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
 
+PLACE_SQL = (
+    "SELECT id, slug, name, country, latitude, longitude, precision, geonames_id FROM events_place WHERE id = ANY(%s)"
+)
 RELATED_SQL = """
 SELECT 'p' AS kind, p.event_id, p.role AS k1, a.slug AS k2, a.slug, a.name, a.kind AS extra
   FROM events_eventparticipant p JOIN events_actor a ON a.id = p.actor_id WHERE p.event_id = ANY(%(ids)s)
@@ -110,13 +113,18 @@ def events_page(request) -> HttpResponse:
             cursor.execute(RELATED_SQL, {"ids": ids})
             for kind, event_id, key, _, slug, text, extra in cursor.fetchall():
                 related[event_id][kind].append((key, slug, text, extra))
+        place_ids = list({row[1 + EVENT_COLUMNS.index("place_id")] for row in rows} - {None})
+        places = {}
+        if place_ids:
+            cursor.execute(PLACE_SQL, [place_ids])
+            places = {row[0]: row[1:] for row in cursor.fetchall()}
     count = rows[0][-1] if rows else 0
     base = request.build_absolute_uri("/api/v1/")
     results = []
     for row in rows:
         event = dict(zip(EVENT_COLUMNS, row[1 : 1 + len(EVENT_COLUMNS)], strict=True))
         rel = related[row[0]]
-        latitude, longitude = event["latitude"], event["longitude"]
+        place = places.get(event["place_id"])
         results.append(
             {
                 "slug": event["slug"],
@@ -131,8 +139,18 @@ def events_page(request) -> HttpResponse:
                 "date_note": event["date_note"],
                 "location": event["location"],
                 "country": event["country"],
-                "latitude": None if latitude is None else format(latitude, "f"),
-                "longitude": None if longitude is None else format(longitude, "f"),
+                "place": None
+                if place is None
+                else {
+                    "slug": place[0],
+                    "name": place[1],
+                    "country": place[2],
+                    "latitude": float(place[3]),
+                    "longitude": float(place[4]),
+                    "precision": place[5],
+                    "geonames_id": place[6],
+                    "api_url": f"{base}places/{place[0]}/",
+                },
                 "participants": [
                     {
                         "actor": {"slug": slug, "name": name, "kind": kind, "api_url": f"{base}actors/{slug}/"},
