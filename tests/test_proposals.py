@@ -272,6 +272,16 @@ def test_proposals_are_for_editors_only(api_client, story, editor):
     assert editor.get(url, HTTP_ACCEPT="text/csv").status_code == 406
 
 
+def test_a_text_too_long_to_read_is_a_422_that_says_so(story, editor, settings):
+    """Found from outside: a 2 MB upload's proposals took 110 s, past a worker's timeout, so every try failed. A
+    text over the limit is refused at once, saying what to do instead."""
+    settings.TRACKER_PROPOSALS_MAX_CHARACTERS = 1000
+    url = "/api/v1/sources/isf-deploy-very-soon-trump/proposals/"
+    assert_error(editor.get(url), 422, code="too_long_to_read", contains="proposals are read from texts of up to 1,000")
+    settings.TRACKER_PROPOSALS_MAX_CHARACTERS = 100_000
+    assert editor.get(url).status_code == 200
+
+
 def test_every_direct_quote_of_the_seeds_is_recorded_on_its_statement(story, editor):
     """With the story loaded, each quotation in the seeds is proposed as already recorded on the statement the
     fixtures give it, whose speaker is the right one."""

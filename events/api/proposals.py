@@ -4,6 +4,7 @@ The engine (events/proposals) proposes; this module only filters, pages and link
 is an ordinary POST to the endpoint it names, through the same serializers and services as any other write.
 """
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +18,7 @@ from ..models import Source
 from ..proposals.engine import KINDS
 from ..proposals.load import cached_proposals
 from . import filters
+from .exceptions import TooLongToRead
 from .schema import PAGE_PARAMETERS
 
 ACTIONS = ("create", "cite", "recorded", "note")
@@ -184,6 +186,12 @@ class SourceProposalsMixin:
         kinds = _choices(request, "kind", KINDS)
         actions = _choices(request, "action", ACTIONS)
         source = get_object_or_404(Source, slug=slug)
+        limit = settings.TRACKER_PROPOSALS_MAX_CHARACTERS
+        if len(source.text) > limit:
+            raise TooLongToRead(
+                f"Source “{source.slug}” has {len(source.text):,} characters; proposals are read from texts of up to "
+                f"{limit:,} (TRACKER_PROPOSALS_MAX_CHARACTERS). Cite its passages from the reading view by hand."
+            )
         items = [
             item
             for item in cached_proposals(source)

@@ -349,7 +349,10 @@ BODIES = {
 # Reads for editors only (they cost CPU and serve only those who can accept what they propose): signed in, with a
 # permission to add records.
 EDITOR_READS = ("/{slug}/proposals/",)
-EDITOR_FORBIDDEN = {"403": "The account may not add records: this read is for editors."}
+EDITOR_FORBIDDEN = {
+    "403": "The account may not add records: this read is for editors.",
+    "422": "The source's text is longer than proposals are read from (`too_long_to_read`).",
+}
 CONDITIONAL = {"412": "If-Match names an older version; nothing was written."}
 REQUIRED = {"428": "If-Match is required: send the ETag of the version you read."}
 ETAG = {

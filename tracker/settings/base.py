@@ -217,6 +217,10 @@ TRACKER_COUNT_CACHE_SECONDS = env.int("TRACKER_COUNT_CACHE_SECONDS", default=60)
 # How long a source's proposals (events/proposals) may be served from the cache. They are keyed by the data
 # generation as counts are, so a write shows at once; this bounds the memory they hold. 0: read the text each time.
 TRACKER_PROPOSALS_CACHE_SECONDS = env.int("TRACKER_PROPOSALS_CACHE_SECONDS", default=3600)
+# The longest text proposals are read from, in characters. Reading grows faster than the text (every sentence is
+# compared with the story's actors and records) and runs within the request: a book-length upload would outlast
+# a worker's timeout on every try. A long news article is a tenth of this.
+TRACKER_PROPOSALS_MAX_CHARACTERS = env.int("TRACKER_PROPOSALS_MAX_CHARACTERS", default=100_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "tracker API",
