@@ -266,3 +266,14 @@ def test_a_passage_after_astral_characters_and_odd_spacing_is_cut_exactly(page, 
     page.click("a[data-new=event]")
     expect(page.locator("#id_citations-0-excerpt")).to_have_value(passage)
     assert page.csp_violations == []
+
+
+def test_the_panel_lists_every_page_of_proposals(page, live_server, seeds):  # noqa: F811
+    """Found from outside: the panel showed the first page (20) of an article's proposals and dropped the rest."""
+    _read(page, live_server.url, seeds)
+    # The editor's session reads the endpoint as the page does.
+    count = page.request.get(f"{live_server.url}/api/v1/sources/{SEED}/proposals/").json()["count"]
+    assert count > 20
+    expect(page.locator("#proposal-list button.proposal")).to_have_count(count)
+    expect(page.locator("#proposals-status")).to_have_text(re.compile(f"^{count} proposed by reading the text"))
+    assert page.csp_violations == []

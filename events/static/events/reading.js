@@ -391,19 +391,29 @@
     }
 
     // Proposals, where the API has them (GET …/proposals/; a 404 means no proposals panel) --------------------------
-    function loadProposals() {
-        fetch(data.proposals_url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+    // Every page of proposals, following each page's `next` (a long article has more than one page of them).
+    const MAX_PROPOSAL_PAGES = 50;
+    function proposalsFrom(url, collected, pages) {
+        return fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
             .then(function (response) {
-                if (response.status === 404) {
+                if (response.status === 404 && pages === 0) {
                     return null;
                 }
                 return response.json().then(function (body) {
                     if (!response.ok) {
                         throw new Error(problemText(body, response.status));
                     }
-                    return Array.isArray(body) ? body : (body.results || body.proposals || []);
+                    const found = collected.concat(Array.isArray(body) ? body : (body.results || body.proposals || []));
+                    if (body.next && pages + 1 < MAX_PROPOSAL_PAGES) {
+                        return proposalsFrom(body.next, found, pages + 1);
+                    }
+                    return found;
                 });
-            })
+            });
+    }
+
+    function loadProposals() {
+        proposalsFrom(data.proposals_url, [], 0)
             .then(function (proposals) {
                 if (proposals !== null) {
                     showProposals(proposals);
