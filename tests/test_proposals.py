@@ -249,6 +249,51 @@ def test_pledge_quantities(sentence, expected):
     assert (found[0].value, found[0].unit, found[0].approximate) == expected
 
 
+# Found from outside: each test failed before its fix ---------------------------------------------------------
+
+
+def _read(text: str, day: str = "2025-12-04", slug: str = "outside"):
+    return propose(SourceDoc(slug, text, datetime.date.fromisoformat(day)), _fixture_actors())
+
+
+def _one(proposals, kind: str, **details):
+    found = [p for p in proposals if p.kind == kind and all(p.details.get(k) == v for k, v in details.items())]
+    assert len(found) == 1, [(p.id, p.rule, p.excerpt) for p in proposals if p.kind == kind]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "pledger", "quantity", "category"),
+    [
+        ("Germany committed €25m to the police mission on Monday.", "germany", (25_000_000, "eur"), "funding"),
+        ("The United Kingdom will commit 300 troops to the force.", "united-kingdom", (300, "troops"), "troops"),
+        (
+            "The United Arab Emirates committed 1.5 million dollars on Monday.",
+            "united-arab-emirates",
+            (1_500_000, "usd"),
+            "funding",
+        ),
+    ],
+)
+def test_commit_is_a_verb_of_commitment(text, pledger, quantity, category):
+    pledge = _one(_read(text), "pledge")
+    assert pledge.body["pledger"] == pledger
+    assert (pledge.body["quantity"], pledge.body["unit"]) == quantity
+    assert pledge.body["category"] == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Israel committed a massacre in the camp, Hamas said.",
+        "Washington is trying to secure the commitment of troops for the force.",
+        "Hamas has yet to commit to disarmament.",
+    ],
+)
+def test_commit_without_a_commitment_is_no_pledge(text):
+    assert not [p for p in _read(text) if p.kind == "pledge"]
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ PRONOUNS_THING = frozenset({"it"})
 RELATIVES = frozenset({"which", "who", "that"})
 # Between a subject and its verb: auxiliaries and adverbs ("has also", "have stated unequivocally").
 AUXILIARY = re.compile(
-    r"(?:\s+(?:has|have|had|is|are|was|were|also|previously|recently|again|then|later|once|further|now|"
+    r"(?:\s+(?:has|have|had|is|are|was|were|will|would|shall|could|can|also|previously|recently|again|then|later|once|further|now|"
     r"already|repeatedly|publicly|\w+ly))+\s*$",
     re.IGNORECASE,
 )
@@ -216,6 +216,10 @@ class Attributor:
         if inside:
             return self._known(start, end, phrase, inside)
         if words and words[0] in DETERMINERS:
+            # "The United Kingdom", "the Netherlands": a country named with its article is still the country.
+            state = self.index.new_state(phrase.split(None, 1)[1]) if len(words) > 1 else None
+            if state is not None:
+                return Who(start, end, phrase, "speaker.new_actor", state.reason, new=state)
             return self._description(start, end, phrase, words)
         for person in self.people_index.before(start):
             if person.new is not None and phrase.strip() in person.new.name.split():

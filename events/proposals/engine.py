@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from django.utils.text import slugify
 
 from ..dates import ResolvedDate, find_dates, has_said_convention
+from ..models import EXCERPT_MAX_LENGTH
 from .actors import ActorIndex, KnownActor, Mention, NewActor
 from .attribution import Attributor, Who
 from .quantities import Quantity, quantities
@@ -23,7 +24,8 @@ from .text import ByStart, Paragraph, Quote, Sentence, fold, paragraphs, trimmed
 # Kinds and actions, as the API documents them.
 KINDS = ("statement", "pledge", "event", "actor", "date", "mention")
 RESOURCES = {"statement": "statements", "pledge": "pledges", "event": "events", "actor": "actors"}
-MAX_EXCERPT = 1000
+MAX_EXCERPT = EXCERPT_MAX_LENGTH
+MONEY_UNITS = frozenset({"eur", "usd", "gbp"})
 MAX_SLUG = 100
 
 SPEECH = (
@@ -58,9 +60,20 @@ MEDIUMS = (
 )
 # What a pledger provides: "ready to send", "will provide", "is to give".
 _GIVE = "provide|send|deploy|contribute|fund|donate|dispatch|train|supply|finance|pay|give|help|host"
+# What "commit" takes as a pledge: a qualified number or what is provided.
+_COMMITTED = (
+    r"(?:about|around|approximately|roughly|some|nearly|up\s+to|more\s+than|over|at\s+least|another|"
+    r"an?\s+(?=[\d$€£]|further|additional|contingent|battalion|brigade|unit|team)|"
+    r"an\s+additional|additional|further|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|"
+    r"hundreds|thousands|dozens|troops|soldiers|forces|police|officers|gendarmes|personnel|funds|funding|money|"
+    r"aid|experts|trainers)"
+)
 COMMITMENT = re.compile(
     r"\b(?:pledg(?:e|es|ed|ing)|offer(?:s|ed|ing)?|volunteer(?:s|ed)|promis(?:e|es|ed)|"
-    r"commit(?:s|ted)?\s+(?:to|itself|themselves)|committing\s+to|"
+    r"commit(?:s|ted|ting)?\s+(?:to|itself|themselves)\b|"
+    # "committed €25m", "will commit 300 troops": a commitment of something counted or named, not "committed a
+    # crime" nor the noun "commitment" (a request: "trying to secure the commitment of troops").
+    rf"commit(?:s|ted|ting)?(?=\s+(?:(?:{_COMMITTED})\b|[$€£]|US\$|\d))|"
     rf"(?:stands?|stood|is|are|was|were|be|remains?|remained)\s+ready\s+to\s+(?:{_GIVE})|"
     rf"(?:willing|prepared)\s+to\s+(?:{_GIVE})|"
     rf"(?:will|would|shall)\s+(?:also\s+)?(?:{_GIVE})|"
@@ -602,6 +615,9 @@ class Reading:
         found = quantities(after, offset=start + verb.start()) or quantities(text, offset=start)
         quantity: Quantity | None = found[0] if found else None
         category = next((name for name, pattern in CATEGORIES if pattern.search(after)), "other")
+        if quantity is not None and quantity.unit in MONEY_UNITS:
+            # Money given is funding, whatever it pays for ("€25m to the police mission").
+            category = "funding"
         slug_ref, requires = self._speaker_ref(who, (start, end))
         pledger_name = self.index.actors[who.actor].name if who.actor else who.new.name
         clause = " ".join(re.split(r"[,;]\s", after)[0].strip(' “”"').split())
