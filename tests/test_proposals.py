@@ -294,6 +294,41 @@ def test_commit_without_a_commitment_is_no_pledge(text):
     assert not [p for p in _read(text) if p.kind == "pledge"]
 
 
+LONG_QUOTE = " ".join(["We will keep working with all our partners on every part of this plan."] * 15)
+
+
+def _post_sources_bodies(client, slug: str, text: str) -> list[dict]:
+    """Enter ``text`` as a source and POST every create body it is proposed with, new actors first; the
+    proposals."""
+    meta = {"slug": slug, "title": "Outside test", "date": "2025-12-04", "date_precision": "day", "text": text}
+    assert client.post("/api/v1/sources/", meta, format="json").status_code == 201
+    proposals = client.get(f"/api/v1/sources/{slug}/proposals/?page_size=100").json()["results"]
+    for proposal in sorted(proposals, key=lambda p: p["kind"] != "actor"):
+        if proposal["action"] == "create":
+            response = client.post(proposal["url"], proposal["body"], format="json")
+            assert response.status_code in (200, 201, 409), (proposal["id"], response.content[:500])
+    return proposals
+
+
+def test_a_quotation_longer_than_an_excerpt_is_not_proposed_with_a_body_the_api_refuses(actors_only, editor):
+    """A quotation that cannot stand in one excerpt abstains and says why; one whose sentence is too long but which
+    fits alone is cited by the quotation itself. Every body proposed is accepted as it is."""
+    longest = f"“{LONG_QUOTE},” Barrot said on Monday."
+    fits = f"Netanyahu spoke at length in Jerusalem on Sunday about {'the plan and ' * 70}the force, and “We are ready to help train the police force,” Netanyahu said in a speech that ran for {'hours and ' * 20}hours."
+    proposals = _post_sources_bodies(editor, "outside-long-quote", f"{longest}\n\n{fits}\n")
+    quotes = [p for p in proposals if p["kind"] == "statement" and p["details"]["quote_type"] == "direct"]
+    too_long = next(p for p in quotes if p["start"] == 0)
+    assert too_long["action"] == "note"
+    assert too_long["rule"] == "quote.too_long"
+    assert "more than the 1,000" in too_long["reason"]
+    cut = next(p for p in quotes if p["start"] > 0)
+    assert cut["action"] == "create"
+    assert cut["excerpt"] == "“We are ready to help train the police force,”"
+    assert "the excerpt is the quotation alone" in cut["reason"]
+    for proposal in proposals:
+        assert len(proposal["excerpt"]) <= 1000 or proposal["action"] == "note", proposal["id"]
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

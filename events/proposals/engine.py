@@ -418,8 +418,32 @@ class Reading:
         text = " ".join(re.sub(r",$", ".", p) if i < len(passages) - 1 else p for i, p in enumerate(passages))
         text = text.rstrip(", ")
         halves = f" in {len(group)} halves split by a speech tag" if len(group) > 1 else ""
+        cut = ""
+        if end - start > MAX_EXCERPT and last.end - first.start <= MAX_EXCERPT:
+            # The statement's text must stand in one excerpt, so the excerpt can shrink to the quotation itself
+            # (never to one of its sentences): the speaker's name stays in the reason and the body.
+            cut = (
+                f" Its sentences run to {end - start:,} characters, more than the {MAX_EXCERPT:,} an excerpt may "
+                "hold: the excerpt is the quotation alone, marks included, without its speech tag."
+            )
+            start, end = first.start, last.end
         proposal = Proposal("statement", "quote", "", start, end, self.text[start:end], resource="statements")
         proposal.details = {"quote_type": "direct", "text": text, "quote_start": first.start, "quote_end": last.end}
+        if end - start > MAX_EXCERPT:
+            # A direct statement's text is the full quotation and must stand in one excerpt (codebook,
+            # Statements): a quotation longer than an excerpt may be cannot be cited whole, so nothing is proposed
+            # to create rather than a body the API would refuse.
+            proposal.rule = "quote.too_long"
+            proposal.reason = (
+                f"A direct quotation{halves} of {last.end - first.start:,} characters, more than the "
+                f"{MAX_EXCERPT:,} a citation's excerpt may hold; a direct statement's text (the full quotation) must "
+                "stand in one excerpt, so no statement can be proposed from it. The editor may record it as reported "
+                "speech citing parts of it."
+                + (f" Its speaker would be: {who.reason}" if who is not None and who.found else "")
+            )
+            proposal.details["speaker"] = None
+            self.proposals.append(proposal)
+            return
         if who is None or not who.found:
             why = who.reason if who is not None else "no speaker found."
             proposal.rule = "quote.no_speaker"
@@ -430,7 +454,7 @@ class Reading:
         speaker, requires = self._speaker_ref(who, (start, end))
         rule = who.rule if "|" in who.rule else f"quote.tag|{who.rule}"
         proposal.rule = rule.split("|")[0]
-        proposal.reason = f"A direct quotation{halves}; speaker: {who.reason}"
+        proposal.reason = f"A direct quotation{halves}; speaker: {who.reason}{cut}"
         windows = []
         for quote in group:
             sentence = self.sentence_at(quote.start)
@@ -712,6 +736,8 @@ class Reading:
             speakerless = proposal.kind == "statement" and proposal.action == "note"
             if not (proposal.action == "create" or speakerless) or proposal.kind not in ("statement", "pledge"):
                 continue
+            if proposal.end - proposal.start > MAX_EXCERPT:
+                continue  # no citation can hold it
             known = self.records.statements if proposal.kind == "statement" else self.records.pledges
             recorded = self._recorded(proposal, known)
             if recorded is not None:
