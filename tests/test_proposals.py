@@ -329,6 +329,49 @@ def test_a_quotation_longer_than_an_excerpt_is_not_proposed_with_a_body_the_api_
         assert len(proposal["excerpt"]) <= 1000 or proposal["action"] == "note", proposal["id"]
 
 
+KALLAS = KnownActor("kaja-kallas", "Kaja Kallas", "person", "EU foreign policy chief", "european-union")
+
+
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [
+        (
+            "Jean-Noël Barrot met Kaja Kallas in Paris on Monday. “We agree fully on the plan for the police,” he said.",
+            ("Jean-Noël Barrot", "Kaja Kallas"),
+        ),
+        (
+            "Kallas later spoke with Netanyahu by phone. “We discussed the force and its mandate,” she said.",
+            ("Kaja Kallas", "Benjamin Netanyahu"),
+        ),
+        (
+            "Barrot and Netanyahu spoke on Sunday. “We talked about the hostages for an hour,” he told reporters.",
+            ("Jean-Noël Barrot", "Benjamin Netanyahu"),
+        ),
+    ],
+)
+def test_a_pronoun_with_two_people_named_before_it_is_not_guessed(text, candidates):
+    proposals = propose(SourceDoc("outside", text, datetime.date(2025, 12, 4)), [*_fixture_actors(), KALLAS])
+    quote = _one(proposals, "statement", quote_type="direct")
+    assert quote.details["speaker"] is None
+    assert quote.action == "note"
+    assert "2 people named before it" in quote.reason
+    assert all(name in quote.reason for name in candidates)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Barrot arrived in Cairo on Sunday. “We talked about the hostages for an hour,” he told reporters.",
+        "Jean-Noël Barrot arrived on Sunday; Barrot met no one. “We talked about the plan for an hour,” he said.",
+    ],
+)
+def test_a_pronoun_with_one_person_named_before_it_resolves_to_them(text):
+    proposals = propose(SourceDoc("outside", text, datetime.date(2025, 12, 4)), [*_fixture_actors(), KALLAS])
+    quote = _one(proposals, "statement", quote_type="direct")
+    assert quote.body["speaker"] == "jean-noel-barrot"
+    assert "one person named before it" in quote.reason
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

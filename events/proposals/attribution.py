@@ -23,6 +23,8 @@ ORGANISATION_WORDS = frozenset(
     movement association institute bank fund news times post press mission army command authority front brigade
     brigades government court commission league alliance""".split()
 )
+# Words of a place's name, not a person's ("Gaza City", "West Bank").
+CITY_WORDS = frozenset({"city", "strip", "bank", "street", "square", "camp", "province", "district", "region"})
 CONNECTORS = frozenset({"of", "for", "and", "de", "al", "bin", "von", "van", "da", "del"})
 DETERMINERS = frozenset({"the", "a", "an"})
 DESCRIPTION = re.compile(
@@ -289,9 +291,31 @@ class Attributor:
                     within.append(Person(match.start(), match.end(), who.actor, who.new, title, match.group(0)))
             within.sort(key=lambda p: p.start)
         if within:
+            # Only one person named before it in the paragraph makes a pronoun safe to resolve: with two or more,
+            # the last named is often not the one meant ("Barrot met Kallas … he said"), and no gender or role is
+            # used to choose. Names that look like a person's but match no actor count among the candidates too.
+            candidates = {}
+            for person in within:
+                candidates.setdefault(person.key, self._person_name(person))
+            if paragraph is not None:
+                for mention in self.mentions:
+                    if paragraph.start <= mention.start and mention.end <= start and self._untitled_person(mention):
+                        candidates.setdefault(mention.surface, mention.surface)
+                # The surname alone of a new person named earlier ("Kallas later spoke with Netanyahu").
+                before = self.text[paragraph.start : start]
+                for person in self.people_index.before(paragraph.start):
+                    if person.new and re.search(rf"\b{re.escape(person.new.name.split()[-1])}\b", before):
+                        candidates.setdefault(person.key, person.new.name)
+            if len(candidates) > 1:
+                names = ", ".join(candidates.values())
+                reason = (
+                    f"no speaker found: “{phrase}” could be any of the {len(candidates)} people named before it in the "
+                    f"paragraph ({names}); a pronoun is resolved only when one person is named there."
+                )
+                return Who(start, end, phrase, "speaker.none", reason)
             person = within[-1]
-            name = self.index.actors[person.actor].name if person.actor else person.new.name
-            reason = f"“{phrase}” is the last person named in the same paragraph: {name} (“{person.surface}”)."
+            name = self._person_name(person)
+            reason = f"“{phrase}” is the one person named before it in the same paragraph: {name} (“{person.surface}”)."
             return Who(start, end, phrase, "speaker.pronoun", reason, actor=person.actor, new=person.new)
         earlier = [p for p in self.people_index.before(start) if p.end <= start]
         hint = (
@@ -302,6 +326,22 @@ class Attributor:
             "within the paragraph."
         )
         return Who(start, end, phrase, "speaker.none", reason)
+
+    def _person_name(self, person: Person) -> str:
+        return self.index.actors[person.actor].name if person.actor else person.new.name
+
+    def _untitled_person(self, mention: Mention) -> bool:
+        """A name that matches no actor and reads like a person's ("Kaja Kallas"): two or three capitalised words,
+        none of an organisation, a title or a place the index knows."""
+        if mention.actor is not None or any(p.start <= mention.start < p.end for p in self.people):
+            return False
+        tokens = mention.surface.split()
+        return (
+            2 <= len(tokens) <= 3
+            and bool(PERSON_NAME.match(mention.surface))
+            and not {t.lower() for t in tokens} & (ORGANISATION_WORDS | TITLE_WORDS | CITY_WORDS)
+            and self.index.new_state(mention.surface) is None
+        )
 
     def _it(self, start: int, end: int, phrase: str, paragraph: Paragraph | None) -> Who:
         floor = paragraph.start if paragraph else 0
