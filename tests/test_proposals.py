@@ -372,6 +372,50 @@ def test_a_pronoun_with_one_person_named_before_it_resolves_to_them(text):
     assert "one person named before it" in quote.reason
 
 
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        (
+            "‘We are ready to help train the police force,’ Barrot said on Thursday.",
+            "We are ready to help train the police force,",
+        ),
+        (
+            "'We are ready to help train the police force,' Barrot said on Thursday.",
+            "We are ready to help train the police force,",
+        ),
+        ("‘We will send police officers to Gaza’ said Barrot on Thursday.", "We will send police officers to Gaza"),
+        ("“We are ready,” Barrot told reporters on Thursday.", "We are ready,"),
+        ("‘Yes, we are,’ Barrot said on Thursday.", "Yes, we are,"),
+    ],
+)
+def test_single_marks_and_short_sentences_with_a_speech_tag_are_direct_quotes(text, quoted):
+    quote = _one(_read(text), "statement")
+    assert quote.details["quote_type"] == "direct"
+    assert quote.body["speaker"] == "jean-noel-barrot"
+    assert quote.body["text"] == quoted.rstrip(",")
+    assert quote.body["date"] == "2025-12-04"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trump’s plan gives the officers’ training to Egypt, in the style of the ’90s, Barrot said.",
+        "Trump's plan gives the officers' training to Egypt, in the style of the '90s, Barrot said.",
+        "Rock 'n' roll was not on the agenda, Barrot said, nor the ‘90s.",
+        "Barrot said the plan was ‘very good’ for everyone.",
+        "Barrot said Trump’s “Board of Peace” would meet.",
+        "Barrot said it was “a good plan,” and left.",
+    ],
+)
+def test_apostrophes_and_fragments_are_not_direct_quotes(text):
+    from events.proposals.text import paragraphs
+
+    quotes = [text[q.inner_start : q.inner_end] for q in paragraphs(text)[0].quotes]
+    assert not [q for q in quotes if "’" in q or "'" in q or q.startswith(("s ", "90"))], quotes
+    statements = [p for p in _read(text) if p.kind == "statement"]
+    assert [p.details["quote_type"] for p in statements] == ["reported"]
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

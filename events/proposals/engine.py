@@ -165,6 +165,14 @@ def is_full_quote(inner: str) -> bool:
     return (stripped[0].isupper() and len(tokens) >= 4) or len(tokens) >= 8
 
 
+def is_short_speech(inner: str) -> bool:
+    """A quotation too short for ``is_full_quote`` that still reads as a sentence of speech (“We are ready,”):
+    a capital, and the punctuation that ends speech or hands over to its tag inside the marks. It counts only where
+    it opens its sentence and a speech tag follows (``Reading.quotations``), which a scare quote never has."""
+    stripped = inner.strip()
+    return bool(stripped) and stripped[0].isupper() and stripped[-1] in ",.!?…"
+
+
 class Reading:
     """One reading of one source: the text's structure, its names and dates, and the proposals made from them."""
 
@@ -262,8 +270,12 @@ class Reading:
 
     def _medium(self, start: int, end: int) -> str:
         passage = self.text[start:end]
+        # The words of a quotation say nothing of how it was spoken: blank them, keeping the offsets.
+        for quote in self.inner_quotes.within(start, end):
+            a, b = quote.start - start, min(quote.end, end) - start
+            passage = passage[:a] + " " * (b - a) + passage[b:]
         for pattern, medium in MEDIUMS:
-            if pattern.search(re.sub(r"“[^”]*”", " ", passage)):
+            if pattern.search(passage):
                 return medium
         told = re.search(r"\btold (?P<who>[A-Z][\w ]+)", passage)
         if told:
@@ -316,9 +328,12 @@ class Reading:
             group_who: Who | None = None
             for quote in paragraph.quotes:
                 inner = self.text[quote.inner_start : quote.inner_end]
-                if not is_full_quote(inner):
+                full = is_full_quote(inner)
+                if not full and not is_short_speech(inner):
                     continue
                 who, tag_end = self._tag(quote, paragraph)
+                if not full and (who is None or not self._opens_sentence(quote)):
+                    continue  # a short capitalised phrase inside the writer's sentence (“Board of Peace”)
                 if who is None and group and group_who is not None and group_who.found:
                     if self._follows(group[-1], quote, paragraph) and self.text[quote.start] == "“":
                         group.append(quote)
@@ -340,7 +355,7 @@ class Reading:
             return None, quote.end
         tail_end = sentence.end
         tail = self.text[quote.end : tail_end]
-        tail = tail.split("“")[0]
+        tail = re.split(r"[“‘]", tail)[0]
         for pattern in (TAG_INVERTED, TAG_AFTER):
             match = pattern.match(tail)
             if match:
@@ -380,6 +395,10 @@ class Reading:
     def _speaker(self, start: int, end: int) -> Who:
         start, end = trimmed(self.text, start, end)
         return self.who.who(start, end, speech=True)
+
+    def _opens_sentence(self, quote: Quote) -> bool:
+        sentence = self.sentence_at(quote.start)
+        return sentence is not None and sentence.start == quote.start
 
     def _follows(self, previous: Quote, quote: Quote, paragraph: Paragraph) -> bool:
         """Whether ``quote`` opens the sentence right after the one holding ``previous`` (two halves of one

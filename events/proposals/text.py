@@ -16,6 +16,9 @@ ABBREVIATIONS = frozenset(
     i.e a.m p.m jan feb mar apr jun jul aug sep sept oct nov dec approx est dept""".split()
 )
 OPENING, CLOSING = "“", "”"
+# Where a quotation can open: double marks, curly or straight, and single ones (‘, or a straight ' told apart from
+# an apostrophe, see _single_quotes).
+OPENING_MARKS = "“‘\"'"
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,49 @@ def _quotes(text: str, paragraph: Paragraph) -> list[Quote]:
             depth_start = None
     if body.count('"') % 2 == 0:
         quotes += [_quote(paragraph, m.start(), m.end()) for m in STRAIGHT.finditer(body)]
+    quotes += _single_quotes(text, paragraph, [(q.start, q.end) for q in quotes])
     return sorted(quotes, key=lambda q: q.start)
+
+
+# Words that follow a closing mark as its speech tag (‘…’ said Barrot): the one place a closing single mark may be
+# followed by a space and a word.
+TAG_VERB = re.compile(r"\s+(?:said|says|told|tells|added|adds|asked|replied|wrote|continued|stated|declared)\b")
+
+
+def _single_quotes(text: str, paragraph: Paragraph, double: list[tuple[int, int]]) -> list[Quote]:
+    """Pairs of single quotation marks (‘…’, or straight '…'), told apart from apostrophes (Trump’s, officers’
+    training, ’90s): an opening mark starts a word after the paragraph's start, a space or opening punctuation; a
+    closing mark follows punctuation that ends speech ([.,!?…]), or precedes one ([,.;:!?]) or a speech verb, and
+    never a letter or digit. Single marks inside a double quotation are a quotation within it, not another one."""
+    quotes: list[Quote] = []
+    opened = None
+    for position in range(paragraph.start, paragraph.end):
+        char = text[position]
+        if char not in "‘’'" or any(start <= position < end for start, end in double):
+            continue
+        before = text[position - 1] if position > paragraph.start else ""
+        after = text[position + 1] if position + 1 < paragraph.end else ""
+        closes = (
+            opened is not None
+            and char in "’'"
+            and before
+            and not before.isspace()
+            and not after.isalnum()
+            and (before in ".,!?…" or (after and after in ",.;:!?") or bool(TAG_VERB.match(text, position + 1)))
+        )
+        if closes:
+            if char == "'" == text[opened] or (char == "’" and text[opened] == "‘"):
+                quotes.append(_quote(paragraph, opened - paragraph.start, position + 1 - paragraph.start))
+                opened = None
+            continue
+        if (
+            char in "‘'"
+            and (not before or before.isspace() or before in "([{—–-")
+            and after
+            and (after.isalpha() or after == "…")
+        ):
+            opened = position
+    return quotes
 
 
 def _quote(paragraph: Paragraph, start: int, end: int) -> Quote:
