@@ -416,6 +416,50 @@ def test_apostrophes_and_fragments_are_not_direct_quotes(text):
     assert [p.details["quote_type"] for p in statements] == ["reported"]
 
 
+def test_a_future_phrase_is_the_pledges_target_date_not_when_it_was_said():
+    """“next year” is when the troops would go: the statement and the pledge are dated when said (undated here: the
+    codebook's 'has said' span, ending on the source's day), and the pledge's target date is 2026."""
+    proposals = _read("Indonesia said it was ready to deploy 20,000 troops next year.")
+    statement, pledge = _one(proposals, "statement"), _one(proposals, "pledge")
+    for body in (statement.body, pledge.body):
+        assert (body["date"], body["date_end"], body["date_precision"]) == ("2025-11-04", "2025-12-04", "approximate")
+    assert (pledge.body["target_date"], pledge.body["target_date_precision"]) == ("2026-01-01", "year")
+    assert pledge.body["target_date_note"].endswith("Resolved: 2026-01-01 to 2026-12-31.")
+    assert "“next year”" in pledge.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "target"),
+    [
+        ("Egypt offered on Monday to train 5,000 police by March.", "2025-12-01", ("2026-03-01", "month")),
+        ("Indonesia said on Monday that it will deploy 2,000 troops.", "2025-12-01", None),
+        (
+            "Italy pledged on 2 December to send 200 police officers in early 2026.",
+            "2025-12-02",
+            ("2026-01-01", "approximate"),
+        ),
+    ],
+)
+def test_the_pledge_is_dated_when_made_and_its_deadline_is_its_target(text, date, target):
+    proposals = _read(text)
+    pledge = _one(proposals, "pledge")
+    assert pledge.body["date"] == date
+    assert (pledge.body.get("target_date"), pledge.body.get("target_date_precision")) == (target or (None, None))
+    for proposal in proposals:
+        if proposal.body and proposal.body.get("date"):
+            assert proposal.body["date"] <= "2025-12-04"
+
+
+def test_target_dates_are_accepted_as_proposed(actors_only, editor):
+    proposals = _post_sources_bodies(
+        editor, "outside-target", "Egypt offered on Monday to train 5,000 police by March.\n"
+    )
+    pledge = next(p for p in proposals if p["kind"] == "pledge")
+    stored = Pledge.objects.get(slug=pledge["body"]["slug"])
+    assert (stored.target_date.isoformat(), stored.target_date_precision) == ("2026-03-01", "month")
+    assert stored.date.isoformat() == "2025-12-01"
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

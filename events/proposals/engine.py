@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from django.utils.text import slugify
 
-from ..dates import ResolvedDate, find_dates, has_said_convention
+from ..dates import DateMention, ResolvedDate, find_dates, has_said_convention, resolve_date_expression
 from ..models import EXCERPT_MAX_LENGTH
 from .actors import ActorIndex, KnownActor, Mention, NewActor
 from .attribution import Attributor, Who
@@ -25,6 +25,8 @@ from .text import ByStart, Paragraph, Quote, Sentence, fold, paragraphs, trimmed
 KINDS = ("statement", "pledge", "event", "actor", "date", "mention")
 RESOURCES = {"statement": "statements", "pledge": "pledges", "event": "events", "actor": "actors"}
 MAX_EXCERPT = EXCERPT_MAX_LENGTH
+# A date phrase that sets a deadline rather than a day: "by March", "until 2026", "before the end of the year".
+DEADLINE = re.compile(r"(?:by|until|before)\b", re.IGNORECASE)
 MONEY_UNITS = frozenset({"eur", "usd", "gbp"})
 MAX_SLUG = 100
 
@@ -241,7 +243,7 @@ class Reading:
             found
             for a, b in windows
             for found in self.dates_index.within(a, b)
-            if not re.search(r"\bthe\s+$", self.text[max(0, found.start - 10) : found.start])
+            if not re.search(r"\bthe\s+$", self.text[max(0, found.start - 10) : found.start]) and self._said_then(found)
         ]
         if own:
             return own[0].resolved.fields(), f"dated by “{own[0].text}”"
@@ -249,7 +251,7 @@ class Reading:
             named = [start for start in self.named.get(speaker, ()) if start < windows[0][0]]
             named += [p.start for p in self.who.people_index.before(windows[0][0]) if p.new and p.new.name == speaker]
             for position in sorted(named, reverse=True):
-                dated = self.dates_by_sentence.get(self.sentence_at(position), [])
+                dated = [d for d in self.dates_by_sentence.get(self.sentence_at(position), []) if self._said_then(d)]
                 if dated:
                     resolved = dated[0].resolved
                     cut = resolved.note.rfind("Resolved:")
@@ -261,6 +263,33 @@ class Reading:
                         resolved, note=note
                     ).fields(), f"dated by “{dated[0].text}” where the speaker was named"
         return has_said_convention(base=self.source.date, base_end=self.source.base_end).fields(), "undated"
+
+    def _said_then(self, found: DateMention) -> bool:
+        """Whether a date can be when something was said or announced: not in the future tense ("ready to deploy
+        troops next year" is when they would go, not when it was said), and not reaching past the source's date."""
+        last = self.source.base_end or self.source.date
+        return not found.future and last is not None and found.resolved.date_end <= last
+
+    def _target_date(self, sentence: Sentence, after: int) -> tuple[dict, str] | None:
+        """A pledge's target date: a date after its verb in the future tense or after the source's date ("next
+        year", "by March", "early 2026"), which says when the commitment is to be delivered, not when it was made."""
+        last = self.source.base_end or self.source.date
+        for found in self.dates_by_sentence.get(sentence, []):
+            if found.start < after or last is None:
+                continue
+            resolved = found.resolved
+            if DEADLINE.match(found.text):
+                # "by March" after a commitment is a deadline: the next such month, whatever the verb's tense.
+                resolved = resolve_date_expression(
+                    found.text, base=self.source.date, base_end=self.source.base_end, future=True
+                )
+            elif not (found.future or resolved.date > last):
+                continue
+            if resolved is None:
+                continue
+            note = f"The target date, from “{found.text}” after the commitment: {resolved.note}"
+            return replace(resolved, note=note).fields("target_date"), found.text
+        return None
 
     def _main_clause(self, sentence: Sentence, verb: int) -> tuple[int, int]:
         """From the sentence's start to where what was said begins after its verb ("that", a colon, a quotation)."""
@@ -683,12 +712,16 @@ class Reading:
         }
         if quantity is not None:
             body |= {"quantity": quantity.value, "unit": quantity.unit, "quantity_approximate": quantity.approximate}
+        target = self._target_date(sentence, start + verb.start())
+        if target is not None:
+            body |= target[0]
         if who.rule in ("pledger.state", "pledger.we"):
             body["coding_note"] = "Pledger: the state, not its minister or ministry (codebook, Pledger)."
         reason = (
             f"A commitment: “{verb.group(0)}”. Pledger: {why}"
             + (f" Quantity: {quantity.reason}" if quantity else " No quantity with a unit is given.")
             + f" Category {category}, from the words of the commitment."
+            + (f" Target date from “{target[1]}”, not the pledge's date." if target else "")
         )
         proposal = Proposal("pledge", "pledge", reason, start, end, text, "create", "pledges", body=body)
         proposal.requires = requires
