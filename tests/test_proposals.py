@@ -460,6 +460,27 @@ def test_target_dates_are_accepted_as_proposed(actors_only, editor):
     assert stored.date.isoformat() == "2025-12-01"
 
 
+@pytest.mark.parametrize("mark", ["’", "'"])
+def test_a_possessive_names_the_person_not_the_possessor(mark):
+    text = f"Turkey{mark}s Hakan Fidan warned on 3 December that the force must be accepted by the people of Gaza."
+    proposals = _read(text)
+    statement = _one(proposals, "statement")
+    actor = _one(proposals, "actor")
+    assert statement.body["speaker"] == actor.body["slug"] == "hakan-fidan"
+    assert statement.requires == [actor.id]
+    assert {k: actor.body[k] for k in ("name", "kind", "parent", "country")} == {
+        "name": "Hakan Fidan",
+        "kind": "person",
+        "parent": "turkey",
+        "country": "TR",
+    }
+    assert statement.body["date"] == "2025-12-03"
+    fidan = KnownActor("hakan-fidan", "Hakan Fidan", "person", "Foreign Minister", "turkey")
+    known = propose(SourceDoc("outside", text, datetime.date(2025, 12, 4)), [*_fixture_actors(), fidan])
+    assert _one(known, "statement").body["speaker"] == "hakan-fidan"
+    assert not [p for p in known if p.kind == "actor"]
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ reported statements and pledges. Every answer carries its rule and a reason; whe
 answer says so instead of guessing."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .actors import PERSON_NAME, TITLE_WORDS, ActorIndex, Mention, NewActor
 from .text import ByStart, Paragraph, fold
@@ -31,6 +31,8 @@ DESCRIPTION = re.compile(
     r"\b[Tt]he (?:[a-z-]+ ){0,2}(?:minister|president|secretary-general|spokesperson|spokesman|spokeswoman|"
     r"ambassador|envoy|chief|commander|official|chancellor|king|emir|leader)\b"
 )
+POSSESSIVE = re.compile(r"^(?P<owner>.+?)['’]s\s+(?P<rest>\S.*)$", re.DOTALL)
+POSSESSIVE_BEFORE = re.compile(r"(?P<owner>\S+)['’]s\s+$")
 TOKEN = re.compile(r"\(\d+\)|[\w’'.-]+|[^\w\s]")
 
 
@@ -103,6 +105,14 @@ class Attributor:
             return (mention.start, mention.end, None, alone, alone.title, mention.surface)
         line_start = self.text.rfind("\n", 0, mention.start) + 1
         before = self.text[line_start : mention.start]
+        owner = POSSESSIVE_BEFORE.search(before)
+        if owner is not None and PERSON_NAME.match(mention.surface) and len(mention.surface.split()) in (2, 3):
+            known = self.index.known_at(self.mentions, line_start + owner.end("owner"))
+            if known is not None:
+                plain = NewActor(mention.surface, "person", "", None, "", "")
+                new = self._owned(plain, known)
+                start = line_start + owner.start("owner")
+                return (start, mention.end, None, new, "", self.text[start : mention.end])
         words = before.split()[-6:]
         for size in range(len(words), 0, -1):
             title = " ".join(words[-size:])
@@ -209,6 +219,9 @@ class Attributor:
             if lower == "it" and not speech:
                 return self._it(start, end, phrase, paragraph)
             return Who(start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” names no one by itself.")
+        owned = self._possessed(start, end, phrase, speech=speech)
+        if owned is not None:
+            return owned
         inside = [m for m in self.known.within(start, end) if m.end <= end]
         if inside and not any(self.index.actors[m.actor].kind == "person" for m in inside):
             # "EU foreign policy chief Kaja Kallas": a known actor in the title of a person not yet known.
@@ -246,6 +259,33 @@ class Attributor:
             )
             return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new)
         return Who(start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” matches no actor or name.")
+
+    def _possessed(self, start: int, end: int, phrase: str, *, speech: bool) -> Who | None:
+        """ "Turkey’s Hakan Fidan": the person after a known actor's possessive is who the phrase names, a new person
+        with that actor as parent where not known; the possessor only says whose they are."""
+        owned = POSSESSIVE.match(phrase)
+        if owned is None:
+            return None
+        owner_end = start + owned.end("owner")
+        owner = next((m for m in self.known.within(start, owner_end) if m.end == owner_end), None)
+        if owner is None:
+            return None
+        rest = self.who(start + owned.start("rest"), end, speech=speech)
+        if rest.actor is not None and self.index.actors[rest.actor].kind == "person":
+            return replace(rest, start=start, phrase=phrase)
+        if rest.new is None or rest.new.kind != "person":
+            return None
+        new = self._owned(rest.new, owner)
+        return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new, role=new.title)
+
+    def _owned(self, new: NewActor, owner: Mention) -> NewActor:
+        actor = self.index.actors[owner.actor]
+        state = self.index.state_of(actor.slug)
+        reason = (
+            f"A new person: “{new.name}”, named as {actor.name}’s (“{owner.surface}’s {new.name}”); "
+            f"{actor.name} ({actor.slug}) is the parent."
+        )
+        return replace(new, parent=actor.slug, country=new.country or (state.country if state else ""), reason=reason)
 
     def _known(self, start: int, end: int, phrase: str, inside: list[Mention]) -> Who:
         people = [m for m in inside if self.index.actors[m.actor].kind == "person"]
