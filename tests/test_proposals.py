@@ -4,6 +4,7 @@ what is measured against the published targets is in bench/proposals_eval.py."""
 
 import datetime
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -479,6 +480,70 @@ def test_a_possessive_names_the_person_not_the_possessor(mark):
     known = propose(SourceDoc("outside", text, datetime.date(2025, 12, 4)), [*_fixture_actors(), fidan])
     assert _one(known, "statement").body["speaker"] == "hakan-fidan"
     assert not [p for p in known if p.kind == "actor"]
+
+
+def test_a_decomposed_text_is_read_as_its_composed_form_with_excerpts_from_the_stored_text():
+    """“Jean-Noël Barrot” stored decomposed (e + U+0308, as macOS may write it): the names, quotations and pledges
+    are those of the composed text, every span is in the stored text and every excerpt verbatim from it."""
+    import unicodedata
+
+    from events.quotes import stands_in
+
+    doc = _data_doc("followup_france_officers.txt")
+    stored = replace(doc, text=unicodedata.normalize("NFD", doc.text))
+    assert stored.text != doc.text
+    decomposed, composed = propose(stored, _fixture_actors()), propose(doc, _fixture_actors())
+
+    def seen(proposals):
+        return [(p.kind, p.rule, p.action, unicodedata.normalize("NFC", p.excerpt)) for p in proposals]
+
+    assert seen(decomposed) == seen(composed)
+    assert len({p.id for p in decomposed}) == len(decomposed)
+    for proposal in decomposed:
+        assert proposal.excerpt == stored.text[proposal.start : proposal.end]
+        for citation in (proposal.body or {}).get("citations", ()):
+            assert citation["excerpt"] in stored.text
+        if proposal.body and proposal.details.get("quote_type") == "direct":
+            assert stands_in(proposal.body["text"], proposal.excerpt)
+    barrot = next(p for p in decomposed if p.kind == "mention" and p.details["actor"] == "jean-noel-barrot")
+    assert unicodedata.normalize("NFC", barrot.excerpt) == "Jean-Noël Barrot"
+    assert len([p for p in decomposed if p.kind == "pledge"]) == len([p for p in composed if p.kind == "pledge"])
+
+
+@pytest.mark.parametrize("name", [*sorted(p.name for p in DATA.glob("*.txt")), "seeds"])
+def test_proposal_ids_are_unique(name):
+    docs = list(_seed_docs().values()) if name == "seeds" else [_data_doc(name)]
+    for doc in docs:
+        ids = [p.id for p in propose(doc, _fixture_actors())]
+        assert len(ids) == len(set(ids))
+
+
+def test_one_passage_is_one_statement_proposal():
+    """A quotation whose tag the quotation rule does not read, and whose sentence the reported rule does, made two
+    statement proposals with one id; the one kept is the direct quotation."""
+    from events.proposals.engine import Proposal, _unique
+
+    quote = Proposal("statement", "quote.no_speaker", "", 0, 10, "x", details={"quote_type": "direct"})
+    said = Proposal("statement", "reported", "", 0, 10, "x", "create", details={"quote_type": "reported"})
+    assert _unique([quote, said]) == [said]
+    assert _unique([said, quote]) == [said]
+    other = Proposal("statement", "reported", "", 0, 10, "x", "create", details={"quote_type": "direct"})
+    assert _unique([said, other]) == [other]
+
+
+def test_a_decomposed_source_s_bodies_are_accepted_as_proposed(actors_only, editor):
+    import unicodedata
+
+    text = unicodedata.normalize(
+        "NFD",
+        "Jean-Noël Barrot said on Thursday that France was ready to send about 100 French officers.\n\n"
+        "“We are ready to help train the police force,” Jean-Noël Barrot said.\n",
+    )
+    proposals = _post_sources_bodies(editor, "outside-decomposed", text)
+    assert Source.objects.get(slug="outside-decomposed").text == text
+    created = {p["kind"]: p for p in proposals if p["action"] == "create"}
+    assert set(created) >= {"statement", "pledge"}
+    assert created["statement"]["body"]["speaker"] == "jean-noel-barrot"
 
 
 # Through the API ----------------------------------------------------------------------------------------------

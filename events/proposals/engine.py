@@ -19,7 +19,7 @@ from .actors import ActorIndex, KnownActor, Mention, NewActor
 from .attribution import Attributor, Who
 from .quantities import Quantity, quantities
 from .records import KnownCitation, Records, SourceDoc
-from .text import ByStart, Paragraph, Quote, Sentence, fold, paragraphs, trimmed, words
+from .text import ByStart, Paragraph, Quote, Sentence, composed, fold, paragraphs, trimmed, words
 
 # Kinds and actions, as the API documents them.
 KINDS = ("statement", "pledge", "event", "actor", "date", "mention")
@@ -139,6 +139,9 @@ class Proposal:
     recorded_on: dict | None = None  # {resource, slug}
     requires: list[str] = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    # A direct quotation's quoted passages (inner spans): its text is rebuilt from them where the text was read in
+    # a composed form (see ``propose``). Not part of what the API shows.
+    passages: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -462,9 +465,7 @@ class Reading:
         end_sentence = self.sentence_at(last.end - 1)
         start = min(first.start, start_sentence.start if start_sentence else first.start)
         end = max(last.end, end_sentence.end if end_sentence else last.end)
-        passages = [self.text[q.inner_start : q.inner_end] for q in group]
-        text = " ".join(re.sub(r",$", ".", p) if i < len(passages) - 1 else p for i, p in enumerate(passages))
-        text = text.rstrip(", ")
+        text = joined_passages([self.text[q.inner_start : q.inner_end] for q in group])
         halves = f" in {len(group)} halves split by a speech tag" if len(group) > 1 else ""
         cut = ""
         if end - start > MAX_EXCERPT and last.end - first.start <= MAX_EXCERPT:
@@ -477,6 +478,7 @@ class Reading:
             start, end = first.start, last.end
         proposal = Proposal("statement", "quote", "", start, end, self.text[start:end], resource="statements")
         proposal.details = {"quote_type": "direct", "text": text, "quote_start": first.start, "quote_end": last.end}
+        proposal.passages = [(q.inner_start, q.inner_end) for q in group]
         if end - start > MAX_EXCERPT:
             # A direct statement's text is the full quotation and must stand in one excerpt (codebook,
             # Statements): a quotation longer than an excerpt may be cannot be cited whole, so nothing is proposed
@@ -918,21 +920,96 @@ def content_words_ordered(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 2]
 
 
+def joined_passages(passages: Sequence[str]) -> str:
+    """A quotation's text from its quoted passages: the comma that hands over to a speech tag becomes a full stop
+    (codebook, Statements)."""
+    text = " ".join(re.sub(r",$", ".", p) if i < len(passages) - 1 else p for i, p in enumerate(passages))
+    return text.rstrip(", ")
+
+
 def propose(source: SourceDoc, actors: Iterable[KnownActor], records: Records | None = None) -> list[Proposal]:
-    """Every proposal for the source, in the order of the text."""
-    reading = Reading(source, actors, records or Records())
+    """Every proposal for the source, in the order of the text, each id once.
+
+    A text with decomposed letters ("e" and a combining diaeresis) is read in its composed form, so that names,
+    words and quotation marks match; every span is then mapped back to the text as stored, and every excerpt and
+    quoted text taken from it, so that excerpts stay verbatim."""
+    text, positions = composed(source.text)
+    reading = Reading(replace(source, text=text) if positions else source, actors, _composed_records(records))
     reading.quotations()
     reading.reported()
     reading.pledges()
     reading.corroborate()
     reading.notes()
+    proposals = reading.proposals
+    if positions:
+        proposals = [_restored(p, source.text, text, positions) for p in proposals]
     order = {kind: n for n, kind in enumerate(KINDS)}
-    return sorted(reading.proposals, key=lambda p: (p.start, order[p.kind], p.end))
+    return _unique(sorted(proposals, key=lambda p: (p.start, order[p.kind], p.end)))
+
+
+def _composed_records(records: Records | None) -> Records:
+    """Records whose excerpts are found in the composed text (``propose``): their excerpts composed alike."""
+    records = records or Records()
+
+    def citations(items):
+        return tuple(replace(c, excerpt=composed(c.excerpt)[0]) for c in items)
+
+    return replace(
+        records,
+        statements=tuple(replace(r, citations=citations(r.citations)) for r in records.statements),
+        pledges=tuple(replace(r, citations=citations(r.citations)) for r in records.pledges),
+        events=tuple(replace(r, citations=citations(r.citations)) for r in records.events),
+    )
+
+
+def _restored(proposal: Proposal, original: str, text: str, positions: list[int]) -> Proposal:
+    """A proposal read in the composed ``text``, with its spans in the ``original`` and its excerpts from it."""
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        return positions[start], positions[end]
+
+    start, end = span(proposal.start, proposal.end)
+    proposal.start, proposal.end, proposal.excerpt = start, end, original[start:end]
+    details = proposal.details
+    if "quote_start" in details:
+        details["quote_start"], details["quote_end"] = span(details["quote_start"], details["quote_end"])
+    if details.get("quantity"):
+        details["quantity"]["start"], details["quantity"]["end"] = span(
+            details["quantity"]["start"], details["quantity"]["end"]
+        )
+    if proposal.passages:
+        proposal.passages = [span(a, b) for a, b in proposal.passages]
+        details["text"] = joined_passages([original[a:b] for a, b in proposal.passages])
+    elif details.get("quote_type") == "reported":
+        details["text"] = proposal.excerpt
+    body = proposal.body
+    if body is not None:
+        if "text" in body and "text" in details:
+            body["text"] = details["text"]
+        for citation in body.get("citations", ()):
+            found = text.find(citation["excerpt"], max(0, proposal.start - len(citation["excerpt"])))
+            found = found if found >= 0 else text.find(citation["excerpt"])
+            a, b = span(found, found + len(citation["excerpt"]))
+            citation["excerpt"] = original[a:b]
+    return proposal
+
+
+def _unique(proposals: list[Proposal]) -> list[Proposal]:
+    """Each id (kind and span) once: where two rules propose the same kind for the same passage, the one that
+    writes (create, then cite) is kept, and a direct quotation before a reported statement."""
+    rank = {"create": 0, "cite": 1, "recorded": 2, "note": 3}
+    best: dict[str, Proposal] = {}
+    for proposal in proposals:
+        kept = best.get(proposal.id)
+        key = (rank[proposal.action], proposal.details.get("quote_type") != "direct")
+        if kept is None or key < (rank[kept.action], kept.details.get("quote_type") != "direct"):
+            best[proposal.id] = proposal
+    return [p for p in proposals if best[p.id] is p]
 
 
 def mentioned_actors(source: SourceDoc, actors: Iterable[KnownActor]) -> set[str]:
     """The known actors the text names: whose records the corroboration rules need to see."""
-    return {m.actor for m in ActorIndex(actors).mentions(source.text) if m.actor}
+    return {m.actor for m in ActorIndex(actors).mentions(composed(source.text)[0]) if m.actor}
 
 
 __all__ = ["KINDS", "RESOURCES", "Mention", "Proposal", "mentioned_actors", "propose"]

@@ -84,6 +84,27 @@ def _fold_char(char: str) -> str:
     return base if len(base) == 1 and not unicodedata.combining(base) else char
 
 
+def composed(text: str) -> tuple[str, list[int] | None]:
+    """The text with its decomposed letters composed (NFC: "e" and U+0308 become "ë", as a macOS export may
+    store them), for matching only, and where each of its positions is in the text (one more, for the end); None
+    when the text is composed already. Each base letter and the combining marks after it are composed on their own,
+    so that every position of the result maps to the start of the letter it comes from."""
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    parts: list[str] = []
+    positions: list[int] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        part = unicodedata.normalize("NFC", text[start:index])
+        parts.append(part)
+        positions += [start] * len(part)
+        start = index
+    positions.append(len(text))
+    return "".join(parts), positions
+
+
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
@@ -220,7 +241,7 @@ WORD = re.compile(r"[\w’'.-]+")
 
 def words(text: str) -> list[str]:
     """Words as compared between two passages: folded, lower case, punctuation at their ends dropped."""
-    return [w.strip(".-'").lower() for w in WORD.findall(fold(text)) if w.strip(".-'")]
+    return [w.strip(".-'").lower() for w in WORD.findall(fold(composed(text)[0])) if w.strip(".-'")]
 
 
 class ByStart:
