@@ -17,7 +17,7 @@ from events.loading import _dates, _parents_first
 from events.models import Actor, Pledge, Source
 from events.proposals.actors import KnownActor
 from events.proposals.engine import propose
-from events.proposals.records import SourceDoc
+from events.proposals.records import KnownPledge, Records, SourceDoc
 from events.quotes import quoted_passages
 from events.services import actor_upsert, source_upsert
 from tests.errors import assert_error
@@ -544,6 +544,51 @@ def test_a_decomposed_source_s_bodies_are_accepted_as_proposed(actors_only, edit
     created = {p["kind"]: p for p in proposals if p["action"] == "create"}
     assert set(created) >= {"statement", "pledge"}
     assert created["statement"]["body"]["speaker"] == "jean-noel-barrot"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Spain pledged 2.000 troops to the force.", (2000, "troops", False)),
+        ("Spain pledged 1.5 million euros to the force.", (1_500_000, "eur", False)),
+        ("Qatar pledged $1.2bn for reconstruction.", (1_200_000_000, "usd", False)),
+        ("Spain offered between 300 and 500 police officers.", (500, "police", True)),
+        ("Spain offered 300 to 500 troops.", (500, "troops", True)),
+        ("Spain pledged 20 000 troops.", (20_000, "troops", False)),
+        ("Spain pledged 20\u202f000 troops.", (20_000, "troops", False)),
+        ("Spain pledged 20\u00a0000 troops in 2025.", (20_000, "troops", False)),
+        ("Italy offered a 1,500-strong contingent.", (1500, "personnel", False)),
+        ("Italy offered a 1,500-strong contingent of police officers.", (1500, "police", False)),
+    ],
+)
+def test_thousands_separators_ranges_and_strengths(sentence, expected):
+    pledge = _one(_read(sentence), "pledge")
+    quantity = pledge.details["quantity"]
+    assert (quantity["value"], quantity["unit"], quantity["approximate"]) == expected
+    assert sentence[quantity["start"] : quantity["end"]] in sentence
+    if "between" in sentence:
+        assert "a range from 300 to 500: its upper bound" in pledge.reason
+
+
+ITALY = KnownActor("italy", "Italy", "state", country="IT")
+ITALY_200 = KnownPledge("italy-200-police", "italy", "police_training", "Italy: 200 carabinieri", 200, "police")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cited"),
+    [
+        ("Italy offered a 1,500-strong contingent of police officers to train the police.", False),
+        ("Italy offered a 1,500-man contingent to train the police.", False),
+        ("Italy offered 200 police officers to train the police.", True),
+        ("Italy offered a contingent to train the police.", True),
+    ],
+)
+def test_a_passage_with_another_number_is_not_a_citation_on_a_recorded_pledge(sentence, cited):
+    doc = SourceDoc("outside", sentence, datetime.date(2025, 12, 4))
+    pledge = _one(propose(doc, [*_fixture_actors(), ITALY], Records(pledges=(ITALY_200,))), "pledge")
+    assert (pledge.action == "cite") is cited, pledge.reason
+    if cited:
+        assert pledge.cite_on["slug"] == "italy-200-police"
 
 
 # Through the API ----------------------------------------------------------------------------------------------

@@ -857,6 +857,8 @@ class Reading:
                 return pledge.slug, (
                     f"pledge {pledge.slug} has the same pledger, category and quantity ({quantity:,}){differs}."
                 )
+            if quantity is None and pledge.quantity is not None and self._gives_a_number(proposal):
+                continue  # a number the rules could not read may differ from the recorded one
             if quantity is None or pledge.quantity is None:
                 unquantified.append((len(content_words(body["title"]) & content_words(pledge.title)), pledge))
         if not unquantified:
@@ -870,6 +872,15 @@ class Reading:
             f"pledge {pledge.slug} has the same pledger and category, and {unstated} to tell them apart"
             + (f"; their titles share {share} words." if share else ".")
         )
+
+    def _gives_a_number(self, proposal: Proposal) -> bool:
+        """Whether the passage holds a number outside its dates ("a 1,500-man contingent")."""
+        dates = self.dates_index.within(proposal.start, proposal.end)
+        for match in re.finditer(r"\d+", self.text[proposal.start : proposal.end]):
+            position = proposal.start + match.start()
+            if not any(d.start <= position < d.end for d in dates):
+                return True
+        return False
 
     def _events(self) -> None:
         """A sentence that names an existing event's participants, on a date within its span, in words of its
