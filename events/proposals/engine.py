@@ -196,10 +196,16 @@ class Reading:
             [Quote(q.inner_start, q.inner_end, q.inner_start, q.inner_end, q.paragraph) for q in self.quotes]
         )
         self.dates = []
+        # Dates are read with the quotations' words blanked: a quotation has its own time and tense ("‘We will
+        # send police’ said Barrot on Thursday" is said on the past Thursday).
+        masked = list(self.text)
+        for quote in self.quotes:
+            masked[quote.inner_start : quote.inner_end] = " " * (quote.inner_end - quote.inner_start)
+        masked = "".join(masked)
         if source.date is not None:
             for sentence in self.sentences:
                 for found in find_dates(
-                    sentence.of(self.text), base=source.date, base_end=source.base_end, offset=sentence.start
+                    sentence.of(masked), base=source.date, base_end=source.base_end, offset=sentence.start
                 ):
                     if not self._quoted(found.start):
                         self.dates.append((sentence, found))
