@@ -48,6 +48,7 @@ def _seed_docs() -> dict[str, SourceDoc]:
             date=datetime.date.fromisoformat(item["date"]),
             date_precision=item["date_precision"],
             date_end=datetime.date.fromisoformat(date_end) if date_end else None,
+            title=item["title"],
         )
     return docs
 
@@ -60,6 +61,7 @@ def _data_doc(name: str) -> SourceDoc:
         text=(DATA / name).read_text(encoding="utf-8"),
         date=datetime.date.fromisoformat(meta["date"]),
         date_precision=meta["date_precision"],
+        title=meta["title"],
     )
 
 
@@ -589,6 +591,60 @@ def test_a_passage_with_another_number_is_not_a_citation_on_a_recorded_pledge(se
     assert (pledge.action == "cite") is cited, pledge.reason
     if cited:
         assert pledge.cite_on["slug"] == "italy-200-police"
+
+
+TWINS = (
+    "Egypt offers 5,000 police trainers for Gaza force\n\n"
+    "CAIRO, Thu Dec 4 2025\n\n"
+    "Egyptian Foreign Minister Badr Abdelatty said on Thursday that Egypt would provide up to 5,000 police officers "
+    "to train the Palestinian police.\n"
+)
+
+
+def test_a_headline_twin_of_a_body_pledge_is_cited_on_it():
+    """Within one article, the body's sentence makes the pledge (its date, its “up to”) and the headline that gives
+    the same pledger, category and quantity is a citation on it, to accept after it."""
+    doc = SourceDoc(
+        "outside", TWINS, datetime.date(2025, 12, 4), title="Egypt offers 5,000 police trainers for Gaza force"
+    )
+    pledges = [p for p in propose(doc, _fixture_actors()) if p.kind == "pledge"]
+    headline, body = pledges
+    assert headline.start == 0
+    assert body.action == "create"
+    assert (body.body["date"], body.body["quantity_approximate"]) == ("2025-12-04", True)
+    assert headline.action == "cite"
+    assert headline.cite_on == {"resource": "pledges", "slug": body.body["slug"]}
+    assert headline.requires == [body.id]
+    assert "Headline twin" in headline.reason
+
+
+def test_a_headline_is_not_a_reported_statement():
+    doc = _data_doc("followup_france_officers.txt")
+    proposals = propose(doc, _fixture_actors())
+    assert not [p for p in proposals if p.kind == "statement" and p.start == 0]
+    headline = next(p for p in proposals if p.kind == "pledge" and p.start == 0)
+    assert headline.action == "cite"
+    assert headline.requires[0].startswith("pledge:")
+
+
+def test_headline_twins_are_entered_in_one_pass(actors_only, editor):
+    """Accepting every create body, then every citation, in the order the proposals ask (``requires``), gives one
+    pledge cited by the body's sentence and the headline."""
+    meta = {"slug": "outside-twins", "title": "Egypt offers 5,000 police trainers for Gaza force", "date": "2025-12-04"}
+    assert (
+        editor.post("/api/v1/sources/", meta | {"date_precision": "day", "text": TWINS}, format="json").status_code
+        == 201
+    )
+    proposals = editor.get("/api/v1/sources/outside-twins/proposals/?page_size=100").json()["results"]
+    for proposal in sorted(proposals, key=lambda p: (p["kind"] != "actor", p["action"] != "create")):
+        if proposal["action"] == "create" and proposal["kind"] in ("actor", "pledge"):
+            assert editor.post(proposal["url"], proposal["body"], format="json").status_code == 201, proposal["id"]
+        elif proposal["action"] == "cite":
+            response = editor.post(proposal["cite_on"]["url"], proposal["cite_on"]["body"], format="json")
+            assert response.status_code == 201, response.content[:300]
+    (pledge,) = Pledge.objects.filter(pledger__slug="egypt")
+    assert sorted(c.excerpt[:20] for c in pledge.citations.all()) == ["Egypt offers 5,000 p", "Egyptian Foreign Min"]
+    assert pledge.quantity_approximate is True
 
 
 # Through the API ----------------------------------------------------------------------------------------------

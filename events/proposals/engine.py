@@ -220,8 +220,26 @@ class Reading:
         self.slugs: dict[str, set[str]] = {resource: set(slugs) for resource, slugs in records.taken.items()}
         self.new_actors: dict[str, Proposal] = {}
         self.proposals: list[Proposal] = []
+        self.headline = self._headline()
 
     # Helpers --------------------------------------------------------------------------------------------------
+
+    def _headline(self) -> Paragraph | None:
+        """The headline: the one-line paragraph among the first three that is the source's title; without a title,
+        a first line that does not end like a sentence, when more follows."""
+        title = " ".join(self.source.title.split()).casefold()
+        for paragraph in self.paragraphs[:3]:
+            line = paragraph.of(self.text)
+            if "\n" not in line and title and " ".join(line.split()).casefold() == title:
+                return paragraph
+        if title or len(self.paragraphs) < 2:
+            return None
+        first = self.paragraphs[0]
+        line = first.of(self.text)
+        return first if "\n" not in line and not line.rstrip().endswith((".", "!", "?")) else None
+
+    def _in_headline(self, position: int) -> bool:
+        return self.headline is not None and self.headline.start <= position < self.headline.end
 
     def _quoted(self, position: int) -> bool:
         return self.inner_quotes.at(position) is not None
@@ -567,6 +585,8 @@ class Reading:
         for sentence in self.sentences:
             if any(s <= sentence.start and sentence.end <= e for s, e in quoted):
                 continue
+            if self._in_headline(sentence.start):
+                continue  # a headline is the outlet's summary, not anyone's statement
             body_text = sentence.of(self.text)
             for verb in REPORTING_VERB.finditer(body_text):
                 position = sentence.start + verb.start()
@@ -813,6 +833,36 @@ class Reading:
                 proposal.reason += f" Corroboration: {why} Cite it there rather than create a second record."
         self._events()
 
+    def headline_twins(self) -> None:
+        """A headline pledge that the body proposes too (same pledger and category, and the same quantity, or none
+        in the headline) is a citation on the body's pledge, not a second one: the body's sentence, with its date and
+        qualifiers, makes the record, and the headline is cited on it once it is created (``requires``)."""
+        if self.headline is None:
+            return
+        pledges = [p for p in self.proposals if p.kind == "pledge" and p.action == "create"]
+        for headline in [p for p in pledges if self._in_headline(p.start)]:
+            body = headline.body
+            twins = [
+                p
+                for p in pledges
+                if not self._in_headline(p.start)
+                and p.body["pledger"] == body["pledger"]
+                and p.body["category"] == body["category"]
+                and (body.get("quantity") is None or p.body.get("quantity") == body.get("quantity"))
+            ]
+            if not twins:
+                continue
+            twin = max(twins, key=lambda p: (len(content_words(body["title"]) & content_words(p.body["title"])), -p.start))
+            same = f"the same quantity ({body['quantity']:,})" if body.get("quantity") else "no quantity in the headline"
+            headline.action = "cite"
+            headline.cite_on = {"resource": "pledges", "slug": twin.body["slug"]}
+            headline.requires = [twin.id]
+            headline.reason += (
+                f" Headline twin: the body proposes this pledge at {twin.id} (same pledger and category, {same}); "
+                f"the body's sentence makes the record and the headline is cited on it: accept {twin.id} first."
+            )
+            headline.details["headline_of"] = twin.id
+
     def _recorded(self, proposal: Proposal, known: Iterable) -> tuple[str, str] | None:
         for record in known:
             for start, end in self._cited_here(record.citations):
@@ -956,6 +1006,7 @@ def propose(source: SourceDoc, actors: Iterable[KnownActor], records: Records | 
     reading.reported()
     reading.pledges()
     reading.corroborate()
+    reading.headline_twins()
     reading.notes()
     proposals = reading.proposals
     if positions:

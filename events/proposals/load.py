@@ -50,6 +50,7 @@ def source_doc(source: Source) -> SourceDoc:
         date=source.date,
         date_precision=source.date_precision,
         date_end=source.date_end,
+        title=source.title,
     )
 
 
