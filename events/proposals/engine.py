@@ -852,8 +852,12 @@ class Reading:
             ]
             if not twins:
                 continue
-            twin = max(twins, key=lambda p: (len(content_words(body["title"]) & content_words(p.body["title"])), -p.start))
-            same = f"the same quantity ({body['quantity']:,})" if body.get("quantity") else "no quantity in the headline"
+            twin = max(
+                twins, key=lambda p: (len(content_words(body["title"]) & content_words(p.body["title"])), -p.start)
+            )
+            same = (
+                f"the same quantity ({body['quantity']:,})" if body.get("quantity") else "no quantity in the headline"
+            )
             headline.action = "cite"
             headline.cite_on = {"resource": "pledges", "slug": twin.body["slug"]}
             headline.requires = [twin.id]
