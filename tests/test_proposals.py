@@ -647,6 +647,25 @@ def test_headline_twins_are_entered_in_one_pass(actors_only, editor):
     assert pledge.quantity_approximate is True
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Turkish Foreign Minister Hakan Fidan arrived.\n\n“The force must be accepted by the people of Gaza,” "
+            "Fidan said later. He added that Ankara had been in contact with Hamas.",
+            "hakan-fidan",
+        ),
+        ("Qatar pledged $1.2bn for reconstruction two weeks ago, the Qatari foreign ministry said.", "qatar"),
+    ],
+)
+def test_reported_speech_by_a_surname_s_pronoun_and_by_a_state_s_ministry(text, speaker):
+    """Rules that keep the evaluation's reported-statement recall once headlines no longer count as statements:
+    a new person's surname names them in a later paragraph, "added" reports speech, and a state's ministry speaks
+    for the state."""
+    reported = [p for p in _read(text) if p.kind == "statement" and p.details["quote_type"] == "reported"]
+    assert [p.body["speaker"] for p in reported] == [speaker]
+
+
 # Through the API ----------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ answer says so instead of guessing."""
 import re
 from dataclasses import dataclass, replace
 
-from .actors import PERSON_NAME, TITLE_WORDS, ActorIndex, Mention, NewActor
+from .actors import DEMONYMS, PERSON_NAME, TITLE_WORDS, ActorIndex, Mention, NewActor
 from .text import ByStart, Paragraph, fold
 
 PRONOUNS_PERSON = frozenset({"he", "she"})
@@ -25,6 +25,8 @@ ORGANISATION_WORDS = frozenset(
 )
 # Words of a place's name, not a person's ("Gaza City", "West Bank").
 CITY_WORDS = frozenset({"city", "strip", "bank", "street", "square", "camp", "province", "district", "region"})
+# A state's organs that speak for it ("the Qatari foreign ministry said").
+ORGANS = frozenset({"ministry", "government"})
 CONNECTORS = frozenset({"of", "for", "and", "de", "al", "bin", "von", "van", "da", "del"})
 DETERMINERS = frozenset({"the", "a", "an"})
 DESCRIPTION = re.compile(
@@ -183,7 +185,7 @@ class Attributor:
         for token in reversed(tokens):
             word = token[2]
             lower = word.lower().rstrip(".")
-            if word[:1].isupper() or re.fullmatch(r"\(\d+\)", word) or lower in TITLE_WORDS | PLURAL_TITLES:
+            if word[:1].isupper() or re.fullmatch(r"\(\d+\)", word) or lower in TITLE_WORDS | PLURAL_TITLES | ORGANS:
                 taken.append(token)
             elif lower in CONNECTORS and taken:
                 taken.append(token)
@@ -230,6 +232,9 @@ class Attributor:
                 return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new, role=new.title)
         if inside:
             return self._known(start, end, phrase, inside)
+        organ = self._state_organ(start, end, phrase)
+        if organ is not None:
+            return organ
         if words and words[0] in DETERMINERS:
             # "The United Kingdom", "the Netherlands": a country named with its article is still the country.
             state = self.index.new_state(phrase.split(None, 1)[1]) if len(words) > 1 else None
@@ -259,6 +264,20 @@ class Attributor:
             )
             return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new)
         return Who(start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” matches no actor or name.")
+
+    def _state_organ(self, start: int, end: int, phrase: str) -> Who | None:
+        """ "the Qatari foreign ministry", "the Egyptian government": a state's ministry or government speaks for
+        the state where the state is a known actor and the organ is not one itself."""
+        tokens = phrase.split()
+        if tokens and tokens[0].lower() in DETERMINERS:
+            tokens = tokens[1:]
+        if len(tokens) < 2 or tokens[0] not in DEMONYMS or tokens[-1].lower() not in ORGANS:
+            return None
+        state = self.index.by_name(DEMONYMS[tokens[0]][0]) if DEMONYMS[tokens[0]][0] else None
+        if state is None:
+            return None
+        reason = f"“{phrase}” is an organ of {state.name} ({state.slug}), which it speaks for."
+        return Who(start, end, phrase, "speaker.state_organ", reason, actor=state.slug, role=phrase.strip())
 
     def _possessed(self, start: int, end: int, phrase: str, *, speech: bool) -> Who | None:
         """ "Turkey’s Hakan Fidan": the person after a known actor's possessive is who the phrase names, a new person
@@ -329,6 +348,14 @@ class Attributor:
                 if who.found:
                     title = self.index.actors[who.actor].title if who.actor else who.new.title
                     within.append(Person(match.start(), match.end(), who.actor, who.new, title, match.group(0)))
+            # The surname alone of a new person named earlier ("Fidan said later. He added …") names them here.
+            for person in self.people_index.before(paragraph.start):
+                if person.new is None or person.new.kind != "person":
+                    continue
+                surname = person.new.name.split()[-1]
+                for match in re.finditer(rf"\b{re.escape(surname)}\b", self.text[paragraph.start : start]):
+                    at = paragraph.start + match.start()
+                    within.append(Person(at, at + len(surname), None, person.new, person.title, surname))
             within.sort(key=lambda p: p.start)
         if within:
             # Only one person named before it in the paragraph makes a pronoun safe to resolve: with two or more,
@@ -341,11 +368,6 @@ class Attributor:
                 for mention in self.mentions:
                     if paragraph.start <= mention.start and mention.end <= start and self._untitled_person(mention):
                         candidates.setdefault(mention.surface, mention.surface)
-                # The surname alone of a new person named earlier ("Kallas later spoke with Netanyahu").
-                before = self.text[paragraph.start : start]
-                for person in self.people_index.before(paragraph.start):
-                    if person.new and re.search(rf"\b{re.escape(person.new.name.split()[-1])}\b", before):
-                        candidates.setdefault(person.key, person.new.name)
             if len(candidates) > 1:
                 names = ", ".join(candidates.values())
                 reason = (

@@ -38,7 +38,7 @@ SPEECH = (
 )
 SPEECH_VERB = re.compile(rf"\b(?:{SPEECH})\b")
 REPORTING_VERB = re.compile(
-    r"\b(?:said|says|told|tells|stated|states|warned|warns|called for|calls for|rejected|rejects|opposed|opposes|"
+    r"\b(?:said|says|told|tells|stated|states|added|warned|warns|called for|calls for|rejected|rejects|opposed|opposes|"
     r"reiterated|reiterates|confirmed|confirms|refused|refuses|condemned|condemns|urged|urges|criticised|"
     r"criticized|insisted|insists|denied|denies|demanded|demands)\b"
 )
