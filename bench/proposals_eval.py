@@ -89,7 +89,9 @@ def data_golds() -> list[Gold]:
         item = _json(path)
         meta = item["source"]
         text = (DATA / item["text"]).read_text(encoding="utf-8")
-        doc = SourceDoc(meta["slug"], text, datetime.date.fromisoformat(meta["date"]), meta["date_precision"])
+        doc = SourceDoc(
+            meta["slug"], text, datetime.date.fromisoformat(meta["date"]), meta["date_precision"], title=meta["title"]
+        )
         gold = Gold(item["text"], doc)
         for q in item["quotes"]:
             gold.quotes.append(dict(zip(("start", "end"), _span(text, q["quote"]), strict=True), speaker=q["speaker"]))
@@ -114,7 +116,9 @@ def seed_golds() -> list[Gold]:
     for slug, meta in metadata.items():
         text = (SEEDS / meta["seed_file"]).read_text(encoding="utf-8")
         end = datetime.date.fromisoformat(meta["date_end"]) if meta["date_end"] else None
-        doc = SourceDoc(slug, text, datetime.date.fromisoformat(meta["date"]), meta["date_precision"], end)
+        doc = SourceDoc(
+            slug, text, datetime.date.fromisoformat(meta["date"]), meta["date_precision"], end, meta["title"]
+        )
         gold = golds[slug] = Gold(meta["seed_file"], doc)
         for d in seed_dates[meta["seed_file"]]["dates"]:
             span = dict(zip(("start", "end"), _span(text, d["expression"], d.get("occurrence", 1)), strict=True))

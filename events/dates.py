@@ -218,6 +218,7 @@ class DateMention:
     end: int
     text: str
     resolved: ResolvedDate
+    future: bool = False  # the clause governing it is in the future tense
 
 
 def find_dates(
@@ -230,7 +231,7 @@ def find_dates(
         future = is_future(sentence, match.start(), match.end())
         resolved = resolve_relative(match, base=base, base_end=base_end, future=future)
         if resolved is not None:
-            mentions.append(DateMention(match.start() + offset, match.end() + offset, match.group(0), resolved))
+            mentions.append(DateMention(match.start() + offset, match.end() + offset, match.group(0), resolved, future))
     return mentions
 
 
@@ -240,7 +241,10 @@ QUOTED_PASSAGE = re.compile(r'“[^”]*”|"[^"]*"')
 def is_future(sentence: str, start: int, end: int) -> bool:
     """Whether the verb governing the expression at ``start:end`` is in the future: a cue before it in the
     sentence or just after it, outside quotation marks (a quotation has its own tense)."""
-    window = sentence[:start] + " " + " ".join(sentence[end:].split()[:3])
+    # After the expression, only its own clause: in "said on Monday that it will deploy", the "will" is what was
+    # said, not when.
+    after = re.split(r"\bthat\b|[,;:]", sentence[end:], maxsplit=1)[0]
+    window = sentence[:start] + " " + " ".join(after.split()[:3])
     return bool(FUTURE.search(QUOTED_PASSAGE.sub(" ", window)))
 
 

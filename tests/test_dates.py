@@ -116,3 +116,19 @@ def test_a_source_dated_by_a_span_resolves_at_both_ends():
     assert (same.date, same.precision) == (D(2025, 11, 20), "day")
     spread = resolve_date_expression("yesterday", base=D(2025, 11, 20), base_end=D(2025, 11, 26))
     assert (spread.date, spread.precision, spread.date_end) == (D(2025, 11, 19), "approximate", D(2025, 11, 25))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "day", "future"),
+    [
+        # What was said is in the future; when it was said is not (found from outside).
+        ("Indonesia said on Monday that it will deploy troops.", D(2025, 12, 1), False),
+        ("Indonesia said on Monday, adding that it will deploy troops.", D(2025, 12, 1), False),
+        ("Indonesia will deploy troops on Monday.", D(2025, 12, 8), True),
+    ],
+)
+def test_the_tense_of_a_date_is_its_own_clause(sentence, day, future):
+    from events.dates import find_dates
+
+    (found,) = find_dates(sentence, base=D(2025, 12, 4))
+    assert (found.resolved.date, found.future) == (day, future)

@@ -67,7 +67,8 @@ class ProposalSerializer(serializers.Serializer):
     )
     action = serializers.ChoiceField(
         choices=list(ACTIONS),
-        help_text="`create`: POST `body` to `url`. `cite`: the record exists; POST `cite_on.body` to `cite_on.url`. "
+        help_text="`create`: POST `body` to `url`. `cite`: the record exists, or is proposed by the proposal that "
+        "`requires` names (accept it first); POST `cite_on.body` to `cite_on.url`. "
         "`recorded`: a record already cites this passage (`recorded_on`). `note`: nothing to write (dates, names, "
         "and quotations whose speaker the text does not give).",
     )
@@ -90,7 +91,8 @@ class ProposalSerializer(serializers.Serializer):
     )
     requires = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Ids of proposals to accept first: the new actor a statement's speaker or a pledge's pledger is.",
+        help_text="Ids of proposals to accept first: the new actor a statement's speaker or a pledge's pledger is; for "
+        "a headline cited on the pledge its article's body proposes (`cite`), that pledge's proposal.",
     )
     details = serializers.DictField(
         help_text="What the rule read: for a statement its speaker and quoted text, for a pledge its pledger, "

@@ -232,6 +232,11 @@ class ActorIndex:
 
     # Relations ----------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def known_at(mentions: Sequence[Mention], end: int) -> Mention | None:
+        """The known actor's mention that ends at ``end``, if any."""
+        return next((m for m in mentions if m.actor and m.end == end), None)
+
     def get(self, slug: str | None) -> KnownActor | None:
         return self.actors.get(slug) if slug else None
 

@@ -3,9 +3,9 @@ reported statements and pledges. Every answer carries its rule and a reason; whe
 answer says so instead of guessing."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .actors import PERSON_NAME, TITLE_WORDS, ActorIndex, Mention, NewActor
+from .actors import DEMONYMS, PERSON_NAME, TITLE_WORDS, ActorIndex, Mention, NewActor
 from .text import ByStart, Paragraph, fold
 
 PRONOUNS_PERSON = frozenset({"he", "she"})
@@ -13,7 +13,7 @@ PRONOUNS_THING = frozenset({"it"})
 RELATIVES = frozenset({"which", "who", "that"})
 # Between a subject and its verb: auxiliaries and adverbs ("has also", "have stated unequivocally").
 AUXILIARY = re.compile(
-    r"(?:\s+(?:has|have|had|is|are|was|were|also|previously|recently|again|then|later|once|further|now|"
+    r"(?:\s+(?:has|have|had|is|are|was|were|will|would|shall|could|can|also|previously|recently|again|then|later|once|further|now|"
     r"already|repeatedly|publicly|\w+ly))+\s*$",
     re.IGNORECASE,
 )
@@ -23,12 +23,18 @@ ORGANISATION_WORDS = frozenset(
     movement association institute bank fund news times post press mission army command authority front brigade
     brigades government court commission league alliance""".split()
 )
+# Words of a place's name, not a person's ("Gaza City", "West Bank").
+CITY_WORDS = frozenset({"city", "strip", "bank", "street", "square", "camp", "province", "district", "region"})
+# A state's organs that speak for it ("the Qatari foreign ministry said").
+ORGANS = frozenset({"ministry", "government"})
 CONNECTORS = frozenset({"of", "for", "and", "de", "al", "bin", "von", "van", "da", "del"})
 DETERMINERS = frozenset({"the", "a", "an"})
 DESCRIPTION = re.compile(
     r"\b[Tt]he (?:[a-z-]+ ){0,2}(?:minister|president|secretary-general|spokesperson|spokesman|spokeswoman|"
     r"ambassador|envoy|chief|commander|official|chancellor|king|emir|leader)\b"
 )
+POSSESSIVE = re.compile(r"^(?P<owner>.+?)['’]s\s+(?P<rest>\S.*)$", re.DOTALL)
+POSSESSIVE_BEFORE = re.compile(r"(?P<owner>\S+)['’]s\s+$")
 TOKEN = re.compile(r"\(\d+\)|[\w’'.-]+|[^\w\s]")
 
 
@@ -101,6 +107,14 @@ class Attributor:
             return (mention.start, mention.end, None, alone, alone.title, mention.surface)
         line_start = self.text.rfind("\n", 0, mention.start) + 1
         before = self.text[line_start : mention.start]
+        owner = POSSESSIVE_BEFORE.search(before)
+        if owner is not None and PERSON_NAME.match(mention.surface) and len(mention.surface.split()) in (2, 3):
+            known = self.index.known_at(self.mentions, line_start + owner.end("owner"))
+            if known is not None:
+                plain = NewActor(mention.surface, "person", "", None, "", "")
+                new = self._owned(plain, known)
+                start = line_start + owner.start("owner")
+                return (start, mention.end, None, new, "", self.text[start : mention.end])
         words = before.split()[-6:]
         for size in range(len(words), 0, -1):
             title = " ".join(words[-size:])
@@ -171,7 +185,7 @@ class Attributor:
         for token in reversed(tokens):
             word = token[2]
             lower = word.lower().rstrip(".")
-            if word[:1].isupper() or re.fullmatch(r"\(\d+\)", word) or lower in TITLE_WORDS | PLURAL_TITLES:
+            if word[:1].isupper() or re.fullmatch(r"\(\d+\)", word) or lower in TITLE_WORDS | PLURAL_TITLES | ORGANS:
                 taken.append(token)
             elif lower in CONNECTORS and taken:
                 taken.append(token)
@@ -207,6 +221,9 @@ class Attributor:
             if lower == "it" and not speech:
                 return self._it(start, end, phrase, paragraph)
             return Who(start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” names no one by itself.")
+        owned = self._possessed(start, end, phrase, speech=speech)
+        if owned is not None:
+            return owned
         inside = [m for m in self.known.within(start, end) if m.end <= end]
         if inside and not any(self.index.actors[m.actor].kind == "person" for m in inside):
             # "EU foreign policy chief Kaja Kallas": a known actor in the title of a person not yet known.
@@ -215,7 +232,14 @@ class Attributor:
                 return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new, role=new.title)
         if inside:
             return self._known(start, end, phrase, inside)
+        organ = self._state_organ(start, end, phrase)
+        if organ is not None:
+            return organ
         if words and words[0] in DETERMINERS:
+            # "The United Kingdom", "the Netherlands": a country named with its article is still the country.
+            state = self.index.new_state(phrase.split(None, 1)[1]) if len(words) > 1 else None
+            if state is not None:
+                return Who(start, end, phrase, "speaker.new_actor", state.reason, new=state)
             return self._description(start, end, phrase, words)
         for person in self.people_index.before(start):
             if person.new is not None and phrase.strip() in person.new.name.split():
@@ -240,6 +264,47 @@ class Attributor:
             )
             return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new)
         return Who(start, end, phrase, "speaker.none", f"no speaker found: “{phrase}” matches no actor or name.")
+
+    def _state_organ(self, start: int, end: int, phrase: str) -> Who | None:
+        """ "the Qatari foreign ministry", "the Egyptian government": a state's ministry or government speaks for
+        the state where the state is a known actor and the organ is not one itself."""
+        tokens = phrase.split()
+        if tokens and tokens[0].lower() in DETERMINERS:
+            tokens = tokens[1:]
+        if len(tokens) < 2 or tokens[0] not in DEMONYMS or tokens[-1].lower() not in ORGANS:
+            return None
+        state = self.index.by_name(DEMONYMS[tokens[0]][0]) if DEMONYMS[tokens[0]][0] else None
+        if state is None:
+            return None
+        reason = f"“{phrase}” is an organ of {state.name} ({state.slug}), which it speaks for."
+        return Who(start, end, phrase, "speaker.state_organ", reason, actor=state.slug, role=phrase.strip())
+
+    def _possessed(self, start: int, end: int, phrase: str, *, speech: bool) -> Who | None:
+        """ "Turkey’s Hakan Fidan": the person after a known actor's possessive is who the phrase names, a new person
+        with that actor as parent where not known; the possessor only says whose they are."""
+        owned = POSSESSIVE.match(phrase)
+        if owned is None:
+            return None
+        owner_end = start + owned.end("owner")
+        owner = next((m for m in self.known.within(start, owner_end) if m.end == owner_end), None)
+        if owner is None:
+            return None
+        rest = self.who(start + owned.start("rest"), end, speech=speech)
+        if rest.actor is not None and self.index.actors[rest.actor].kind == "person":
+            return replace(rest, start=start, phrase=phrase)
+        if rest.new is None or rest.new.kind != "person":
+            return None
+        new = self._owned(rest.new, owner)
+        return Who(start, end, phrase, "speaker.new_actor", new.reason, new=new, role=new.title)
+
+    def _owned(self, new: NewActor, owner: Mention) -> NewActor:
+        actor = self.index.actors[owner.actor]
+        state = self.index.state_of(actor.slug)
+        reason = (
+            f"A new person: “{new.name}”, named as {actor.name}’s (“{owner.surface}’s {new.name}”); "
+            f"{actor.name} ({actor.slug}) is the parent."
+        )
+        return replace(new, parent=actor.slug, country=new.country or (state.country if state else ""), reason=reason)
 
     def _known(self, start: int, end: int, phrase: str, inside: list[Mention]) -> Who:
         people = [m for m in inside if self.index.actors[m.actor].kind == "person"]
@@ -283,11 +348,36 @@ class Attributor:
                 if who.found:
                     title = self.index.actors[who.actor].title if who.actor else who.new.title
                     within.append(Person(match.start(), match.end(), who.actor, who.new, title, match.group(0)))
+            # The surname alone of a new person named earlier ("Fidan said later. He added …") names them here.
+            for person in self.people_index.before(paragraph.start):
+                if person.new is None or person.new.kind != "person":
+                    continue
+                surname = person.new.name.split()[-1]
+                for match in re.finditer(rf"\b{re.escape(surname)}\b", self.text[paragraph.start : start]):
+                    at = paragraph.start + match.start()
+                    within.append(Person(at, at + len(surname), None, person.new, person.title, surname))
             within.sort(key=lambda p: p.start)
         if within:
+            # Only one person named before it in the paragraph makes a pronoun safe to resolve: with two or more,
+            # the last named is often not the one meant ("Barrot met Kallas … he said"), and no gender or role is
+            # used to choose. Names that look like a person's but match no actor count among the candidates too.
+            candidates = {}
+            for person in within:
+                candidates.setdefault(person.key, self._person_name(person))
+            if paragraph is not None:
+                for mention in self.mentions:
+                    if paragraph.start <= mention.start and mention.end <= start and self._untitled_person(mention):
+                        candidates.setdefault(mention.surface, mention.surface)
+            if len(candidates) > 1:
+                names = ", ".join(candidates.values())
+                reason = (
+                    f"no speaker found: “{phrase}” could be any of the {len(candidates)} people named before it in the "
+                    f"paragraph ({names}); a pronoun is resolved only when one person is named there."
+                )
+                return Who(start, end, phrase, "speaker.none", reason)
             person = within[-1]
-            name = self.index.actors[person.actor].name if person.actor else person.new.name
-            reason = f"“{phrase}” is the last person named in the same paragraph: {name} (“{person.surface}”)."
+            name = self._person_name(person)
+            reason = f"“{phrase}” is the one person named before it in the same paragraph: {name} (“{person.surface}”)."
             return Who(start, end, phrase, "speaker.pronoun", reason, actor=person.actor, new=person.new)
         earlier = [p for p in self.people_index.before(start) if p.end <= start]
         hint = (
@@ -298,6 +388,22 @@ class Attributor:
             "within the paragraph."
         )
         return Who(start, end, phrase, "speaker.none", reason)
+
+    def _person_name(self, person: Person) -> str:
+        return self.index.actors[person.actor].name if person.actor else person.new.name
+
+    def _untitled_person(self, mention: Mention) -> bool:
+        """A name that matches no actor and reads like a person's ("Kaja Kallas"): two or three capitalised words,
+        none of an organisation, a title or a place the index knows."""
+        if mention.actor is not None or any(p.start <= mention.start < p.end for p in self.people):
+            return False
+        tokens = mention.surface.split()
+        return (
+            2 <= len(tokens) <= 3
+            and bool(PERSON_NAME.match(mention.surface))
+            and not {t.lower() for t in tokens} & (ORGANISATION_WORDS | TITLE_WORDS | CITY_WORDS)
+            and self.index.new_state(mention.surface) is None
+        )
 
     def _it(self, start: int, end: int, phrase: str, paragraph: Paragraph | None) -> Who:
         floor = paragraph.start if paragraph else 0

@@ -13,17 +13,21 @@ from dataclasses import dataclass, field, replace
 
 from django.utils.text import slugify
 
-from ..dates import ResolvedDate, find_dates, has_said_convention
+from ..dates import DateMention, ResolvedDate, find_dates, has_said_convention, resolve_date_expression
+from ..models import EXCERPT_MAX_LENGTH
 from .actors import ActorIndex, KnownActor, Mention, NewActor
 from .attribution import Attributor, Who
 from .quantities import Quantity, quantities
 from .records import KnownCitation, Records, SourceDoc
-from .text import ByStart, Paragraph, Quote, Sentence, fold, paragraphs, trimmed, words
+from .text import ByStart, Paragraph, Quote, Sentence, composed, fold, paragraphs, trimmed, words
 
 # Kinds and actions, as the API documents them.
 KINDS = ("statement", "pledge", "event", "actor", "date", "mention")
 RESOURCES = {"statement": "statements", "pledge": "pledges", "event": "events", "actor": "actors"}
-MAX_EXCERPT = 1000
+MAX_EXCERPT = EXCERPT_MAX_LENGTH
+# A date phrase that sets a deadline rather than a day: "by March", "until 2026", "before the end of the year".
+DEADLINE = re.compile(r"(?:by|until|before)\b", re.IGNORECASE)
+MONEY_UNITS = frozenset({"eur", "usd", "gbp"})
 MAX_SLUG = 100
 
 SPEECH = (
@@ -34,7 +38,7 @@ SPEECH = (
 )
 SPEECH_VERB = re.compile(rf"\b(?:{SPEECH})\b")
 REPORTING_VERB = re.compile(
-    r"\b(?:said|says|told|tells|stated|states|warned|warns|called for|calls for|rejected|rejects|opposed|opposes|"
+    r"\b(?:said|says|told|tells|stated|states|added|warned|warns|called for|calls for|rejected|rejects|opposed|opposes|"
     r"reiterated|reiterates|confirmed|confirms|refused|refuses|condemned|condemns|urged|urges|criticised|"
     r"criticized|insisted|insists|denied|denies|demanded|demands)\b"
 )
@@ -58,9 +62,20 @@ MEDIUMS = (
 )
 # What a pledger provides: "ready to send", "will provide", "is to give".
 _GIVE = "provide|send|deploy|contribute|fund|donate|dispatch|train|supply|finance|pay|give|help|host"
+# What "commit" takes as a pledge: a qualified number or what is provided.
+_COMMITTED = (
+    r"(?:about|around|approximately|roughly|some|nearly|up\s+to|more\s+than|over|at\s+least|another|"
+    r"an?\s+(?=[\d$€£]|further|additional|contingent|battalion|brigade|unit|team)|"
+    r"an\s+additional|additional|further|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|"
+    r"hundreds|thousands|dozens|troops|soldiers|forces|police|officers|gendarmes|personnel|funds|funding|money|"
+    r"aid|experts|trainers)"
+)
 COMMITMENT = re.compile(
     r"\b(?:pledg(?:e|es|ed|ing)|offer(?:s|ed|ing)?|volunteer(?:s|ed)|promis(?:e|es|ed)|"
-    r"commit(?:s|ted)?\s+(?:to|itself|themselves)|committing\s+to|"
+    r"commit(?:s|ted|ting)?\s+(?:to|itself|themselves)\b|"
+    # "committed €25m", "will commit 300 troops": a commitment of something counted or named, not "committed a
+    # crime" nor the noun "commitment" (a request: "trying to secure the commitment of troops").
+    rf"commit(?:s|ted|ting)?(?=\s+(?:(?:{_COMMITTED})\b|[$€£]|US\$|\d))|"
     rf"(?:stands?|stood|is|are|was|were|be|remains?|remained)\s+ready\s+to\s+(?:{_GIVE})|"
     rf"(?:willing|prepared)\s+to\s+(?:{_GIVE})|"
     rf"(?:will|would|shall)\s+(?:also\s+)?(?:{_GIVE})|"
@@ -124,6 +139,9 @@ class Proposal:
     recorded_on: dict | None = None  # {resource, slug}
     requires: list[str] = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    # A direct quotation's quoted passages (inner spans): its text is rebuilt from them where the text was read in
+    # a composed form (see ``propose``). Not part of what the API shows.
+    passages: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -152,6 +170,14 @@ def is_full_quote(inner: str) -> bool:
     return (stripped[0].isupper() and len(tokens) >= 4) or len(tokens) >= 8
 
 
+def is_short_speech(inner: str) -> bool:
+    """A quotation too short for ``is_full_quote`` that still reads as a sentence of speech (“We are ready,”):
+    a capital, and the punctuation that ends speech or hands over to its tag inside the marks. It counts only where
+    it opens its sentence and a speech tag follows (``Reading.quotations``), which a scare quote never has."""
+    stripped = inner.strip()
+    return bool(stripped) and stripped[0].isupper() and stripped[-1] in ",.!?…"
+
+
 class Reading:
     """One reading of one source: the text's structure, its names and dates, and the proposals made from them."""
 
@@ -170,10 +196,16 @@ class Reading:
             [Quote(q.inner_start, q.inner_end, q.inner_start, q.inner_end, q.paragraph) for q in self.quotes]
         )
         self.dates = []
+        # Dates are read with the quotations' words blanked: a quotation has its own time and tense ("‘We will
+        # send police’ said Barrot on Thursday" is said on the past Thursday).
+        masked = list(self.text)
+        for quote in self.quotes:
+            masked[quote.inner_start : quote.inner_end] = " " * (quote.inner_end - quote.inner_start)
+        masked = "".join(masked)
         if source.date is not None:
             for sentence in self.sentences:
                 for found in find_dates(
-                    sentence.of(self.text), base=source.date, base_end=source.base_end, offset=sentence.start
+                    sentence.of(masked), base=source.date, base_end=source.base_end, offset=sentence.start
                 ):
                     if not self._quoted(found.start):
                         self.dates.append((sentence, found))
@@ -188,8 +220,26 @@ class Reading:
         self.slugs: dict[str, set[str]] = {resource: set(slugs) for resource, slugs in records.taken.items()}
         self.new_actors: dict[str, Proposal] = {}
         self.proposals: list[Proposal] = []
+        self.headline = self._headline()
 
     # Helpers --------------------------------------------------------------------------------------------------
+
+    def _headline(self) -> Paragraph | None:
+        """The headline: the one-line paragraph among the first three that is the source's title; without a title,
+        a first line that does not end like a sentence, when more follows."""
+        title = " ".join(self.source.title.split()).casefold()
+        for paragraph in self.paragraphs[:3]:
+            line = paragraph.of(self.text)
+            if "\n" not in line and title and " ".join(line.split()).casefold() == title:
+                return paragraph
+        if title or len(self.paragraphs) < 2:
+            return None
+        first = self.paragraphs[0]
+        line = first.of(self.text)
+        return first if "\n" not in line and not line.rstrip().endswith((".", "!", "?")) else None
+
+    def _in_headline(self, position: int) -> bool:
+        return self.headline is not None and self.headline.start <= position < self.headline.end
 
     def _quoted(self, position: int) -> bool:
         return self.inner_quotes.at(position) is not None
@@ -220,7 +270,7 @@ class Reading:
             found
             for a, b in windows
             for found in self.dates_index.within(a, b)
-            if not re.search(r"\bthe\s+$", self.text[max(0, found.start - 10) : found.start])
+            if not re.search(r"\bthe\s+$", self.text[max(0, found.start - 10) : found.start]) and self._said_then(found)
         ]
         if own:
             return own[0].resolved.fields(), f"dated by “{own[0].text}”"
@@ -228,7 +278,7 @@ class Reading:
             named = [start for start in self.named.get(speaker, ()) if start < windows[0][0]]
             named += [p.start for p in self.who.people_index.before(windows[0][0]) if p.new and p.new.name == speaker]
             for position in sorted(named, reverse=True):
-                dated = self.dates_by_sentence.get(self.sentence_at(position), [])
+                dated = [d for d in self.dates_by_sentence.get(self.sentence_at(position), []) if self._said_then(d)]
                 if dated:
                     resolved = dated[0].resolved
                     cut = resolved.note.rfind("Resolved:")
@@ -241,6 +291,33 @@ class Reading:
                     ).fields(), f"dated by “{dated[0].text}” where the speaker was named"
         return has_said_convention(base=self.source.date, base_end=self.source.base_end).fields(), "undated"
 
+    def _said_then(self, found: DateMention) -> bool:
+        """Whether a date can be when something was said or announced: not in the future tense ("ready to deploy
+        troops next year" is when they would go, not when it was said), and not reaching past the source's date."""
+        last = self.source.base_end or self.source.date
+        return not found.future and last is not None and found.resolved.date_end <= last
+
+    def _target_date(self, sentence: Sentence, after: int) -> tuple[dict, str] | None:
+        """A pledge's target date: a date after its verb in the future tense or after the source's date ("next
+        year", "by March", "early 2026"), which says when the commitment is to be delivered, not when it was made."""
+        last = self.source.base_end or self.source.date
+        for found in self.dates_by_sentence.get(sentence, []):
+            if found.start < after or last is None:
+                continue
+            resolved = found.resolved
+            if DEADLINE.match(found.text):
+                # "by March" after a commitment is a deadline: the next such month, whatever the verb's tense.
+                resolved = resolve_date_expression(
+                    found.text, base=self.source.date, base_end=self.source.base_end, future=True
+                )
+            elif not (found.future or resolved.date > last):
+                continue
+            if resolved is None:
+                continue
+            note = f"The target date, from “{found.text}” after the commitment: {resolved.note}"
+            return replace(resolved, note=note).fields("target_date"), found.text
+        return None
+
     def _main_clause(self, sentence: Sentence, verb: int) -> tuple[int, int]:
         """From the sentence's start to where what was said begins after its verb ("that", a colon, a quotation)."""
         rest = self.text[verb : sentence.end]
@@ -249,8 +326,12 @@ class Reading:
 
     def _medium(self, start: int, end: int) -> str:
         passage = self.text[start:end]
+        # The words of a quotation say nothing of how it was spoken: blank them, keeping the offsets.
+        for quote in self.inner_quotes.within(start, end):
+            a, b = quote.start - start, min(quote.end, end) - start
+            passage = passage[:a] + " " * (b - a) + passage[b:]
         for pattern, medium in MEDIUMS:
-            if pattern.search(re.sub(r"“[^”]*”", " ", passage)):
+            if pattern.search(passage):
                 return medium
         told = re.search(r"\btold (?P<who>[A-Z][\w ]+)", passage)
         if told:
@@ -303,9 +384,12 @@ class Reading:
             group_who: Who | None = None
             for quote in paragraph.quotes:
                 inner = self.text[quote.inner_start : quote.inner_end]
-                if not is_full_quote(inner):
+                full = is_full_quote(inner)
+                if not full and not is_short_speech(inner):
                     continue
                 who, tag_end = self._tag(quote, paragraph)
+                if not full and (who is None or not self._opens_sentence(quote)):
+                    continue  # a short capitalised phrase inside the writer's sentence (“Board of Peace”)
                 if who is None and group and group_who is not None and group_who.found:
                     if self._follows(group[-1], quote, paragraph) and self.text[quote.start] == "“":
                         group.append(quote)
@@ -327,7 +411,7 @@ class Reading:
             return None, quote.end
         tail_end = sentence.end
         tail = self.text[quote.end : tail_end]
-        tail = tail.split("“")[0]
+        tail = re.split(r"[“‘]", tail)[0]
         for pattern in (TAG_INVERTED, TAG_AFTER):
             match = pattern.match(tail)
             if match:
@@ -368,6 +452,10 @@ class Reading:
         start, end = trimmed(self.text, start, end)
         return self.who.who(start, end, speech=True)
 
+    def _opens_sentence(self, quote: Quote) -> bool:
+        sentence = self.sentence_at(quote.start)
+        return sentence is not None and sentence.start == quote.start
+
     def _follows(self, previous: Quote, quote: Quote, paragraph: Paragraph) -> bool:
         """Whether ``quote`` opens the sentence right after the one holding ``previous`` (two halves of one
         quotation split by a speech tag)."""
@@ -401,12 +489,35 @@ class Reading:
         end_sentence = self.sentence_at(last.end - 1)
         start = min(first.start, start_sentence.start if start_sentence else first.start)
         end = max(last.end, end_sentence.end if end_sentence else last.end)
-        passages = [self.text[q.inner_start : q.inner_end] for q in group]
-        text = " ".join(re.sub(r",$", ".", p) if i < len(passages) - 1 else p for i, p in enumerate(passages))
-        text = text.rstrip(", ")
+        text = joined_passages([self.text[q.inner_start : q.inner_end] for q in group])
         halves = f" in {len(group)} halves split by a speech tag" if len(group) > 1 else ""
+        cut = ""
+        if end - start > MAX_EXCERPT and last.end - first.start <= MAX_EXCERPT:
+            # The statement's text must stand in one excerpt, so the excerpt can shrink to the quotation itself
+            # (never to one of its sentences): the speaker's name stays in the reason and the body.
+            cut = (
+                f" Its sentences run to {end - start:,} characters, more than the {MAX_EXCERPT:,} an excerpt may "
+                "hold: the excerpt is the quotation alone, marks included, without its speech tag."
+            )
+            start, end = first.start, last.end
         proposal = Proposal("statement", "quote", "", start, end, self.text[start:end], resource="statements")
         proposal.details = {"quote_type": "direct", "text": text, "quote_start": first.start, "quote_end": last.end}
+        proposal.passages = [(q.inner_start, q.inner_end) for q in group]
+        if end - start > MAX_EXCERPT:
+            # A direct statement's text is the full quotation and must stand in one excerpt (codebook,
+            # Statements): a quotation longer than an excerpt may be cannot be cited whole, so nothing is proposed
+            # to create rather than a body the API would refuse.
+            proposal.rule = "quote.too_long"
+            proposal.reason = (
+                f"A direct quotation{halves} of {last.end - first.start:,} characters, more than the "
+                f"{MAX_EXCERPT:,} a citation's excerpt may hold; a direct statement's text (the full quotation) must "
+                "stand in one excerpt, so no statement can be proposed from it. The editor may record it as reported "
+                "speech citing parts of it."
+                + (f" Its speaker would be: {who.reason}" if who is not None and who.found else "")
+            )
+            proposal.details["speaker"] = None
+            self.proposals.append(proposal)
+            return
         if who is None or not who.found:
             why = who.reason if who is not None else "no speaker found."
             proposal.rule = "quote.no_speaker"
@@ -417,7 +528,7 @@ class Reading:
         speaker, requires = self._speaker_ref(who, (start, end))
         rule = who.rule if "|" in who.rule else f"quote.tag|{who.rule}"
         proposal.rule = rule.split("|")[0]
-        proposal.reason = f"A direct quotation{halves}; speaker: {who.reason}"
+        proposal.reason = f"A direct quotation{halves}; speaker: {who.reason}{cut}"
         windows = []
         for quote in group:
             sentence = self.sentence_at(quote.start)
@@ -474,6 +585,8 @@ class Reading:
         for sentence in self.sentences:
             if any(s <= sentence.start and sentence.end <= e for s, e in quoted):
                 continue
+            if self._in_headline(sentence.start):
+                continue  # a headline is the outlet's summary, not anyone's statement
             body_text = sentence.of(self.text)
             for verb in REPORTING_VERB.finditer(body_text):
                 position = sentence.start + verb.start()
@@ -602,6 +715,9 @@ class Reading:
         found = quantities(after, offset=start + verb.start()) or quantities(text, offset=start)
         quantity: Quantity | None = found[0] if found else None
         category = next((name for name, pattern in CATEGORIES if pattern.search(after)), "other")
+        if quantity is not None and quantity.unit in MONEY_UNITS:
+            # Money given is funding, whatever it pays for ("€25m to the police mission").
+            category = "funding"
         slug_ref, requires = self._speaker_ref(who, (start, end))
         pledger_name = self.index.actors[who.actor].name if who.actor else who.new.name
         clause = " ".join(re.split(r"[,;]\s", after)[0].strip(' “”"').split())
@@ -624,12 +740,16 @@ class Reading:
         }
         if quantity is not None:
             body |= {"quantity": quantity.value, "unit": quantity.unit, "quantity_approximate": quantity.approximate}
+        target = self._target_date(sentence, start + verb.start())
+        if target is not None:
+            body |= target[0]
         if who.rule in ("pledger.state", "pledger.we"):
             body["coding_note"] = "Pledger: the state, not its minister or ministry (codebook, Pledger)."
         reason = (
             f"A commitment: “{verb.group(0)}”. Pledger: {why}"
             + (f" Quantity: {quantity.reason}" if quantity else " No quantity with a unit is given.")
             + f" Category {category}, from the words of the commitment."
+            + (f" Target date from “{target[1]}”, not the pledge's date." if target else "")
         )
         proposal = Proposal("pledge", "pledge", reason, start, end, text, "create", "pledges", body=body)
         proposal.requires = requires
@@ -696,6 +816,8 @@ class Reading:
             speakerless = proposal.kind == "statement" and proposal.action == "note"
             if not (proposal.action == "create" or speakerless) or proposal.kind not in ("statement", "pledge"):
                 continue
+            if proposal.end - proposal.start > MAX_EXCERPT:
+                continue  # no citation can hold it
             known = self.records.statements if proposal.kind == "statement" else self.records.pledges
             recorded = self._recorded(proposal, known)
             if recorded is not None:
@@ -710,6 +832,40 @@ class Reading:
                 proposal.cite_on = {"resource": proposal.resource, "slug": slug}
                 proposal.reason += f" Corroboration: {why} Cite it there rather than create a second record."
         self._events()
+
+    def headline_twins(self) -> None:
+        """A headline pledge that the body proposes too (same pledger and category, and the same quantity, or none
+        in the headline) is a citation on the body's pledge, not a second one: the body's sentence, with its date and
+        qualifiers, makes the record, and the headline is cited on it once it is created (``requires``)."""
+        if self.headline is None:
+            return
+        pledges = [p for p in self.proposals if p.kind == "pledge" and p.action == "create"]
+        for headline in [p for p in pledges if self._in_headline(p.start)]:
+            body = headline.body
+            twins = [
+                p
+                for p in pledges
+                if not self._in_headline(p.start)
+                and p.body["pledger"] == body["pledger"]
+                and p.body["category"] == body["category"]
+                and (body.get("quantity") is None or p.body.get("quantity") == body.get("quantity"))
+            ]
+            if not twins:
+                continue
+            twin = max(
+                twins, key=lambda p: (len(content_words(body["title"]) & content_words(p.body["title"])), -p.start)
+            )
+            same = (
+                f"the same quantity ({body['quantity']:,})" if body.get("quantity") else "no quantity in the headline"
+            )
+            headline.action = "cite"
+            headline.cite_on = {"resource": "pledges", "slug": twin.body["slug"]}
+            headline.requires = [twin.id]
+            headline.reason += (
+                f" Headline twin: the body proposes this pledge at {twin.id} (same pledger and category, {same}); "
+                f"the body's sentence makes the record and the headline is cited on it: accept {twin.id} first."
+            )
+            headline.details["headline_of"] = twin.id
 
     def _recorded(self, proposal: Proposal, known: Iterable) -> tuple[str, str] | None:
         for record in known:
@@ -761,6 +917,8 @@ class Reading:
                 return pledge.slug, (
                     f"pledge {pledge.slug} has the same pledger, category and quantity ({quantity:,}){differs}."
                 )
+            if quantity is None and pledge.quantity is not None and self._gives_a_number(proposal):
+                continue  # a number the rules could not read may differ from the recorded one
             if quantity is None or pledge.quantity is None:
                 unquantified.append((len(content_words(body["title"]) & content_words(pledge.title)), pledge))
         if not unquantified:
@@ -774,6 +932,15 @@ class Reading:
             f"pledge {pledge.slug} has the same pledger and category, and {unstated} to tell them apart"
             + (f"; their titles share {share} words." if share else ".")
         )
+
+    def _gives_a_number(self, proposal: Proposal) -> bool:
+        """Whether the passage holds a number outside its dates ("a 1,500-man contingent")."""
+        dates = self.dates_index.within(proposal.start, proposal.end)
+        for match in re.finditer(r"\d+", self.text[proposal.start : proposal.end]):
+            position = proposal.start + match.start()
+            if not any(d.start <= position < d.end for d in dates):
+                return True
+        return False
 
     def _events(self) -> None:
         """A sentence that names an existing event's participants, on a date within its span, in words of its
@@ -824,21 +991,97 @@ def content_words_ordered(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 2]
 
 
+def joined_passages(passages: Sequence[str]) -> str:
+    """A quotation's text from its quoted passages: the comma that hands over to a speech tag becomes a full stop
+    (codebook, Statements)."""
+    text = " ".join(re.sub(r",$", ".", p) if i < len(passages) - 1 else p for i, p in enumerate(passages))
+    return text.rstrip(", ")
+
+
 def propose(source: SourceDoc, actors: Iterable[KnownActor], records: Records | None = None) -> list[Proposal]:
-    """Every proposal for the source, in the order of the text."""
-    reading = Reading(source, actors, records or Records())
+    """Every proposal for the source, in the order of the text, each id once.
+
+    A text with decomposed letters ("e" and a combining diaeresis) is read in its composed form, so that names,
+    words and quotation marks match; every span is then mapped back to the text as stored, and every excerpt and
+    quoted text taken from it, so that excerpts stay verbatim."""
+    text, positions = composed(source.text)
+    reading = Reading(replace(source, text=text) if positions else source, actors, _composed_records(records))
     reading.quotations()
     reading.reported()
     reading.pledges()
     reading.corroborate()
+    reading.headline_twins()
     reading.notes()
+    proposals = reading.proposals
+    if positions:
+        proposals = [_restored(p, source.text, text, positions) for p in proposals]
     order = {kind: n for n, kind in enumerate(KINDS)}
-    return sorted(reading.proposals, key=lambda p: (p.start, order[p.kind], p.end))
+    return _unique(sorted(proposals, key=lambda p: (p.start, order[p.kind], p.end)))
+
+
+def _composed_records(records: Records | None) -> Records:
+    """Records whose excerpts are found in the composed text (``propose``): their excerpts composed alike."""
+    records = records or Records()
+
+    def citations(items):
+        return tuple(replace(c, excerpt=composed(c.excerpt)[0]) for c in items)
+
+    return replace(
+        records,
+        statements=tuple(replace(r, citations=citations(r.citations)) for r in records.statements),
+        pledges=tuple(replace(r, citations=citations(r.citations)) for r in records.pledges),
+        events=tuple(replace(r, citations=citations(r.citations)) for r in records.events),
+    )
+
+
+def _restored(proposal: Proposal, original: str, text: str, positions: list[int]) -> Proposal:
+    """A proposal read in the composed ``text``, with its spans in the ``original`` and its excerpts from it."""
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        return positions[start], positions[end]
+
+    start, end = span(proposal.start, proposal.end)
+    proposal.start, proposal.end, proposal.excerpt = start, end, original[start:end]
+    details = proposal.details
+    if "quote_start" in details:
+        details["quote_start"], details["quote_end"] = span(details["quote_start"], details["quote_end"])
+    if details.get("quantity"):
+        details["quantity"]["start"], details["quantity"]["end"] = span(
+            details["quantity"]["start"], details["quantity"]["end"]
+        )
+    if proposal.passages:
+        proposal.passages = [span(a, b) for a, b in proposal.passages]
+        details["text"] = joined_passages([original[a:b] for a, b in proposal.passages])
+    elif details.get("quote_type") == "reported":
+        details["text"] = proposal.excerpt
+    body = proposal.body
+    if body is not None:
+        if "text" in body and "text" in details:
+            body["text"] = details["text"]
+        for citation in body.get("citations", ()):
+            found = text.find(citation["excerpt"], max(0, proposal.start - len(citation["excerpt"])))
+            found = found if found >= 0 else text.find(citation["excerpt"])
+            a, b = span(found, found + len(citation["excerpt"]))
+            citation["excerpt"] = original[a:b]
+    return proposal
+
+
+def _unique(proposals: list[Proposal]) -> list[Proposal]:
+    """Each id (kind and span) once: where two rules propose the same kind for the same passage, the one that
+    writes (create, then cite) is kept, and a direct quotation before a reported statement."""
+    rank = {"create": 0, "cite": 1, "recorded": 2, "note": 3}
+    best: dict[str, Proposal] = {}
+    for proposal in proposals:
+        kept = best.get(proposal.id)
+        key = (rank[proposal.action], proposal.details.get("quote_type") != "direct")
+        if kept is None or key < (rank[kept.action], kept.details.get("quote_type") != "direct"):
+            best[proposal.id] = proposal
+    return [p for p in proposals if best[p.id] is p]
 
 
 def mentioned_actors(source: SourceDoc, actors: Iterable[KnownActor]) -> set[str]:
     """The known actors the text names: whose records the corroboration rules need to see."""
-    return {m.actor for m in ActorIndex(actors).mentions(source.text) if m.actor}
+    return {m.actor for m in ActorIndex(actors).mentions(composed(source.text)[0]) if m.actor}
 
 
 __all__ = ["KINDS", "RESOURCES", "Mention", "Proposal", "mentioned_actors", "propose"]

@@ -20,7 +20,7 @@ from .engine import RESOURCES, Proposal, mentioned_actors, propose
 from .records import KnownCitation, KnownEvent, KnownPledge, KnownStatement, Records, SourceDoc
 
 # A new engine version changes the proposals for the same data: part of the cache key.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 def known_actors() -> list[KnownActor]:
@@ -50,6 +50,7 @@ def source_doc(source: Source) -> SourceDoc:
         date=source.date,
         date_precision=source.date_precision,
         date_end=source.date_end,
+        title=source.title,
     )
 
 

@@ -89,7 +89,11 @@ CURRENCY_WORDS = {
 
 _QUALIFIER = "|".join(q.replace(" ", r"\s+") for q in QUALIFIERS)
 _NUMBER_WORD = "|".join([*SMALL_NUMBERS, *TENS, "several", "dozens of", "hundreds of", "thousands of"])
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Thousands separated by commas (3,000), or by spaces, no-break or narrow no-break spaces (20 000), or a plain
+# number with a decimal point (1.5). "2.000", a European thousands separator, is read as 2,000 only before a count
+# of people (see ``_value``); money keeps the point decimal ("€1.500bn" is rare, "$1.5bn" common).
+_DIGITS = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:\.\d+)?)"
+EUROPEAN_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _NUMBER = (
     rf"(?P<digits>\b{_DIGITS})|(?P<words>\b(?:(?:a|an)\s+(?:hundred|thousand)|(?:(?:{_NUMBER_WORD})[\s-]+)*"
     rf"(?:{_NUMBER_WORD})(?:\s+(?:hundred|thousand))?))"
@@ -109,6 +113,28 @@ MONEY_SYMBOL = re.compile(
 )
 MONEY_WORD = re.compile(
     rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<digits>{_DIGITS})\s?(?:{_SCALE}\s+)?(?P<currency>{_CURRENCY_WORD})\b",
+    re.IGNORECASE,
+)
+# "a 1,500-strong contingent": a group of people counted by its strength.
+_GROUPS = {
+    "force": "troops",
+    "battalion": "troops",
+    "brigade": "troops",
+    "contingent": "personnel",
+    "unit": "personnel",
+    "team": "personnel",
+    "mission": "personnel",
+    "delegation": "personnel",
+    "deployment": "personnel",
+}
+STRONG = re.compile(
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?:an?\s+)?(?P<digits>{_DIGITS})[-‑ ]strong\s+(?P<group>{'|'.join(_GROUPS)})\b"
+    rf"(?:\s+of\s+{_MODIFIERS}(?P<noun>{_PEOPLE})\b)?",
+    re.IGNORECASE,
+)
+# "between 300 and 500 police officers", "300 to 500 troops", "300-500 troops": the lower bound before a quantity.
+RANGE_BEFORE = re.compile(
+    rf"(?:\b(?:between|from)\s+)?(?P<low>{_DIGITS})\s*(?:and|to|-|–|—)\s*$",
     re.IGNORECASE,
 )
 PEOPLE = re.compile(
@@ -147,10 +173,15 @@ def _words_value(words: str) -> int | None:
     return total + current or None
 
 
-def _value(digits: str | None, words: str | None, scale: str | None) -> int | None:
+def _value(digits: str | None, words: str | None, scale: str | None, *, counted: bool = False) -> int | None:
+    """The number, or None. ``counted``: it counts people, so "2.000" is the European way of writing 2,000 (a
+    point and exactly three digits; nobody pledges two troops to three decimals)."""
     if digits:
+        digits = re.sub(r"[,\s\u00a0\u202f]", "", digits)
+        if counted and not scale and EUROPEAN_THOUSANDS.fullmatch(digits):
+            digits = digits.replace(".", "")
         try:
-            number = Decimal(digits.replace(",", ""))
+            number = Decimal(digits)
         except InvalidOperation:
             return None
     elif words:
@@ -171,16 +202,27 @@ def quantities(sentence: str, *, offset: int = 0) -> list[Quantity]:
     """Every quantity with a unit in the sentence, in order. People who are the object of training are trainees,
     as the codebook has it: training 3,000 police provides no police."""
     found: list[Quantity] = []
-    for pattern in (MONEY_SYMBOL, MONEY_WORD, PEOPLE):
+    for pattern in (MONEY_SYMBOL, MONEY_WORD, STRONG, PEOPLE):
         for match in pattern.finditer(sentence):
             if any(q.start - offset < match.end() and match.start() < q.end - offset for q in found):
                 continue
             groups = match.groupdict()
-            value = _value(groups.get("digits"), groups.get("words"), groups.get("scale"))
+            counted = pattern in (PEOPLE, STRONG)
+            value = _value(groups.get("digits"), groups.get("words"), groups.get("scale"), counted=counted)
             if value is None:
                 continue
             qualifier = groups.get("qualifier")
-            if pattern is PEOPLE:
+            start = match.start()
+            ranged = RANGE_BEFORE.search(sentence[: match.start()]) if counted and not qualifier else None
+            low = _value(ranged.group("low"), None, None, counted=True) if ranged else None
+            if low is not None and low < value:
+                # A range is proposed as its upper bound, approximate, as "up to" is: what was offered at most.
+                start, qualifier = ranged.start(), f"a range from {low:,} to {value:,}: its upper bound, and"
+            if pattern is STRONG:
+                noun = (groups.get("noun") or "").lower()
+                unit = PEOPLE_UNITS[noun] if noun else _GROUPS[groups["group"].lower()]
+                why = f"a {groups['group']} counted by its strength is {unit}"
+            elif pattern is PEOPLE:
                 noun = groups["noun"].lower()
                 unit = PEOPLE_UNITS[noun]
                 before = sentence[max(0, match.start() - 25) : match.start()].lower()
@@ -194,18 +236,15 @@ def quantities(sentence: str, *, offset: int = 0) -> list[Quantity]:
                 unit = CURRENCY_SYMBOLS.get(currency) or CURRENCY_SYMBOLS.get(currency.upper())
                 unit = unit or CURRENCY_WORDS[currency.lower()]
                 why = f"“{currency}” is {unit.upper()}"
-            reason = f"“{match.group(0)}” is {value:,} {unit}: {why}" + (
-                f"; “{qualifier}” makes it approximate." if qualifier else "."
+            if counted and EUROPEAN_THOUSANDS.fullmatch(groups.get("digits") or "") and not groups.get("scale"):
+                why += f"; “{groups['digits']}” has a point before exactly three digits, a thousands separator"
+            text = sentence[start : match.end()]
+            reason = f"“{text}” is {value:,} {unit}: {why}" + (
+                f"; {qualifier} approximate."
+                if qualifier and qualifier.startswith("a range")
+                else f"; “{qualifier}” makes it approximate."
+                if qualifier
+                else "."
             )
-            found.append(
-                Quantity(
-                    match.start() + offset,
-                    match.end() + offset,
-                    value,
-                    unit,
-                    bool(qualifier),
-                    match.group(0),
-                    reason,
-                )
-            )
+            found.append(Quantity(start + offset, match.end() + offset, value, unit, bool(qualifier), text, reason))
     return sorted(found, key=lambda q: q.start)

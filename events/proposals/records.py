@@ -12,6 +12,7 @@ class SourceDoc:
     date: datetime.date | None
     date_precision: str = "day"
     date_end: datetime.date | None = None
+    title: str = ""  # the headline as printed: the line of the text that is it is not a statement
 
     @property
     def base_end(self) -> datetime.date | None:

@@ -16,6 +16,9 @@ ABBREVIATIONS = frozenset(
     i.e a.m p.m jan feb mar apr jun jul aug sep sept oct nov dec approx est dept""".split()
 )
 OPENING, CLOSING = "“", "”"
+# Where a quotation can open: double marks, curly or straight, and single ones (‘, or a straight ' told apart from
+# an apostrophe, see _single_quotes).
+OPENING_MARKS = "“‘\"'"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,27 @@ def _fold_char(char: str) -> str:
     return base if len(base) == 1 and not unicodedata.combining(base) else char
 
 
+def composed(text: str) -> tuple[str, list[int] | None]:
+    """The text with its decomposed letters composed (NFC: "e" and U+0308 become "ë", as a macOS export may
+    store them), for matching only, and where each of its positions is in the text (one more, for the end); None
+    when the text is composed already. Each base letter and the combining marks after it are composed on their own,
+    so that every position of the result maps to the start of the letter it comes from."""
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    parts: list[str] = []
+    positions: list[int] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        part = unicodedata.normalize("NFC", text[start:index])
+        parts.append(part)
+        positions += [start] * len(part)
+        start = index
+    positions.append(len(text))
+    return "".join(parts), positions
+
+
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
@@ -117,7 +141,49 @@ def _quotes(text: str, paragraph: Paragraph) -> list[Quote]:
             depth_start = None
     if body.count('"') % 2 == 0:
         quotes += [_quote(paragraph, m.start(), m.end()) for m in STRAIGHT.finditer(body)]
+    quotes += _single_quotes(text, paragraph, [(q.start, q.end) for q in quotes])
     return sorted(quotes, key=lambda q: q.start)
+
+
+# Words that follow a closing mark as its speech tag (‘…’ said Barrot): the one place a closing single mark may be
+# followed by a space and a word.
+TAG_VERB = re.compile(r"\s+(?:said|says|told|tells|added|adds|asked|replied|wrote|continued|stated|declared)\b")
+
+
+def _single_quotes(text: str, paragraph: Paragraph, double: list[tuple[int, int]]) -> list[Quote]:
+    """Pairs of single quotation marks (‘…’, or straight '…'), told apart from apostrophes (Trump’s, officers’
+    training, ’90s): an opening mark starts a word after the paragraph's start, a space or opening punctuation; a
+    closing mark follows punctuation that ends speech ([.,!?…]), or precedes one ([,.;:!?]) or a speech verb, and
+    never a letter or digit. Single marks inside a double quotation are a quotation within it, not another one."""
+    quotes: list[Quote] = []
+    opened = None
+    for position in range(paragraph.start, paragraph.end):
+        char = text[position]
+        if char not in "‘’'" or any(start <= position < end for start, end in double):
+            continue
+        before = text[position - 1] if position > paragraph.start else ""
+        after = text[position + 1] if position + 1 < paragraph.end else ""
+        closes = (
+            opened is not None
+            and char in "’'"
+            and before
+            and not before.isspace()
+            and not after.isalnum()
+            and (before in ".,!?…" or (after and after in ",.;:!?") or bool(TAG_VERB.match(text, position + 1)))
+        )
+        if closes:
+            if char == "'" == text[opened] or (char == "’" and text[opened] == "‘"):
+                quotes.append(_quote(paragraph, opened - paragraph.start, position + 1 - paragraph.start))
+                opened = None
+            continue
+        if (
+            char in "‘'"
+            and (not before or before.isspace() or before in "([{—–-")
+            and after
+            and (after.isalpha() or after == "…")
+        ):
+            opened = position
+    return quotes
 
 
 def _quote(paragraph: Paragraph, start: int, end: int) -> Quote:
@@ -175,7 +241,7 @@ WORD = re.compile(r"[\w’'.-]+")
 
 def words(text: str) -> list[str]:
     """Words as compared between two passages: folded, lower case, punctuation at their ends dropped."""
-    return [w.strip(".-'").lower() for w in WORD.findall(fold(text)) if w.strip(".-'")]
+    return [w.strip(".-'").lower() for w in WORD.findall(fold(composed(text)[0])) if w.strip(".-'")]
 
 
 class ByStart:
