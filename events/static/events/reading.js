@@ -202,6 +202,10 @@
             const what = data.resources[kind].name + " “" + target.slug + "”";
             cite.hidden = false;
             cite.textContent = "Cite on " + what + "…";
+            // A headline cited on the pledge its body proposes: that record is written first, from its own proposal.
+            if (Array.isArray(proposal.requires) && proposal.requires.length) {
+                cite.textContent += " (after accepting " + proposal.requires.join(", ") + ")";
+            }
             cite.onclick = function () {
                 // The endpoint is built here, not taken from the answer: the session's CSRF token goes nowhere else.
                 confirmCitation(citationsUrl(kind, target.slug), citationBody(span), what);
