@@ -1,0 +1,134 @@
+"""Reading a whole ordered list in keyset chunks: each chunk is one query for the rows after the last row's key.
+
+Exports stream every matching row. ``.iterator()`` would hold a server-side cursor open on one connection for the
+whole export, which a transaction pooler (PgBouncer in transaction mode) breaks, since the cursor does not outlive
+its transaction; with server-side cursors turned off it would read every row into memory first. A chunk here is a
+plain query with a LIMIT, finished before the next begins, so it needs no cursor, and an export holds one chunk
+at a time. It also lets an export on a read replica that goes away carry on from the same key on the primary.
+
+The key is the list's ordering, with the primary key added when the ordering does not already end in a unique
+field, so that it names exactly one row. Each chunk reads its rows as they are when it runs: a record whose key
+changes during an export may be read twice or not at all, as with any listing read in pages.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import InterfaceError, OperationalError, connections
+from django.db.models import F, OrderBy, Q, QuerySet, Subquery
+
+from tracker import replicas
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    descending: bool
+    nulls_last: bool
+    nullable: bool
+
+    def expression(self) -> OrderBy:
+        field = F(self.name)
+        if not self.nullable:
+            # No NULLS clause where there can be none: PostgreSQL then walks a plain index either way.
+            return field.desc() if self.descending else field.asc()
+        placement = {"nulls_last": True} if self.nulls_last else {"nulls_first": True}
+        return field.desc(**placement) if self.descending else field.asc(**placement)
+
+    def strictly_after(self, value) -> Q | None:
+        """Rows whose value of this key comes after ``value`` in its order; None if none can."""
+        if value is None:
+            return None if self.nulls_last else Q(**{f"{self.name}__isnull": False})
+        after = Q(**{f"{self.name}__{'lt' if self.descending else 'gt'}": value})
+        if self.nullable and self.nulls_last:
+            after |= Q(**{f"{self.name}__isnull": True})
+        return after
+
+    def equal(self, value) -> Q:
+        return Q(**{f"{self.name}__isnull": True}) if value is None else Q(**{self.name: value})
+
+
+def after(keys: Sequence[SortKey], values: Sequence) -> Q:
+    """Rows strictly after the row whose key is ``values``: lexicographically, in each key's direction."""
+    condition = Q(pk__in=[])
+    for position, key in enumerate(keys):
+        strictly = key.strictly_after(values[position])
+        if strictly is not None:
+            ties = [k.equal(v) for k, v in zip(keys[:position], values[:position], strict=True)]
+            condition |= Q(*ties, strictly)
+    return condition
+
+
+def sort_keys(queryset: QuerySet) -> tuple[SortKey, ...]:
+    """The queryset's ordering as sort keys, ending in a unique field. Nulls are placed as the ordering says, or
+    where this database puts them by default (last ascending on PostgreSQL, first on SQLite)."""
+    query = queryset.query
+    meta = queryset.model._meta
+    ordering = query.order_by or (meta.ordering if query.default_ordering else ())
+    nulls_largest = connections[queryset.db].features.nulls_order_largest
+    keys = []
+    for item in ordering:
+        if isinstance(item, str):
+            descending, name, placement = item.startswith("-"), item.lstrip("-"), None
+        elif isinstance(item, OrderBy) and isinstance(item.expression, F):
+            descending, name = item.descending, item.expression.name
+            placement = True if item.nulls_last else False if item.nulls_first else None
+        else:
+            raise TypeError(f"A keyset needs orderings by name, not {item!r}.")
+        try:
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            name, nullable, unique = field.attname, field.null, field.unique or field.primary_key
+        except FieldDoesNotExist:
+            # An annotation (the search rank): never null for a row that matched.
+            nullable, unique = False, False
+        nulls_last = placement if placement is not None else nulls_largest != descending
+        keys.append(SortKey(name, descending, nulls_last, nullable))
+        if unique and not nullable:
+            return tuple(keys)
+    return (*keys, SortKey(meta.pk.attname, False, True, False))
+
+
+def chunks(source, size: int) -> Iterator[list]:
+    """Every row of ``source`` in its order, ``size`` at a time: a QuerySet, or anything with ``chunk_after(key,
+    size)`` and ``key_of(row)`` (selectors.Timeline). A chunk that fails on a read replica is read again from the
+    primary (tracker.replicas)."""
+    if isinstance(source, QuerySet):
+        read, key_of = _queryset_reader(source, size)
+    else:
+        read, key_of = (lambda last: source.chunk_after(last, size)), source.key_of
+    last = None
+    while True:
+        try:
+            batch = read(last)
+        except (OperationalError, InterfaceError):
+            if replicas.fail_over():
+                continue
+            raise
+        if batch:
+            yield batch
+        if len(batch) < size:
+            return
+        last = key_of(batch[-1])
+
+
+def _queryset_reader(queryset: QuerySet, size: int) -> tuple[Callable, Callable]:
+    keys = sort_keys(queryset)
+    ordered = queryset.order_by(*(key.expression() for key in keys))
+
+    def read(last):
+        return list((ordered if last is None else ordered.filter(after(keys, last)))[:size])
+
+    computed = set(queryset.query.annotations)
+
+    def key_of(row):
+        # A computed key (the search rank, a PostgreSQL real) is compared with its value for that row computed
+        # again by the database, not with the Python float read back, which need not be exactly equal to it.
+        return tuple(
+            Subquery(queryset.order_by().filter(pk=row.pk).values(key.name)[:1])
+            if key.name in computed
+            else getattr(row, key.name)
+            for key in keys
+        )
+
+    return read, key_of
