@@ -13,6 +13,7 @@ changes during an export may be read twice or not at all, as with any listing re
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import InterfaceError, OperationalError, connections
@@ -89,10 +90,10 @@ def sort_keys(queryset: QuerySet) -> tuple[SortKey, ...]:
     return (*keys, SortKey(meta.pk.attname, False, True, False))
 
 
-def chunks(source, size: int) -> Iterator[list]:
-    """Every row of ``source`` in its order, ``size`` at a time: a QuerySet, or anything with ``chunk_after(key,
-    size)`` and ``key_of(row)`` (selectors.Timeline). A chunk that fails on a read replica is read again from the
-    primary (tracker.replicas)."""
+def chunks(source, size: int, then: Callable[[list], Any] = list) -> Iterator:
+    """Every row of ``source`` in its order, ``size`` at a time, each chunk passed through ``then`` (which may read
+    more, e.g. the rows' relations): a QuerySet, or anything with ``chunk_after(key, size)`` and ``key_of(row)``
+    (selectors.Timeline). A chunk that fails on a read replica is read again from the primary (tracker.replicas)."""
     if isinstance(source, QuerySet):
         read, key_of = _queryset_reader(source, size)
     else:
@@ -101,12 +102,13 @@ def chunks(source, size: int) -> Iterator[list]:
     while True:
         try:
             batch = read(last)
+            done = then(batch) if batch else None
         except (OperationalError, InterfaceError):
             if replicas.fail_over():
                 continue
             raise
         if batch:
-            yield batch
+            yield done
         if len(batch) < size:
             return
         last = key_of(batch[-1])

@@ -166,5 +166,5 @@ def export_response(*, fmt: str, items: Iterator[dict], fields: Iterable[str], f
 def serialized(source, serialize: Callable[[list], list[dict]]) -> Iterator[dict]:
     """The rows of ``source`` (a QuerySet or a selectors.Timeline) as API dicts, read in keyset chunks (one query
     each, no server-side cursor: see events/keyset.py) and serialized one chunk at a time."""
-    for batch in keyset.chunks(source, EXPORT_CHUNK_SIZE):
-        yield from serialize(batch)
+    for items in keyset.chunks(source, EXPORT_CHUNK_SIZE, then=serialize):
+        yield from items
