@@ -242,18 +242,26 @@ class ReplicaMiddleware:
             if reading.failed and response.status_code >= 500 and not response.streaming:
                 # The replica went away mid-request (the API answered 503): read it all again on the primary.
                 response = self.get_response(request)
-            if writing:
-                # After the write: the position this client's reads wait for, and the newest write of all. Writes
-                # by management commands pass no request, and are not noted.
-                lsn = primary_lsn()
-                _raise_to(LATEST_WRITE_KEY, lsn)
-                if key is not None:
-                    _raise_to(key, lsn)
+            if writing and response.status_code < 500:
+                _note_write(key)
         finally:
             _reading.reset(token)
-        if response.streaming:
+        if response.streaming and not reading.primary:
             response.streaming_content = _within(reading, response.streaming_content)
         return response
+
+
+def _note_write(key: str | None) -> None:
+    """After a write: the position this client's reads wait for, and the newest write of all. Writes by management
+    commands pass no request, and are not noted."""
+    try:
+        lsn = primary_lsn()
+    except DatabaseError:
+        # The primary went away after answering: the write's own error, if any, was the client's answer.
+        return
+    _raise_to(LATEST_WRITE_KEY, lsn)
+    if key is not None:
+        _raise_to(key, lsn)
 
 
 def _within(reading: Reading, content):

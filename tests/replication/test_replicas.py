@@ -266,7 +266,8 @@ def test_stopping_the_replica_keeps_every_request_answered(server, token):
         thread.start()
     try:
         time.sleep(1.5)
-        subprocess.run(["pg_ctlcluster", version, name, "stop", "-m", "fast"], check=True)
+        as_root = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run([*as_root, "pg_ctlcluster", version, name, "stop", "-m", "fast"], check=True)
         time.sleep(3)
         _new_actor(server, token)
         time.sleep(1)
