@@ -21,6 +21,7 @@ What goes where:
 """
 
 import hashlib
+import logging
 import random
 import threading
 import time
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+logger = logging.getLogger(__name__)
 
 PRIMARY = DEFAULT_DB_ALIAS
 # The apps whose tables are read from replicas: the tracker's records, their history and tombstones.
@@ -154,6 +157,7 @@ class Reading:
         the request was not reading from a replica (the error is the primary's, and is answered as such)."""
         if self.primary or self.alias in (None, PRIMARY):
             return False
+        logger.warning("Read replica %s failed; this request reads from the primary.", self.alias)
         mark_down(self.alias)
         self.failed.append(self.alias)
         self.alias = PRIMARY

@@ -121,9 +121,7 @@ def exception_handler(exc, context):
         # The server is down or the connection broke. Django discards the broken connection at the end of the
         # request (CONN_HEALTH_CHECKS too), so service resumes by itself once the database is back. A read replica
         # that failed is marked down, and tracker.replicas.ReplicaMiddleware answers the request from the primary.
-        if replicas.fail_over():
-            logger.warning("Read replica unavailable, reading from the primary: %s", exc)
-        else:
+        if not replicas.fail_over():
             logger.warning("Database unavailable: %s", exc)
         exc = DatabaseUnavailable()
     elif isinstance(exc, Http404):

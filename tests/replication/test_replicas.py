@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -59,6 +60,7 @@ class Server:
     def __init__(self, **env: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
@@ -76,6 +78,7 @@ class Server:
             ],
             cwd=ROOT,
             env=_environment(**env),
+            stderr=self.errors,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -102,9 +105,14 @@ class Server:
     def get(self, path: str, **kwargs):
         return self.request(path, **kwargs)
 
+    def log(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read().decode()
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.errors.close()
 
 
 def _sql(url: str, query: str, params=()) -> list[tuple]:
@@ -232,9 +240,26 @@ def test_exports_stream_through_a_transaction_pooler(server):
 
 def test_stopping_the_replica_keeps_every_request_answered(server, token):
     """Clients read and write without pause while the replica is stopped: every request is answered, none with a
-    5xx, and reads carry on from the primary."""
+    5xx, and reads carry on from the primary.
+
+    Two more servers check the replica's health only once a minute, so they still take it for well after the stop:
+    their first reads meet the dead replica. One answers a list (the API's error handler fails over and the request
+    is answered again), the other streams an export (its chunk is read again on the primary)."""
     assert REPLICA_CLUSTER, "TRACKER_REPLICATION_REPLICA_CLUSTER names the replica's cluster (version/name)"
     version, name = REPLICA_CLUSTER.split("/")
+    trusting = [
+        Server(
+            DATABASE_URL=PRIMARY,
+            DATABASE_REPLICA_URLS=REPLICA,
+            DJANGO_CONN_MAX_AGE="60",
+            DATABASE_REPLICA_CHECK_SECONDS="60",
+        )
+        for _ in range(2)
+    ]
+    for late in trusting:
+        marker = f"zq{uuid.uuid4().hex[:12]}"
+        assert late.get(f"/api/v1/events/?search={marker}")[0] == 200
+        assert _ran_on(REPLICA, marker)
     paths = [
         "/api/v1/events/",
         "/api/v1/events/?search=agreement",
@@ -268,13 +293,25 @@ def test_stopping_the_replica_keeps_every_request_answered(server, token):
         time.sleep(1.5)
         as_root = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run([*as_root, "pg_ctlcluster", version, name, "stop", "-m", "fast"], check=True)
-        time.sleep(3)
+        listing, exporting = trusting
+        status, body = listing.get("/api/v1/statements/?ordering=-date")
+        assert status == 200, body
+        status, body = exporting.get("/api/v1/events/export/?format=ndjson")
+        assert status == 200
+        assert body.count(b"\n") == events
+        time.sleep(2)
         _new_actor(server, token)
         time.sleep(1)
+        logs = [late.log() for late in trusting]
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
+        for late in trusting:
+            late.stop()
+    for log in logs:
+        assert "Read replica replica1 failed; this request reads from the primary." in log
+        assert "Traceback" not in log
     assert not failures, failures
     assert len(answers) > 20
     errors = [(path, status) for path, status in answers if status >= 500]
