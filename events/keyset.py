@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import InterfaceError, OperationalError, connections
-from django.db.models import F, OrderBy, Q, QuerySet, Subquery
+from django.db.models import F, OrderBy, Q, QuerySet
 
 from tracker import replicas
 
@@ -90,47 +90,77 @@ def sort_keys(queryset: QuerySet) -> tuple[SortKey, ...]:
     return (*keys, SortKey(meta.pk.attname, False, True, False))
 
 
+def phases(keys: Sequence[SortKey], last: Sequence | None) -> list[Q]:
+    """The conditions that, read in turn, give the rows after the row keyed ``last`` (None: from the start).
+
+    Each bounds the leading key where it can (``date >= last date``), so that the database starts its walk of the
+    ordering's index at the last row rather than at the first, and a chunk costs the same at the end of an export
+    as at its start. A leading key whose nulls come last needs two: the rows with a value, then the nulls, since
+    "the value or null" is no index range."""
+    lead = keys[0]
+    split = lead.nullable and lead.nulls_last
+    valued, unknown = Q(**{f"{lead.name}__isnull": False}), Q(**{f"{lead.name}__isnull": True})
+    if last is None:
+        return [valued, unknown] if split else [Q()]
+    condition = after(keys, last)
+    if last[0] is None:
+        return [condition]
+    condition &= Q(**{f"{lead.name}__{'lte' if lead.descending else 'gte'}": last[0]})
+    return [condition & valued, unknown] if split else [condition]
+
+
 def chunks(source, size: int, then: Callable[[list], Any] = list) -> Iterator:
     """Every row of ``source`` in its order, ``size`` at a time, each chunk passed through ``then`` (which may read
-    more, e.g. the rows' relations): a QuerySet, or anything with ``chunk_after(key, size)`` and ``key_of(row)``
-    (selectors.Timeline). A chunk that fails on a read replica is read again from the primary (tracker.replicas)."""
+    more, e.g. the rows' relations): a QuerySet, or anything with ``sort_keys``, ``chunk(condition, size)`` and
+    ``key_of(row)`` (selectors.Timeline). A chunk that fails on a read replica is read again from the primary
+    (tracker.replicas)."""
     if isinstance(source, QuerySet):
-        read, key_of = _queryset_reader(source, size)
-    else:
-        read, key_of = (lambda last: source.chunk_after(last, size)), source.key_of
-    last = None
-    while True:
-        try:
-            batch = read(last)
-            done = then(batch) if batch else None
-        except (OperationalError, InterfaceError):
-            if replicas.fail_over():
-                continue
-            raise
-        if batch:
-            yield done
-        if len(batch) < size:
+        if set(source.query.annotations) & {key.name for key in sort_keys(source)}:
+            yield from _by_position(source, size, then)
             return
-        last = key_of(batch[-1])
+        keys = sort_keys(source)
+        ordered = source.order_by(*(key.expression() for key in keys))
+
+        def read(condition):
+            return list(ordered.filter(condition)[:size])
+
+        def key_of(row):
+            return tuple(getattr(row, key.name) for key in keys)
+    else:
+        keys, key_of = source.sort_keys, source.key_of
+
+        def read(condition):
+            return source.chunk(condition, size)
+
+    pending = phases(keys, None)
+    while pending:
+        batch = _failing_over(read, pending[0])
+        if batch:
+            yield _failing_over(then, batch)
+        if len(batch) < size:
+            pending.pop(0)  # the next phase, from its start
+        else:
+            pending = phases(keys, key_of(batch[-1]))
 
 
-def _queryset_reader(queryset: QuerySet, size: int) -> tuple[Callable, Callable]:
-    keys = sort_keys(queryset)
-    ordered = queryset.order_by(*(key.expression() for key in keys))
+def _by_position(queryset: QuerySet, size: int, then: Callable[[list], Any]) -> Iterator:
+    """A list ordered by a computed key (the search rank): its primary keys in order first, in one query, then the
+    rows ``size`` at a time by primary key. A computed key has no index to start from, so a keyset chunk would
+    compute it for every match again; and the rank, a PostgreSQL real, read back as a Python float, need not compare
+    equal to itself."""
+    ordered = queryset.order_by(*(key.expression() for key in sort_keys(queryset)))
+    ids = _failing_over(list, ordered.values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
+        # The same order on a subset of the rows: they come back in the order of ``ids``.
+        part = ordered.filter(pk__in=ids[start : start + size])
+        yield _failing_over(lambda part: then(list(part)), part)
 
-    def read(last):
-        return list((ordered if last is None else ordered.filter(after(keys, last)))[:size])
 
-    computed = set(queryset.query.annotations)
-
-    def key_of(row):
-        # A computed key (the search rank, a PostgreSQL real) is compared with its value for that row computed
-        # again by the database, not with the Python float read back, which need not be exactly equal to it.
-        return tuple(
-            Subquery(queryset.order_by().filter(pk=row.pk).values(key.name)[:1])
-            if key.name in computed
-            else getattr(row, key.name)
-            for key in keys
-        )
-
-    return read, key_of
+def _failing_over(read: Callable[..., Any], *args) -> Any:
+    """``read(*args)``, and once more on the primary if it failed on a read replica."""
+    try:
+        return read(*args)
+    except (OperationalError, InterfaceError):
+        if replicas.fail_over():
+            return read(*args)
+        raise

@@ -102,12 +102,15 @@ class Timeline:
         for batch in keyset.chunks(self, chunk_size):
             yield from batch
 
-    def chunk_after(self, last: tuple | None, size: int) -> list[tuple]:
-        """The first ``size`` rows after the row keyed ``last`` (see key_of), or from the start: each kind's rows
-        after the key, merged (exports read the timeline so, in keyset chunks; events/keyset.py)."""
-        parts = [rows for _filtered, rows in self.kinds.values()]
-        if last is not None:
-            parts = [rows.filter(keyset.after(TIMELINE_KEYS, last)) for rows in parts]
+    sort_keys = TIMELINE_KEYS
+
+    def chunk(self, condition, size: int) -> list[tuple]:
+        """The first ``size`` rows, in order, of those that meet ``condition`` (on TIMELINE_KEYS): exports read the
+        timeline so, in keyset chunks (events/keyset.py). Where the database allows it, each kind contributes only
+        its own first ``size`` rows, read along its (date, slug) index."""
+        parts = [rows.filter(condition) for _filtered, rows in self.kinds.values()]
+        if len(parts) > 1 and connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+            parts = [rows.order_by(*PART_ORDER)[:size] for rows in parts]
         merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         return list(merged.order_by(*TIMELINE_ORDER)[:size])
 

@@ -328,13 +328,19 @@ def test_an_export_reads_one_query_per_chunk_without_a_cursor(api_client, ties, 
     from django.test.utils import CaptureQueriesContext
 
     from events.api import renderers
+    from events.models import Event
 
     monkeypatch.setattr(renderers, "EXPORT_CHUNK_SIZE", 2)
     with CaptureQueriesContext(connection) as queries:
         body = b"".join(api_client.get("/api/v1/events/export/?format=ndjson").streaming_content)
     events = body.count(b"\n")
     reads = [q["sql"] for q in queries if 'FROM "events_event"' in q["sql"] and "LIMIT 2" in q["sql"]]
-    assert len(reads) == events // 2 + 1
+    # One query a chunk, plus one for the run of unknown dates, which come last and are read on their own; each
+    # chunk after the first starts its walk of the (date, slug) index at the last row's date.
+    assert len(reads) in (events // 2 + 1, events // 2 + 2)
+    bounded = [sql for sql in reads if '"events_event"."date" >=' in sql]
+    dated = Event.objects.filter(date__isnull=False).count()
+    assert len(bounded) == dated // 2  # every chunk of dated rows but the first
     assert not any("DECLARE" in q["sql"].upper() or "CURSOR" in q["sql"].upper() for q in queries)
 
 
