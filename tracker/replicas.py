@@ -188,8 +188,9 @@ def cache_may_store() -> bool:
 
 
 def _raise_to(key: str, lsn: int | None) -> None:
-    # Racing writers may both read an older value; the later set can then lower it by a few bytes of WAL, which
-    # only ends a read-your-writes window a moment early for the lower of two of the client's own writes.
+    # Not atomic: of two writes finishing at the same moment, the one that sets last may leave the lower position,
+    # and for as long as a replica stands between the two, the other write may not yet show there. A client's own
+    # writes race so only when it sends them in parallel; the newest write of all, when writers collide.
     if lsn is not None and (cache.get(key) or 0) < lsn:
         cache.set(key, lsn, timeout=MARKER_SECONDS)
 
