@@ -11,6 +11,7 @@ from django.db import connections
 from django.db.models import CharField, DateField, F, Func, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 
+from . import keyset
 from .api.filters import TimelineFilter
 from .models import Actor, Event, EventParticipant, Pledge, Statement
 
@@ -22,6 +23,11 @@ TIMELINE_FIELDS = ("type", "slug", "date", "date_precision", "date_end", "title"
 # order of each part; across the kinds the type breaks the remaining ties.
 PART_ORDER = (F("date").asc(nulls_last=True), "slug")
 TIMELINE_ORDER = (*PART_ORDER, "type")
+TIMELINE_KEYS = (
+    keyset.SortKey("date", descending=False, nulls_last=True, nullable=True),
+    keyset.SortKey("slug", descending=False, nulls_last=True, nullable=False),
+    keyset.SortKey("type", descending=False, nulls_last=True, nullable=False),
+)
 
 # A part with at most this many rows is read whole through its filters' indexes and sorted, rather than by walking
 # its (date, slug) index until enough rows pass the filters. The planner cannot tell that an actor's pledges in
@@ -38,7 +44,7 @@ class Timeline:
     up. A slice ``[a:b]`` takes the first ``b`` rows of each kind, in the timeline's order on that kind's
     ``(date, slug)`` index, then merges them and keeps ``[a:b]``: one statement on databases that allow ORDER BY
     and LIMIT inside a UNION (PostgreSQL); elsewhere (SQLite) the UNION is sorted whole. Iterating it, or
-    ``iterator()`` for the exports, streams every row in order.
+    ``chunk_after()`` for the exports, reads every row in order, a chunk at a time.
     """
 
     ordered = True  # for Paginator's check that the list has a stable order
@@ -92,8 +98,25 @@ class Timeline:
     def __iter__(self):
         return iter(self._ordered(None))
 
-    def iterator(self, chunk_size: int | None = None):
-        return self._ordered(None).iterator(chunk_size=chunk_size)
+    def iterator(self, chunk_size: int = 2000):
+        for batch in keyset.chunks(self, chunk_size):
+            yield from batch
+
+    sort_keys = TIMELINE_KEYS
+
+    def chunk(self, condition, size: int) -> list[tuple]:
+        """The first ``size`` rows, in order, of those that meet ``condition`` (on TIMELINE_KEYS): exports read the
+        timeline so, in keyset chunks (events/keyset.py). Where the database allows it, each kind contributes only
+        its own first ``size`` rows, read along its (date, slug) index."""
+        parts = [rows.filter(condition) for _filtered, rows in self.kinds.values()]
+        if len(parts) > 1 and connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+            parts = [rows.order_by(*PART_ORDER)[:size] for rows in parts]
+        merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        return list(merged.order_by(*TIMELINE_ORDER)[:size])
+
+    @staticmethod
+    def key_of(row: tuple) -> tuple:
+        return tuple(row[TIMELINE_FIELDS.index(key.name)] for key in TIMELINE_KEYS)
 
     def _ordered(self, stop: int | None) -> QuerySet:
         """Every row in the timeline's order, shaped so that reading only the first ``stop`` of them is cheap."""

@@ -1,5 +1,6 @@
 """Settings: production refuses to start without its secrets, and the schema of the models is fully migrated."""
 
+import json
 import os
 import subprocess
 import sys
@@ -204,3 +205,49 @@ def test_make_run_creates_a_missing_postgresql_database_or_says_what_to_run():
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
             connection.execute("DROP ROLE IF EXISTS tracker_cannot_create")
+
+
+def _databases(**env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    script = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({'databases': settings.DATABASES, 'routers': settings.DATABASE_ROUTERS}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "tracker.settings.production", **PRODUCTION_ENV, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_replica_urls_add_replica_aliases_that_the_test_runner_mirrors_to_the_primary():
+    """Each of DATABASE_REPLICA_URLS is an alias replica1, replica2… routed by tracker.replicas, with the primary's
+    connection settings, a short connect timeout, its alias in pg_stat_activity, and TEST MIRROR default: the suite
+    never creates a database on a replica."""
+    loaded = _databases(
+        DATABASE_URL="postgres://tracker@db.internal:5432/tracker",
+        DATABASE_REPLICA_URLS="postgres://tracker@replica-a:5432/tracker,postgres://tracker@replica-b:5433/tracker",
+        DJANGO_CONN_MAX_AGE="30",
+        DATABASE_DISABLE_SERVER_SIDE_CURSORS="true",
+    )
+    databases = loaded["databases"]
+    assert sorted(databases) == ["default", "replica1", "replica2"]
+    assert loaded["routers"] == ["tracker.replicas.ReplicaRouter"]
+    second = databases["replica2"]
+    assert (second["HOST"], second["PORT"], second["NAME"]) == ("replica-b", 5433, "tracker")
+    assert second["TEST"]["MIRROR"] == "default"
+    assert second["OPTIONS"] == {"connect_timeout": 2, "application_name": "tracker-replica2"}
+    for database in databases.values():
+        assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (30, True)
+        assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_without_replica_urls_there_is_one_database_and_no_router():
+    loaded = _databases()
+    assert list(loaded["databases"]) == ["default"]
+    assert loaded["routers"] == []
+    assert loaded["databases"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False

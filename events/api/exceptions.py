@@ -19,6 +19,8 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tracker import replicas
+
 from .parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
@@ -123,8 +125,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"non_field_errors": ["A value could not be stored or compared."]})
     elif isinstance(exc, OperationalError | InterfaceError):
         # The server is down or the connection broke. Django discards the broken connection at the end of the
-        # request (CONN_HEALTH_CHECKS too), so service resumes by itself once the database is back.
-        logger.warning("Database unavailable: %s", exc)
+        # request (CONN_HEALTH_CHECKS too), so service resumes by itself once the database is back. A read replica
+        # that failed is marked down, and tracker.replicas.ReplicaMiddleware answers the request from the primary.
+        if not replicas.fail_over():
+            logger.warning("Database unavailable: %s", exc)
         exc = DatabaseUnavailable()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)

@@ -30,6 +30,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from tracker import replicas
+
 from ..generation import GENERATION_KEY
 
 MAX_PAGE_SIZE = 100
@@ -61,8 +63,10 @@ class CachedCountPaginator(Paginator):
         cached = cache.get(key)
         if cached is None:
             count = super().count
-            # What a list learns while counting (selectors.Timeline's per-kind counts) is kept with the count.
-            cache.set(key, (count, getattr(self.object_list, "counts", None)), timeout=seconds)
+            # What a list learns while counting (selectors.Timeline's per-kind counts) is kept with the count; not
+            # a count from a read replica that may not have replayed the write that made this generation.
+            if replicas.cache_may_store():
+                cache.set(key, (count, getattr(self.object_list, "counts", None)), timeout=seconds)
             return count
         count, details = cached
         if details is not None:

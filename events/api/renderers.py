@@ -9,6 +9,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework_csv.renderers import CSVRenderer, CSVStreamingRenderer
 
+from .. import keyset
+
 EXPORT_CHUNK_SIZE = 500
 
 
@@ -228,18 +230,8 @@ def export_response(*, fmt: str, items: Iterator[dict], fields: Iterable[str], f
     return response
 
 
-def chunked(iterable: Iterable, size: int = EXPORT_CHUNK_SIZE) -> Iterator[list]:
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def serialized(queryset, serialize: Callable[[list], list[dict]]) -> Iterator[dict]:
-    """The queryset's rows as API dicts, fetched and serialized one chunk at a time."""
-    for batch in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)):
-        yield from serialize(batch)
+def serialized(source, serialize: Callable[[list], list[dict]]) -> Iterator[dict]:
+    """The rows of ``source`` (a QuerySet or a selectors.Timeline) as API dicts, read in keyset chunks (one query
+    each, no server-side cursor: see events/keyset.py) and serialized one chunk at a time."""
+    for items in keyset.chunks(source, EXPORT_CHUNK_SIZE, then=serialize):
+        yield from items

@@ -35,6 +35,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # of failing with "database is locked" when a reader's transaction tries to turn into a writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Streaming read replicas of a PostgreSQL primary (README, "Read replicas"): aliases replica1, replica2… that
+# tracker.replicas routes the API's reads to. None by default, and then nothing is routed. Each holds its
+# connections as long as the primary, gives up connecting after 2 s (a dead replica must cost little), names its
+# alias in pg_stat_activity, and is a test mirror of the primary: the test runner never creates a database on it.
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url)
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["OPTIONS"].setdefault("application_name", f"tracker-replica{_number}")
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+DATABASE_ROUTERS = ["tracker.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
+# A replica further behind than this is skipped; each process checks each replica at most this often.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+# Behind a transaction pooler (PgBouncer with pool_mode=transaction) a server-side cursor does not outlive its
+# transaction; exports read in keyset chunks and need none, and this keeps any other .iterator() from using one.
+for _database in DATABASES.values():
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 
 # APPS
 # ------------------------------------------------------------------------------
@@ -64,6 +83,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Where each request reads (primary or a replica); inert without DATABASE_REPLICA_URLS.
+    "tracker.replicas.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -12,3 +12,8 @@ WHITENOISE_USE_FINDERS = True
 # Failed logins in tests must not lock the test accounts out; the lockout test turns axes back on.
 AXES_ENABLED = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}  # noqa: F405
+# With DATABASE_REPLICA_URLS set, each replica alias is a TEST MIRROR of the primary (base.py): the runner creates no
+# database on it. Nothing is routed to it either: a mirror is the same test database through another connection,
+# which would not see a test's uncommitted rows. tests/test_replicas.py tests the routing; tests/replication/ tests
+# it live on a real primary and replica (.ci/replicas.sh).
+DATABASE_ROUTERS = []
