@@ -5,6 +5,7 @@ keeps it): naming actors by reference, an actor's descendants, and which records
 ``Statement.objects.involving(ids)``, ``Event.objects.related_to("citations__source", ids)``.
 """
 
+import datetime
 import operator
 from collections.abc import Iterable
 from functools import reduce
@@ -12,6 +13,8 @@ from functools import reduce
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+
+from . import dates
 
 
 class RecordQuerySet(models.QuerySet):
@@ -99,8 +102,23 @@ class StatementQuerySet(RecordQuerySet):
     actor_lookups = ("speaker", "about", "stance_target")
 
 
+# The statuses of a pledge still expected to be delivered: past its target date it is overdue. Fulfilled, broken,
+# withdrawn and rejected pledges are settled, whatever their target date said.
+OPEN_PLEDGE_STATUSES = ("announced", "in_progress", "partially_fulfilled", "stalled")
+
+
+def overdue_condition(today: datetime.date) -> Q:
+    """A pledge whose target date has entirely passed (its last possible day is before ``today``) while it is open."""
+    return Q(target_date_end__lt=today, status__in=OPEN_PLEDGE_STATUSES)
+
+
 class PledgeQuerySet(RecordQuerySet):
     actor_lookups = ("pledger", "beneficiary")
+
+    def overdue(self, value: bool = True) -> QuerySet:
+        """Pledges overdue today (UTC, ``dates.today_utc``), or with ``value=False`` those that are not."""
+        condition = overdue_condition(dates.today_utc())
+        return self.filter(condition) if value else self.exclude(condition)
 
 
 class SlugManager(models.Manager):

@@ -16,6 +16,7 @@ from ..models import Source
 from ..proposals.engine import KINDS
 from ..proposals.load import cached_proposals
 from . import filters
+from .pagination import TrackerPagination
 from .schema import PAGE_PARAMETERS
 
 ACTIONS = ("create", "cite", "recorded", "note")
@@ -170,7 +171,14 @@ class SourceProposalsMixin:
         responses=ProposalSerializer(many=True),
         filters=False,
     )
-    @action(detail=True, methods=["get"], filterset_class=None, permission_classes=[CanEnterRecords])
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        permission_classes=[CanEnterRecords],
+        # Proposals are not filtered by date: plain pages, without undated_excluded.
+        pagination_class=TrackerPagination,
+    )
     def proposals(self, request, slug=None):
         filters.check_parameters(request.query_params, {"kind", "action"}, frozenset({"kind", "action"}))
         kinds = _choices(request, "kind", KINDS)

@@ -36,6 +36,7 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
 from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
+from .pagination import DatedPagination, TrackerPagination
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 from .schema import PAGE_PARAMETERS, filter_parameters
 
@@ -53,6 +54,7 @@ EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching record as CSV."),
     (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="One JSON record per line."),
 }
+UNDATED_HEADER = "X-Undated-Excluded"
 EXPORT_DESCRIPTION = (
     "Streams every matching record, unpaginated, with the same filters as the list. `?format=csv` or "
     "`?format=ndjson` on the list answers 308 to this URL with the same query."
@@ -110,6 +112,12 @@ class ExportMixin:
     renderer_classes = RENDERERS
     export_name = "export"
     related_rows: tuple[rows.Relation, ...] = ()
+    # Set by the filter backend on lists filtered by date: the records the date filters left out for having no
+    # known date (filters.UndatedMixin.undated_excluded).
+    undated_queryset = None
+    # Lists filtered by date (their pages are DatedPagination's) report undated_excluded, and their exports the
+    # X-Undated-Excluded header.
+    reports_undated = False
 
     def list(self, request, *args, **kwargs):
         if exporting(request):
@@ -117,6 +125,8 @@ class ExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         context = self.get_serializer_context()
         page = rows.load(self.paginate_queryset(queryset), self.related_rows)
+        if isinstance(self.paginator, DatedPagination):
+            self.paginator.count_undated(self.undated_queryset)
         return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
 
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
@@ -130,7 +140,12 @@ class ExportMixin:
             lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
         )
         fmt = request.accepted_renderer.format
-        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        response = export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        if self.reports_undated:
+            # The list's pages say it in undated_excluded; a file, which has no envelope, in a header.
+            undated = self.undated_queryset
+            response[UNDATED_HEADER] = str(0 if undated is None else undated.count())
+        return response
 
 
 def exporting(request) -> bool:
@@ -287,7 +302,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         responses=serializers.HistoryEntrySerializer(many=True),
         filters=False,
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=TrackerPagination)
     def history(self, request, slug=None):
         filters.check_parameters(request.query_params, set())
         rows = selectors.history_rows(self.queryset_model, slug)
@@ -380,6 +395,8 @@ SOURCE_JSON_ONLY = {"application/json": serializers.SourceWriteSerializer}
     partial_update=extend_schema(request=SOURCE_JSON_ONLY),
 )
 class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.SourceSerializer
     write_serializer_class = serializers.SourceWriteSerializer
     record_serializer_class = serializers.SourceDetailSerializer
@@ -448,7 +465,7 @@ class ActorViewSet(TrackerViewSet):
         filters=False,
         responses={(200, "application/json"): serializers.PaginatedTimelineSerializer},
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=DatedPagination)
     def timeline(self, request, slug=None):
         return self._actor_timeline(request, slug, export=False)
 
@@ -507,6 +524,8 @@ class ActorViewSet(TrackerViewSet):
     export=_export("events"),
 )
 class EventViewSet(TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.EventSerializer
     write_serializer_class = serializers.EventWriteSerializer
     filterset_class = filters.EventFilter
@@ -534,6 +553,8 @@ class EventViewSet(TrackerViewSet):
     export=_export("statements"),
 )
 class StatementViewSet(TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.StatementSerializer
     write_serializer_class = serializers.StatementWriteSerializer
     filterset_class = filters.StatementFilter
@@ -574,6 +595,8 @@ class StatementViewSet(TrackerViewSet):
     export=_export("pledges"),
 )
 class PledgeViewSet(TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.PledgeSerializer
     write_serializer_class = serializers.PledgeWriteSerializer
     filterset_class = filters.PledgeFilter
@@ -649,6 +672,7 @@ class TimelineView(GenericAPIView):
     filterset_class = filters.TimelineFilter
     serializer_class = serializers.TimelineItemSerializer
     renderer_classes = RENDERERS
+    pagination_class = DatedPagination
 
     @extend_schema(
         summary="Timeline",
@@ -677,12 +701,18 @@ class TimelineView(GenericAPIView):
         if not checked.is_valid():
             raise ValidationError(checked.errors)
         timeline = selectors.timeline(params, checked=checked)
+        undated = selectors.timeline_undated(params, checked=checked)
         if export:
             refuse_paging(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
             fields = serializers.TimelineItemSerializer().fields
-            return export_response(fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename)
+            response = export_response(
+                fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename
+            )
+            response[UNDATED_HEADER] = str(0 if undated is None else undated.count())
+            return response
         page = view.paginator.paginate_queryset(timeline, request, view=view)
+        view.paginator.count_undated(undated)
         return view.paginator.get_paginated_response(_timeline_data(page, request))
 
 
