@@ -34,9 +34,9 @@ from . import filters, rows, serializers
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
+from .pagination import DatedPagination, TrackerPagination
 from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
-from .pagination import DatedPagination, TrackerPagination
 from .renderers import EXPORT_RENDERERS, export_response, serialized
 from .schema import PAGE_PARAMETERS, filter_parameters
 
