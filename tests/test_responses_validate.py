@@ -112,12 +112,17 @@ def test_every_response_of_the_story_matches_the_schema(schema, openapi, api_cli
             continue
         resource = path.removeprefix("/api/v1/").split("/")[0]
         urls = [path.replace("{slug}", slug) for slug in slugs[resource]] if "{slug}" in path else [path]
-        # A value each parameter documents: its first enum value, else one the story answers.
-        values = {}
+        # A value each parameter documents: its first enum value, else one the story answers. A required one
+        # (an aggregate's group_by) goes with every request.
+        values, required = {}, {}
         for parameter in operation["parameters"]:
             enum = parameter["schema"].get("enum") or parameter["schema"].get("items", {}).get("enum")
             if parameter["in"] == "query" and (enum or parameter["name"] in VALUES):
-                values[parameter["name"]] = enum[0] if enum else VALUES[parameter["name"]]
+                chosen = required if parameter.get("required") else values
+                chosen[parameter["name"]] = enum[0] if enum else VALUES[parameter["name"]]
+        if required:
+            query = "&".join(f"{name}={value}" for name, value in required.items())
+            urls = [f"{url}?{query}" for url in urls]
         # Reads for editors only (no anonymous security requirement) are read as an editor, after their 401.
         client = api_client if {} in operation["security"] else editor
         if client is editor:
@@ -126,7 +131,7 @@ def test_every_response_of_the_story_matches_the_schema(schema, openapi, api_cli
             _check(openapi, client.get(url))
             checked += 1
         for name, value in values.items():
-            response = client.get(f"{urls[0]}?{name}={value}")
+            response = client.get(f"{urls[0]}{'&' if required else '?'}{name}={value}")
             assert response.status_code == 200, (urls[0], name, response.content[:300])
             _check(openapi, response)
             checked += 1

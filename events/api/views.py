@@ -31,6 +31,7 @@ from ..models import (
     Statement,
 )
 from . import filters, rows, serializers
+from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
@@ -522,8 +523,9 @@ class ActorViewSet(TrackerViewSet):
     ),
     retrieve=_by_slug("Get an event"),
     export=_export("events"),
+    aggregate=aggregate_schema(Event, "events"),
 )
-class EventViewSet(TrackerViewSet):
+class EventViewSet(AggregateMixin, TrackerViewSet):
     pagination_class = DatedPagination
     reports_undated = True
     serializer_class = serializers.EventSerializer
@@ -551,8 +553,9 @@ class EventViewSet(TrackerViewSet):
     list=_listing("List statements", "What actors said, ordered by date then slug.", serializers.StatementSerializer),
     retrieve=_by_slug("Get a statement"),
     export=_export("statements"),
+    aggregate=aggregate_schema(Statement, "statements"),
 )
-class StatementViewSet(TrackerViewSet):
+class StatementViewSet(AggregateMixin, TrackerViewSet):
     pagination_class = DatedPagination
     reports_undated = True
     serializer_class = serializers.StatementSerializer
@@ -593,8 +596,9 @@ class StatementViewSet(TrackerViewSet):
     ),
     retrieve=_by_slug("Get a pledge"),
     export=_export("pledges"),
+    aggregate=aggregate_schema(Pledge, "pledges"),
 )
-class PledgeViewSet(TrackerViewSet):
+class PledgeViewSet(AggregateMixin, TrackerViewSet):
     pagination_class = DatedPagination
     reports_undated = True
     serializer_class = serializers.PledgeSerializer
