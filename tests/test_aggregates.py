@@ -309,3 +309,13 @@ def test_records_without_a_key_share_one_null_group(api_client, story):
         beneficiaries[pledge["beneficiary"]] += 1
     _body, groups = _all_groups(api_client, "/api/v1/pledges/aggregate/?group_by=beneficiary")
     assert {(g["beneficiary"] or {}).get("slug"): g["count"] for g in groups} == dict(beneficiaries)
+
+
+def test_the_schemas_example_is_the_apis_answer(api_client, story):
+    """The documented example of pledges_aggregate is what the API answers on the story."""
+    from events.api.aggregates import EXAMPLES
+    from events.models import Pledge
+
+    example = EXAMPLES[Pledge]
+    query = example.description.split("`")[1]
+    assert api_client.get(f"/api/v1/pledges/aggregate/{query}").json() == example.value
