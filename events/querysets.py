@@ -118,6 +118,11 @@ YEAR_KEY = GroupKey(
 )
 
 
+def _dated_keys(*keys: GroupKey) -> dict[str, GroupKey]:
+    """A record's own keys by name, then the month and year of its date."""
+    return {key.name: key for key in (*keys, MONTH_KEY, YEAR_KEY)}
+
+
 class RecordQuerySet(models.QuerySet):
     """Records found by slug, and by the actors they involve; and counted in groups."""
 
@@ -228,34 +233,24 @@ class ActorQuerySet(RecordQuerySet):
 
 class EventQuerySet(RecordQuerySet):
     actor_lookups = ("participants__actor",)
-    group_keys = {
-        key.name: key
-        for key in (
-            _actor_key("participant", "participants__actor", "Each actor taking part, in any role"),
-            _value_key("event_type", "event_type", "The event's type."),
-            _value_key("status", "status", "The event's status."),
-            _value_key("country", "country", "The event's country (ISO 3166-1 alpha-2), or null."),
-            MONTH_KEY,
-            YEAR_KEY,
-        )
-    }
+    group_keys = _dated_keys(
+        _actor_key("participant", "participants__actor", "Each actor taking part, in any role"),
+        _value_key("event_type", "event_type", "The event's type."),
+        _value_key("status", "status", "The event's status."),
+        _value_key("country", "country", "The event's country (ISO 3166-1 alpha-2), or null."),
+    )
     overlapping_keys = frozenset({"participant"})
 
 
 class StatementQuerySet(RecordQuerySet):
     actor_lookups = ("speaker", "about", "stance_target")
-    group_keys = {
-        key.name: key
-        for key in (
-            _actor_key("speaker", "speaker", "Who made the statement"),
-            _actor_key("stance_target", "stance_target", "Whom the stance is towards"),
-            _value_key("stance", "stance", "supports, opposes, or null when the statement takes no stance."),
-            _value_key("quote_type", "quote_type", "direct or reported."),
-            _value_key("country", "speaker__country", "The speaker's country (ISO 3166-1 alpha-2), or null."),
-            MONTH_KEY,
-            YEAR_KEY,
-        )
-    }
+    group_keys = _dated_keys(
+        _actor_key("speaker", "speaker", "Who made the statement"),
+        _actor_key("stance_target", "stance_target", "Whom the stance is towards"),
+        _value_key("stance", "stance", "supports, opposes, or null when the statement takes no stance."),
+        _value_key("quote_type", "quote_type", "direct or reported."),
+        _value_key("country", "speaker__country", "The speaker's country (ISO 3166-1 alpha-2), or null."),
+    )
 
 
 # The statuses of a pledge still expected to be delivered: past its target date it is overdue. Fulfilled, broken,
@@ -270,20 +265,15 @@ def overdue_condition(today: datetime.date) -> Q:
 
 class PledgeQuerySet(RecordQuerySet):
     actor_lookups = ("pledger", "beneficiary")
-    group_keys = {
-        key.name: key
-        for key in (
-            _actor_key("pledger", "pledger", "Who made the pledge"),
-            _actor_key("beneficiary", "beneficiary", "To or for whom"),
-            _value_key("category", "category", "The pledge's category."),
-            _value_key("status", "status", "The pledge's status."),
-            _value_key("unit", "unit", "The unit of the quantity, or null for pledges without one."),
-            _value_key("country", "pledger__country", "The pledger's country (ISO 3166-1 alpha-2), or null."),
-            GroupKey("overdue", "overdue", "target_date_end", "Whether the pledge is overdue today (UTC)."),
-            MONTH_KEY,
-            YEAR_KEY,
-        )
-    }
+    group_keys = _dated_keys(
+        _actor_key("pledger", "pledger", "Who made the pledge"),
+        _actor_key("beneficiary", "beneficiary", "To or for whom"),
+        _value_key("category", "category", "The pledge's category."),
+        _value_key("status", "status", "The pledge's status."),
+        _value_key("unit", "unit", "The unit of the quantity, or null for pledges without one."),
+        _value_key("country", "pledger__country", "The pledger's country (ISO 3166-1 alpha-2), or null."),
+        GroupKey("overdue", "overdue", "target_date_end", "Whether the pledge is overdue today (UTC)."),
+    )
 
     def group_measures(self) -> dict[str, Expression]:
         """Per unit, the sum of the quantities, how many pledges have one, and how many of those are approximate:

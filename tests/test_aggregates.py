@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import ActorFactory, EventFactory, EventParticipantFactory, PledgeFactory
+from tests.test_undated import _span
 
 pytestmark = pytest.mark.django_db
 
@@ -70,20 +71,8 @@ def _year(record: dict) -> str:
 
 def _date_end(record: dict) -> str | None:
     """The last day a fixture's date can denote (fixtures give it only for approximate dates)."""
-    if record["date"] is None:
-        return None
-    start = datetime.date.fromisoformat(record["date"])
-    precision = record["date_precision"]
-    if precision == "approximate":
-        return record["date_end"]
-    if precision == "day":
-        return record["date"]
-    if precision == "week":
-        return (start + datetime.timedelta(days=6)).isoformat()
-    if precision == "month":
-        following = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        return (following - datetime.timedelta(days=1)).isoformat()
-    return f"{start.year}-12-31"
+    span = _span(record)
+    return None if span is None else span[1].isoformat()
 
 
 def test_who_offered_how_many_personnel(api_client, story):
