@@ -349,14 +349,13 @@ class UndatedMixin:
             return queryset
         if fields == ["date"] and not queryset.query.order_by:
             return queryset
-        undated = reduce(operator.or_, (Q(**{f"{field}__isnull": True}) for field in fields))
-        last = Case(When(undated, then=1), default=0, output_field=IntegerField())
+        last = Case(When(_lacking(fields), then=1), default=0, output_field=IntegerField())
         return queryset.order_by(last, *(queryset.query.order_by or queryset.model._meta.ordering))
 
     def undated_excluded(self, queryset: QuerySet | None = None) -> QuerySet | None:
         """The records of ``queryset`` (default: the FilterSet's) that the date filters left out for having no known
-        date but that match every other filter (what include_undated=true would add); None
-        when no date filter left any out."""
+        date but that match every other filter (what include_undated=true would add); None when no date filter left
+        any out."""
         data = self.form.cleaned_data
         fields = self.undated_fields()
         if not fields or data.get("include_undated"):
@@ -366,8 +365,12 @@ class UndatedMixin:
             widened = self.filter_queryset(self.queryset.all() if queryset is None else queryset)
         finally:
             self.form.cleaned_data = data
-        undated = reduce(operator.or_, (Q(**{f"{field}__isnull": True}) for field in fields))
-        return widened.filter(undated)
+        return widened.filter(_lacking(fields))
+
+
+def _lacking(fields: list[str]) -> Q:
+    """Records with no value in any of the date ``fields``."""
+    return reduce(operator.or_, (Q(**{f"{field}__isnull": True}) for field in fields))
 
 
 class CommonFilter(StaticFormFilterSet):
