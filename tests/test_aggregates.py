@@ -308,3 +308,12 @@ def test_the_schemas_example_is_the_apis_answer(api_client, story):
     example = EXAMPLES[Pledge]
     query = example.description.split("`")[1]
     assert api_client.get(f"/api/v1/pledges/aggregate/{query}").json() == example.value
+
+
+@pytest.mark.parametrize("resource", ["events", "statements", "pledges"])
+def test_an_aggregate_counts_what_the_list_lists(api_client, story, resource):
+    """With a search (ranked on PostgreSQL) and a date filter, the groups hold exactly the list's records."""
+    query = "search=gaza&date_after=2025-10-01&include_undated=true"
+    listed = api_client.get(f"/api/v1/{resource}/?{query}&page_size=100").json()
+    body, groups = _all_groups(api_client, f"/api/v1/{resource}/aggregate/?{query}&group_by=year")
+    assert body["total"] == listed["count"] == sum(group["count"] for group in groups) > 0
