@@ -238,6 +238,7 @@ def test_groups_page_by_number_with_links(api_client, story):
         ("/api/v1/statements/aggregate/?group_by=speaker&ordering=date", "ordering", ["Unknown parameter"]),
         ("/api/v1/statements/aggregate/?group_by=speaker&stance=maybe", "stance", ["maybe"]),
         ("/api/v1/pledges/aggregate/?group_by=unit&nonsense=1", "nonsense", ["Unknown parameter"]),
+        ("/api/v1/pledges/aggregate/?group_by=unit&cursor=abc", "cursor", ["use page"]),
     ],
 )
 def test_a_wrong_group_by_or_parameter_is_a_400_that_says_so(api_client, db, url, parameter, words):

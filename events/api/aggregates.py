@@ -186,6 +186,8 @@ class AggregateMixin:
         several = filters.several_valued(filterset_class) | {GROUP_BY}
         names = (set(filterset_class.base_filters) - NOT_FOR_AGGREGATES) | {GROUP_BY}
         filters.check_parameters(request.query_params, names, several)
+        if "cursor" in request.query_params:
+            raise ValidationError({"cursor": ["Groups are ordered by their count and page by number: use page."]})
         queryset: QuerySet = self.filter_queryset(self.get_queryset())
         keys = group_keys(request.query_params, type(queryset))
         page = self.paginate_queryset(queryset.grouped(keys))
