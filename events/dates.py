@@ -75,6 +75,15 @@ def resolve_span(
     return derived
 
 
+def today_utc() -> datetime.date:
+    """Today's date in UTC: the one clock of derived states such as a pledge being overdue.
+
+    Python and SQL (``PledgeQuerySet.overdue``) both read it here, so that a field and a filter computed in the
+    same request agree, and so that a test can freeze it by replacing this one function.
+    """
+    return datetime.datetime.now(datetime.UTC).date()
+
+
 # Relative expressions ----------------------------------------------------------------------------------------
 #
 # Articles date things against their own date: "on Thursday", "last month", "earlier this week". One resolver turns

@@ -11,10 +11,12 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from . import dates
 from .dates import DatePrecision, resolve_span
 from .history import versioned_history
 from .intake import url_key
 from .querysets import (
+    OPEN_PLEDGE_STATUSES,
     ActorQuerySet,
     EventQuerySet,
     PlaceQuerySet,
@@ -988,6 +990,13 @@ class Pledge(TimestampedModel, VersionedModel, PartialDateModel, SearchableModel
 
     def get_absolute_url(self) -> str:
         return reverse("pledge-detail", kwargs={"slug": self.slug})
+
+    @property
+    def overdue(self) -> bool:
+        """Whether the target date has passed (UTC) while the pledge is open: querysets.overdue_condition, in
+        Python."""
+        end = self.target_date_end
+        return end is not None and end < dates.today_utc() and self.status in OPEN_PLEDGE_STATUSES
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

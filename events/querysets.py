@@ -5,14 +5,47 @@ keeps it): naming actors by reference, an actor's descendants, and which records
 ``Statement.objects.involving(ids)``, ``Event.objects.related_to("citations__source", ids)``.
 """
 
+import datetime
 import math
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db import models
-from django.db.models import Expression, F, FloatField, Q, QuerySet
-from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Lower, Power, Radians, Sin, Sqrt
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    Expression,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    ASin,
+    Cast,
+    Coalesce,
+    Cos,
+    ExtractYear,
+    Least,
+    Lower,
+    NullIf,
+    Power,
+    Radians,
+    Sin,
+    Sqrt,
+    TruncMonth,
+)
+from django.db.models.lookups import Exact
+
+from . import dates
 
 # Mean radius of the Earth (IUGG), for great-circle distances.
 EARTH_RADIUS_KM = 6371.0088
@@ -20,12 +53,134 @@ EARTH_RADIUS_KM = 6371.0088
 # never cuts off a place that the exact distance keeps.
 KM_PER_DEGREE_LATITUDE = 110.57
 
+# Aggregates ---------------------------------------------------------------------------------------------------
+
+# A partial date falls in a month (a year) when it is known to that month (year) or finer and its whole span lies in
+# it: a week straddling two months, an approximate date or an unknown one falls in no month.
+MONTH_PRECISIONS = ("day", "week", "month")
+YEAR_PRECISIONS = (*MONTH_PRECISIONS, "year")
+UNKNOWN_PERIOD = "unknown"
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    """One key that records can be grouped by (`group_by=`): an actor, a coded value, a period or a state.
+
+    ``kind`` says how a group's value reads: ``actor`` (the actor's slug and name; null when the record names
+    none), ``value`` (a code or null), ``month`` (YYYY-MM or "unknown"), ``year`` (YYYY or "unknown"), ``bool``.
+    ``path`` is the field or relation it reads.
+    """
+
+    name: str
+    kind: str
+    path: str
+    description: str
+
+    def columns(self) -> dict[str, Expression]:
+        """The SQL expressions of the key, by the names its values take in a row of ``grouped()``."""
+        column = f"key_{self.name}"
+        if self.kind == "actor":
+            return {f"{column}_slug": F(f"{self.path}__slug"), f"{column}_name": F(f"{self.path}__name")}
+        if self.kind == "value":
+            # A blank code (no stance, no unit, no country) is no value: one null group, not "" beside null.
+            return {column: NullIf(F(self.path), Value(""))}
+        if self.kind == "month":
+            within = Q(Exact(TruncMonth("date"), TruncMonth("date_end")), date_precision__in=MONTH_PRECISIONS)
+            return {column: Case(When(within, then=TruncMonth("date")), default=None, output_field=DateField())}
+        if self.kind == "year":
+            within = Q(Exact(ExtractYear("date"), ExtractYear("date_end")), date_precision__in=YEAR_PRECISIONS)
+            return {column: Case(When(within, then=ExtractYear("date")), default=None, output_field=IntegerField())}
+        if self.kind == "overdue":
+            return {
+                column: Case(
+                    When(overdue_condition(dates.today_utc()), then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            }
+        raise ValueError(f"Unknown kind of group key: {self.kind}.")
+
+    def value(self, row: dict):
+        """The key's value in a row of ``grouped()``, as the API gives it."""
+        column = f"key_{self.name}"
+        if self.kind == "actor":
+            slug = row[f"{column}_slug"]
+            return None if slug is None else {"slug": slug, "name": row[f"{column}_name"]}
+        value = row[column]
+        if self.kind == "month":
+            return UNKNOWN_PERIOD if value is None else f"{value:%Y-%m}"
+        if self.kind == "year":
+            return UNKNOWN_PERIOD if value is None else f"{int(value):04d}"
+        if self.kind == "overdue":
+            return bool(value)
+        return value
+
+
+def _actor_key(name: str, path: str, what: str) -> GroupKey:
+    return GroupKey(name, "actor", path, f"{what}: the actor's slug and name (null when there is none).")
+
+
+def _value_key(name: str, path: str, what: str) -> GroupKey:
+    return GroupKey(name, "value", path, what)
+
+
+MONTH_KEY = GroupKey(
+    "month",
+    "month",
+    "date",
+    "The month of the record's date (YYYY-MM) when it is known to the day, week or month and lies within one "
+    "month; otherwise `unknown`.",
+)
+YEAR_KEY = GroupKey(
+    "year",
+    "year",
+    "date",
+    "The year of the record's date (YYYY) when it is known to the year or finer and lies within one year; "
+    "otherwise `unknown`.",
+)
+
+
+def _dated_keys(*keys: GroupKey) -> dict[str, GroupKey]:
+    """A record's own keys by name, then the month and year of its date."""
+    return {key.name: key for key in (*keys, MONTH_KEY, YEAR_KEY)}
+
 
 class RecordQuerySet(models.QuerySet):
-    """Records found by slug, and by the actors they involve."""
+    """Records found by slug, and by the actors they involve; and counted in groups."""
 
     # Which relations make a record "involve" an actor: the meaning of `actor=`.
     actor_lookups: tuple[str, ...] = ()
+    # What `group_by=` takes, by name.
+    group_keys: dict[str, GroupKey] = {}
+    # A key through a to-many relation (an event's participants) puts a record in several groups.
+    overlapping_keys: frozenset[str] = frozenset()
+
+    def group_measures(self) -> dict[str, Expression]:
+        """What each group adds up besides its count (pledges: quantities per unit)."""
+        return {}
+
+    def groups_from(self, rows: Iterable[dict], names: Iterable[str]) -> list[dict]:
+        """Rows of ``grouped(names)`` as groups: each key's value as the API gives it, and ``count``."""
+        keys = [self.group_keys[name] for name in names]
+        return [{**{key.name: key.value(row) for key in keys}, "count": row["count"]} for row in rows]
+
+    def grouped(self, names: Iterable[str]) -> QuerySet:
+        """This queryset's records counted in groups by the keys ``names`` (see ``group_keys``): one row per group,
+        as a dict with each key's columns, ``count`` and ``group_measures()``; most records first, then by the keys.
+
+        The records are selected by primary key, so that a filter through a relation (an event's participants)
+        never narrows the groups read through that same relation: events with France group by every participant.
+        """
+        columns: dict[str, Expression] = {}
+        for name in names:
+            columns |= self.group_keys[name].columns()
+        records = self.model._base_manager.filter(pk__in=self.order_by().values("pk"))
+        return (
+            records.annotate(**columns)
+            .values(*columns)
+            .annotate(count=Count("pk", distinct=True), **self.group_measures())
+            .order_by("-count", *(F(column).asc(nulls_last=True) for column in columns))
+        )
 
     def related_to(self, lookup: str, ids: Iterable[int]) -> QuerySet:
         """Records related through ``lookup`` to any of the rows ``ids``, without joining this model again.
@@ -154,16 +309,88 @@ class PlaceQuerySet(PlacedQuerySet):
 
 class EventQuerySet(PlacedQuerySet):
     actor_lookups = ("participants__actor",)
+    group_keys = _dated_keys(
+        _actor_key("participant", "participants__actor", "Each actor taking part, in any role"),
+        _value_key("event_type", "event_type", "The event's type."),
+        _value_key("status", "status", "The event's status."),
+        _value_key("country", "country", "The event's country (ISO 3166-1 alpha-2), or null."),
+    )
+    overlapping_keys = frozenset({"participant"})
 
 
 class StatementQuerySet(PlacedQuerySet):
     actor_lookups = ("speaker", "about", "stance_target")
-    place_paths = ("place", "event__place")
+    group_keys = _dated_keys(
+        _actor_key("speaker", "speaker", "Who made the statement"),
+        _actor_key("stance_target", "stance_target", "Whom the stance is towards"),
+        _value_key("stance", "stance", "supports, opposes, or null when the statement takes no stance."),
+        _value_key("quote_type", "quote_type", "direct or reported."),
+        _value_key("country", "speaker__country", "The speaker's country (ISO 3166-1 alpha-2), or null."),
+    )
+
+
+# The statuses of a pledge still expected to be delivered: past its target date it is overdue. Fulfilled, broken,
+# withdrawn and rejected pledges are settled, whatever their target date said.
+OPEN_PLEDGE_STATUSES = ("announced", "in_progress", "partially_fulfilled", "stalled")
+
+
+def overdue_condition(today: datetime.date) -> Q:
+    """A pledge whose target date has entirely passed (its last possible day is before ``today``) while it is open."""
+    return Q(target_date_end__lt=today, status__in=OPEN_PLEDGE_STATUSES)
 
 
 class PledgeQuerySet(PlacedQuerySet):
     actor_lookups = ("pledger", "beneficiary")
-    place_paths = ("place", "event__place")
+    group_keys = _dated_keys(
+        _actor_key("pledger", "pledger", "Who made the pledge"),
+        _actor_key("beneficiary", "beneficiary", "To or for whom"),
+        _value_key("category", "category", "The pledge's category."),
+        _value_key("status", "status", "The pledge's status."),
+        _value_key("unit", "unit", "The unit of the quantity, or null for pledges without one."),
+        _value_key("country", "pledger__country", "The pledger's country (ISO 3166-1 alpha-2), or null."),
+        GroupKey("overdue", "overdue", "target_date_end", "Whether the pledge is overdue today (UTC)."),
+    )
+
+    def group_measures(self) -> dict[str, Expression]:
+        """Per unit, the sum of the quantities, how many pledges have one, and how many of those are approximate:
+        quantities in different units are never added together."""
+        from .models import Pledge
+
+        measures: dict[str, Expression] = {}
+        for unit in Pledge.Unit.values:
+            measures[f"sum_{unit}"] = Sum("quantity", filter=Q(unit=unit))
+            measures[f"quantified_{unit}"] = Count("pk", filter=Q(unit=unit, quantity__isnull=False))
+            measures[f"approximate_{unit}"] = Count("pk", filter=Q(unit=unit, quantity_approximate=True))
+        return measures
+
+    def groups_from(self, rows: Iterable[dict], names: Iterable[str]) -> list[dict]:
+        rows = list(rows)
+        groups = super().groups_from(rows, names)
+        for group, row in zip(groups, rows, strict=True):
+            group["quantity_sums"] = self.quantity_sums(row)
+        return groups
+
+    @staticmethod
+    def quantity_sums(row: dict) -> list[dict]:
+        """A group's quantities per unit from its row in ``grouped()``, in the codebook's order of units."""
+        from .models import Pledge
+
+        return [
+            {
+                "unit": unit,
+                # int(): PostgreSQL sums a bigint column as numeric, which arrives as a Decimal.
+                "sum": int(row[f"sum_{unit}"]),
+                "count": row[f"quantified_{unit}"],
+                "approximate": row[f"approximate_{unit}"] > 0,
+            }
+            for unit in Pledge.Unit.values
+            if row[f"quantified_{unit}"]
+        ]
+
+    def overdue(self, value: bool = True) -> QuerySet:
+        """Pledges overdue today (UTC, ``dates.today_utc``), or with ``value=False`` those that are not."""
+        condition = overdue_condition(dates.today_utc())
+        return self.filter(condition) if value else self.exclude(condition)
 
 
 class SlugManager(models.Manager):

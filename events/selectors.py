@@ -174,6 +174,18 @@ def timeline(params: Mapping[str, str], *, checked: TimelineFilter | None = None
     return Timeline(kinds, date_after=checked.form.cleaned_data.get("date_after"))
 
 
+def timeline_undated(params: Mapping[str, str], *, checked: TimelineFilter) -> Timeline | None:
+    """The items of each kind that the timeline's date filters left out for having no known date (see
+    TimelineFilter.undated_excluded), as a Timeline to count; None when no date filter left any out."""
+    kinds = {}
+    for name in _types(params):
+        undated = checked.undated_excluded(TIMELINE_TYPES[name].objects.all())
+        if undated is None:
+            return None
+        kinds[name] = (undated, None)
+    return Timeline(kinds)
+
+
 def timeline_filter(params: Mapping[str, str]) -> TimelineFilter:
     return TimelineFilter(data=params, queryset=Event.objects.all())
 

@@ -161,8 +161,12 @@ def test_event_detail_full_body(api_client, graph):
     }
 
 
-def test_pledge_detail_full_body(api_client, graph):
-    """A pledge carries its structured quantity, target date, status and evidence."""
+def test_pledge_detail_full_body(api_client, graph, monkeypatch):
+    """A pledge carries its structured quantity, target date, status and evidence; and whether it is overdue, on a
+    clock stopped within its target date's span (early 2026), so not yet."""
+    from events import dates
+
+    monkeypatch.setattr(dates, "today_utc", lambda: datetime.date(2026, 3, 1))
     pledge = graph["pledge"]
     response = api_client.get("/api/v1/pledges/france-100-gendarmes/")
     assert response.status_code == 200
@@ -190,6 +194,7 @@ def test_pledge_detail_full_body(api_client, graph):
         "status": "announced",
         "status_date": None,
         "status_note": "",
+        "overdue": False,
         "status_history": [],
         "event": "brussels-meeting",
         "place": None,

@@ -218,7 +218,8 @@ def test_the_schema_documents_cursor_on_lists_only(api_client, db):
 @pytest.mark.parametrize("query", ["", "?date_after=2025-11-01", "?type=event,pledge&page=2&page_size=2"])
 def test_the_timeline_count_is_cached_too(api_client, world, query):
     """The timeline's count (one per kind, added up) is cached like a list's, with the per-kind counts it learned,
-    and the page read with the cached count is the same page."""
+    and the page read with the cached count is the same page; so is, with a date filter, the count of the undated
+    items it leaves out."""
     url = f"/api/v1/timeline/{query}"
     with CaptureQueriesContext(connection) as first_queries:
         first = api_client.get(url).json()
@@ -226,7 +227,7 @@ def test_the_timeline_count_is_cached_too(api_client, world, query):
         second = api_client.get(url).json()
     assert second == first
     assert first["count"] > 0
-    assert len(second_queries) == len(first_queries) - 1
+    assert len(second_queries) == len(first_queries) - (2 if "date_after" in query else 1)
 
 
 def test_a_search_count_follows_a_refreshed_search_document(api_client, db):

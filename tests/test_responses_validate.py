@@ -275,3 +275,19 @@ def test_the_validator_refuses_what_the_schema_does_not_describe(openapi, api_cl
     spoil(response)
     with pytest.raises(OpenAPIError):
         _check(openapi, response)
+
+
+def test_every_group_key_of_every_aggregate_matches_the_schema(schema, openapi, api_client, story):
+    """Each aggregate grouped by each of its keys alone and by all of them at once, with a date filter."""
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.endswith("/aggregate/"):
+            continue
+        group_by = next(p for p in operations["get"]["parameters"] if p["name"] == "group_by")
+        keys = group_by["schema"]["items"]["enum"]
+        for query in [*(f"group_by={key}" for key in keys), f"group_by={','.join(keys)}&date_after=2025-11-01"]:
+            response = api_client.get(f"{path}?{query}&page_size=3")
+            assert response.status_code == 200, (path, query, response.content[:300])
+            _check(openapi, response)
+            checked += 1
+    assert checked == 3 + 6 + 7 + 9

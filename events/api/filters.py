@@ -9,9 +9,11 @@ Conventions, the same on every list:
 """
 
 import datetime
+import operator
+from functools import reduce
 
 from django import forms
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Subquery, When
 from django_countries import countries
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField, IsoDateTimeField
@@ -373,6 +375,16 @@ def _include_children() -> filters.Filter:
     )
 
 
+def _include_undated() -> filters.Filter:
+    return StrictBooleanFilter(
+        method="filter_nothing",
+        help_text="With a date filter (date_after, date_before, and on pledges target_after, target_before): also "
+        "list the records whose date in question is unknown, after the dated ones. Without it they are left out, "
+        "and the page's `undated_excluded` (an export's `X-Undated-Excluded` header) says how many. true or false; "
+        "default false.",
+    )
+
+
 def _ordering(*fields: str) -> TrackerOrderingFilter:
     names = {field: field for field in fields}
     return TrackerOrderingFilter(
@@ -397,6 +409,64 @@ class StaticFormFilterSet(filters.FilterSet):
             form_class = super().get_form_class()
             type(self)._form_class = form_class
         return form_class
+
+
+# Which date each date filter reads: a record whose date there is unknown matches no range.
+UNDATED_BY = {
+    "date_after": "date",
+    "date_before": "date",
+    "target_after": "target_date",
+    "target_before": "target_date",
+}
+
+
+class UndatedMixin:
+    """Date ranges that never drop an undated record silently: ``include_undated`` adds the records whose date in
+    question is unknown (sorted after the others), and ``undated_excluded()`` counts those left out without it."""
+
+    def or_undated(self, condition: Q, field: str) -> Q:
+        if self.form.cleaned_data.get("include_undated"):
+            return condition | Q(**{f"{field}__isnull": True})
+        return condition
+
+    def undated_fields(self) -> list[str]:
+        """The dates that the given date filters read, in a stable order."""
+        data = self.form.cleaned_data
+        return sorted({UNDATED_BY[name] for name in UNDATED_BY if data.get(name) is not None})
+
+    def undated_last(self, queryset: QuerySet) -> QuerySet:
+        """With include_undated, records lacking a filtered date after the others, whatever the order.
+
+        In the default order (date, unknown dates last) a record without a date already comes last, and the list
+        keeps its cursor links; an explicit ordering, a ranked search or a target-date filter gets a leading key.
+        """
+        fields = self.undated_fields()
+        if not fields or not self.form.cleaned_data.get("include_undated"):
+            return queryset
+        if fields == ["date"] and not queryset.query.order_by:
+            return queryset
+        last = Case(When(_lacking(fields), then=1), default=0, output_field=IntegerField())
+        return queryset.order_by(last, *(queryset.query.order_by or queryset.model._meta.ordering))
+
+    def undated_excluded(self, queryset: QuerySet | None = None) -> QuerySet | None:
+        """The records of ``queryset`` (default: the FilterSet's) that the date filters left out for having no known
+        date but that match every other filter (what include_undated=true would add); None when no date filter left
+        any out."""
+        data = self.form.cleaned_data
+        fields = self.undated_fields()
+        if not fields or data.get("include_undated"):
+            return None
+        self.form.cleaned_data = {**data, "include_undated": True}
+        try:
+            widened = self.filter_queryset(self.queryset.all() if queryset is None else queryset)
+        finally:
+            self.form.cleaned_data = data
+        return widened.filter(_lacking(fields))
+
+
+def _lacking(fields: list[str]) -> Q:
+    """Records with no value in any of the date ``fields``."""
+    return reduce(operator.or_, (Q(**{f"{field}__isnull": True}) for field in fields))
 
 
 class CommonFilter(StaticFormFilterSet):
@@ -439,10 +509,11 @@ class CommonFilter(StaticFormFilterSet):
         return search.search(queryset, value, ranked=not self.form.cleaned_data.get("ordering"))
 
 
-class DatedFilter(CommonFilter):
+class DatedFilter(UndatedMixin, CommonFilter):
     """Adds the record's own date range, the actors it involves, and the sources it cites."""
 
     date_after, date_before = _date_range("date", "date")
+    include_undated = _include_undated()
     actor = ActorInvolvedFilter(
         help_text="Only records involving these actors (comma-separated slugs, names or aliases, case-insensitive).",
     )
@@ -455,10 +526,10 @@ class DatedFilter(CommonFilter):
     near = _near("records")
 
     def filter_date_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset.filter(date_end__gte=value)
+        return queryset.filter(self.or_undated(Q(date_end__gte=value), "date"))
 
     def filter_date_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset.filter(date__lte=value)
+        return queryset.filter(self.or_undated(Q(date__lte=value), "date"))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         data = self.form.cleaned_data
@@ -468,7 +539,7 @@ class DatedFilter(CommonFilter):
         for name, value in data.items():
             if name not in done:
                 queryset = self.filters[name].filter(queryset, value)
-        return queryset
+        return self.undated_last(queryset)
 
     def filter_participants(self, queryset: QuerySet) -> tuple[QuerySet, set[str]]:
         """Events by their participants: `actor` and `role` together, and with `actor`, the date range too.
@@ -487,9 +558,9 @@ class DatedFilter(CommonFilter):
                 actors = Actor.objects.with_descendants(actors)
             rows = rows.filter(actor_id__in=sorted(actors))
             if data.get("date_after") is not None:
-                rows = rows.filter(event_date_end__gte=data["date_after"])
+                rows = rows.filter(self.or_undated(Q(event_date_end__gte=data["date_after"]), "event_date"))
             if data.get("date_before") is not None:
-                rows = rows.filter(event_date__lte=data["date_before"])
+                rows = rows.filter(self.or_undated(Q(event_date__lte=data["date_before"]), "event_date"))
             done |= {"date_after", "date_before"}
         if roles:
             rows = rows.filter(role__in=roles)
@@ -498,8 +569,9 @@ class DatedFilter(CommonFilter):
         return queryset.filter(pk__in=rows.values("event_id")), done
 
 
-class SourceFilter(CommonFilter):
+class SourceFilter(UndatedMixin, CommonFilter):
     date_after, date_before = _date_range("date", "publication date")
+    include_undated = _include_undated()
     publisher = filters.CharFilter(
         lookup_expr="iexact", help_text="Only sources from this publisher (case-insensitive)."
     )
@@ -511,6 +583,9 @@ class SourceFilter(CommonFilter):
 
     filter_date_after = DatedFilter.filter_date_after
     filter_date_before = DatedFilter.filter_date_before
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self.undated_last(super().filter_queryset(queryset))
 
 
 class ActorFilter(CommonFilter):
@@ -579,6 +654,11 @@ class PledgeFilter(DatedFilter):
         field_name="quantity", lookup_expr="lte", min_value=0, max_value=2**63 - 1, help_text="Largest quantity."
     )
     target_after, target_before = _date_range("target", "target date")
+    overdue = StrictBooleanFilter(
+        method="filter_overdue",
+        help_text="true: only pledges overdue today (UTC): their target date has passed while they are announced, "
+        "in_progress, partially_fulfilled or stalled. false: only the others (including those with no target date).",
+    )
     event = SlugInFilter(field_name="event", model=Event, help_text="Only pledges made at these events.")
     ordering = _ordering("date", "slug", "status", "quantity", "target_date", "updated_at")
 
@@ -586,11 +666,14 @@ class PledgeFilter(DatedFilter):
         model = Pledge
         fields = ()
 
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset if value is None else queryset.overdue(value)
+
     def filter_target_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset.filter(target_date_end__gte=value)
+        return queryset.filter(self.or_undated(Q(target_date_end__gte=value), "target_date"))
 
     def filter_target_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset.filter(target_date__lte=value)
+        return queryset.filter(self.or_undated(Q(target_date__lte=value), "target_date"))
 
 
 class TimelineFilter(DatedFilter):
@@ -671,6 +754,9 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
             return queryset
         if not filterset.is_valid():
             raise form_errors(filterset.form)
+        if isinstance(filterset, UndatedMixin):
+            # What the date filters left out for having no date, for the view to count (undated_excluded).
+            view.undated_queryset = filterset.undated_excluded()
         return filterset.qs
 
     def get_filterset_kwargs(self, request, queryset, view):

@@ -363,3 +363,39 @@ class TrackerPagination(PageNumberPagination):
         )
         properties["results"]["description"] = "The records on this page, in the list's documented order."
         return response
+
+
+class DatedPagination(TrackerPagination):
+    """The pages of a list filtered by date, which say how many records the date filters left out for having no
+    known date (``undated_excluded``): a date range never drops a record silently."""
+
+    undated_description = (
+        "How many records matching every other filter the date filters (date_after, date_before, target_after, "
+        "target_before) left out because the date in question is unknown; include_undated=true lists them. 0 "
+        "without a date filter."
+    )
+
+    def count_undated(self, undated) -> int:
+        """The number of records in ``undated`` (a queryset, or anything with count()), or 0 for None: cached as a
+        list's count is, under the list's own key. Call after paginate_queryset()."""
+        self.undated_excluded = (
+            0 if undated is None else CachedCountPaginator(undated, 1, key=f"{self._count_key}#undated").count
+        )
+        return self.undated_excluded
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        page = response.data
+        response.data = {"count": page["count"], "undated_excluded": getattr(self, "undated_excluded", 0), **page}
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        response["properties"] = {
+            "count": properties.pop("count"),
+            "undated_excluded": {"type": "integer", "minimum": 0, "description": self.undated_description},
+            **properties,
+        }
+        response["required"] = [*response.get("required", []), "undated_excluded"]
+        return response

@@ -19,6 +19,7 @@ from ..proposals.engine import KINDS
 from ..proposals.load import cached_proposals
 from . import filters
 from .exceptions import TooLongToRead
+from .pagination import TrackerPagination
 from .schema import PAGE_PARAMETERS
 
 ACTIONS = ("create", "cite", "recorded", "note")
@@ -182,6 +183,8 @@ class SourceProposalsMixin:
         filterset_class=None,
         permission_classes=[CanEnterRecords],
         renderer_classes=tuple(api_settings.DEFAULT_RENDERER_CLASSES),
+        # Proposals are not filtered by date: plain pages, without undated_excluded.
+        pagination_class=TrackerPagination,
     )
     def proposals(self, request, slug=None):
         filters.check_parameters(request.query_params, {"kind", "action"}, frozenset({"kind", "action"}))

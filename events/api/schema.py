@@ -48,7 +48,7 @@ class TrackerAutoSchema(AutoSchema):
     def get_operation_id(self):
         # Version-free and stable ({resource}_{action}, SCHEMA_PATH_PREFIX strips /api/v1): a v2 renames nothing.
         tokens = [token.replace("-", "_") for token in self._tokenize_path()]
-        if self.method == "GET" and tokens[-1] == "export":
+        if self.method == "GET" and tokens[-1] in ("export", "aggregate"):
             return "_".join(tokens)
         if self.method == "GET" and tokens[-1] == "timeline":
             return "_".join([*tokens, "list"])
@@ -362,6 +362,14 @@ ETAG = {
         "schema": {"type": "string"},
     }
 }
+UNDATED = {
+    "X-Undated-Excluded": {
+        "description": "How many records matching every other filter the date filters left out because the date "
+        "in question is unknown (0 without a date filter); include_undated=true exports them too. Exposed to "
+        "browsers through CORS.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
 LOCATION = {"Location": {"description": "The record's URL.", "schema": {"type": "string", "format": "uri"}}}
 
 
@@ -429,6 +437,9 @@ def document_http(result, generator, request, public):
                     "The body is neither JSON nor multipart/form-data, or the uploaded file is not UTF-8 plain text "
                     "(the message says why)."
                 )
+            if path.endswith("/export/") and any(p.get("name") == "include_undated" for p in parameters):
+                # A file has no envelope for undated_excluded: exports of lists filtered by date say it in a header.
+                responses["200"]["headers"] = dict(UNDATED)
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})
             if operation.get("operationId") == "events_export":

@@ -346,6 +346,11 @@ class PledgeSerializer(CitedSerializer):
     place = _place("Where the pledge was made, where the text says so (null otherwise: see `effective_place`).")
     effective_place = _effective_place()
     announced_by = _slug("Slug of the statement that announced the pledge.")
+    overdue = serializers.BooleanField(
+        read_only=True,
+        help_text="Derived: the target date has passed (its last day is before today, UTC) while the status is "
+        "announced, in_progress, partially_fulfilled or stalled. False without a target date.",
+    )
     status_history = StatusChangeSerializer(
         source="status_changes",
         many=True,
@@ -376,6 +381,7 @@ class PledgeSerializer(CitedSerializer):
             "status",
             "status_date",
             "status_note",
+            "overdue",
             "status_history",
             "event",
             "place",
@@ -429,6 +435,11 @@ class TimelineItemSerializer(serializers.Serializer):
 
 class PaginatedTimelineSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Total number of items across all pages.")
+    undated_excluded = serializers.IntegerField(
+        min_value=0,
+        help_text="How many items matching every other filter date_after or date_before left out because their "
+        "date is unknown; include_undated=true lists them, last. 0 without a date filter.",
+    )
     next = serializers.URLField(allow_null=True, help_text="URL of the next page, or null on the last page.")
     previous = serializers.URLField(allow_null=True, help_text="URL of the previous page, or null on the first.")
     results = TimelineItemSerializer(many=True, help_text="The items on this page, in date order.")

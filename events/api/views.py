@@ -34,9 +34,11 @@ from ..models import (
     Statement,
 )
 from . import filters, rows, serializers
+from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
+from .pagination import DatedPagination, TrackerPagination
 from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
 from .renderers import (
@@ -63,6 +65,7 @@ EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching record as CSV."),
     (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="One JSON record per line."),
 }
+UNDATED_HEADER = "X-Undated-Excluded"
 EXPORT_DESCRIPTION = (
     "Streams every matching record, unpaginated, with the same filters as the list. `?format=csv` or "
     "`?format=ndjson` on the list answers 308 to this URL with the same query."
@@ -135,6 +138,12 @@ class ExportMixin:
     renderer_classes = RENDERERS
     export_name = "export"
     related_rows: tuple[rows.Relation, ...] = ()
+    # Set by the filter backend on lists filtered by date: the records the date filters left out for having no
+    # known date (filters.UndatedMixin.undated_excluded).
+    undated_queryset = None
+    # Lists filtered by date (their pages are DatedPagination's) report undated_excluded, and their exports the
+    # X-Undated-Excluded header.
+    reports_undated = False
 
     def list(self, request, *args, **kwargs):
         if exporting(request):
@@ -142,6 +151,8 @@ class ExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         context = self.get_serializer_context()
         page = rows.load(self.paginate_queryset(queryset), self.related_rows)
+        if isinstance(self.paginator, DatedPagination):
+            self.paginator.count_undated(self.undated_queryset)
         return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
 
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
@@ -155,7 +166,12 @@ class ExportMixin:
             lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
         )
         fmt = request.accepted_renderer.format
-        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        response = export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        if self.reports_undated:
+            # The list's pages say it in undated_excluded; a file, which has no envelope, in a header.
+            undated = self.undated_queryset
+            response[UNDATED_HEADER] = str(0 if undated is None else undated.count())
+        return response
 
 
 def exporting(request) -> bool:
@@ -312,7 +328,7 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         responses=serializers.HistoryEntrySerializer(many=True),
         filters=False,
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=TrackerPagination)
     def history(self, request, slug=None):
         filters.check_parameters(request.query_params, set())
         rows = selectors.history_rows(self.queryset_model, slug)
@@ -405,6 +421,8 @@ SOURCE_JSON_ONLY = {"application/json": serializers.SourceWriteSerializer}
     partial_update=extend_schema(request=SOURCE_JSON_ONLY),
 )
 class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.SourceSerializer
     write_serializer_class = serializers.SourceWriteSerializer
     record_serializer_class = serializers.SourceDetailSerializer
@@ -473,7 +491,7 @@ class ActorViewSet(TrackerViewSet):
         filters=False,
         responses={(200, "application/json"): serializers.PaginatedTimelineSerializer},
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=DatedPagination)
     def timeline(self, request, slug=None):
         return self._actor_timeline(request, slug, export=False)
 
@@ -552,8 +570,11 @@ EVENT_EXPORT_FORMAT_PARAMETER = OpenApiParameter(
             ),
         },
     ),
+    aggregate=aggregate_schema(Event, "events"),
 )
-class EventViewSet(TrackerViewSet):
+class EventViewSet(AggregateMixin, TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.EventSerializer
     write_serializer_class = serializers.EventWriteSerializer
     filterset_class = filters.EventFilter
@@ -572,7 +593,10 @@ class EventViewSet(TrackerViewSet):
             lambda batch: self.serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
         )
         without = queryset.filter(place__isnull=True).count()
-        return geojson_response(items=items, without_place=without, filename=self.export_name)
+        response = geojson_response(items=items, without_place=without, filename=self.export_name)
+        undated = self.undated_queryset  # the map, as every export, says what a date filter left out
+        response[UNDATED_HEADER] = str(0 if undated is None else undated.count())
+        return response
 
     related_rows = (
         rows.Relation(
@@ -594,8 +618,11 @@ class EventViewSet(TrackerViewSet):
     list=_listing("List statements", "What actors said, ordered by date then slug.", serializers.StatementSerializer),
     retrieve=_by_slug("Get a statement"),
     export=_export("statements"),
+    aggregate=aggregate_schema(Statement, "statements"),
 )
-class StatementViewSet(TrackerViewSet):
+class StatementViewSet(AggregateMixin, TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.StatementSerializer
     write_serializer_class = serializers.StatementWriteSerializer
     filterset_class = filters.StatementFilter
@@ -636,8 +663,11 @@ class StatementViewSet(TrackerViewSet):
     ),
     retrieve=_by_slug("Get a pledge"),
     export=_export("pledges"),
+    aggregate=aggregate_schema(Pledge, "pledges"),
 )
-class PledgeViewSet(TrackerViewSet):
+class PledgeViewSet(AggregateMixin, TrackerViewSet):
+    pagination_class = DatedPagination
+    reports_undated = True
     serializer_class = serializers.PledgeSerializer
     write_serializer_class = serializers.PledgeWriteSerializer
     filterset_class = filters.PledgeFilter
@@ -822,6 +852,7 @@ class TimelineView(GenericAPIView):
     filterset_class = filters.TimelineFilter
     serializer_class = serializers.TimelineItemSerializer
     renderer_classes = RENDERERS
+    pagination_class = DatedPagination
 
     @extend_schema(
         summary="Timeline",
@@ -850,12 +881,18 @@ class TimelineView(GenericAPIView):
         if not checked.is_valid():
             raise ValidationError(checked.errors)
         timeline = selectors.timeline(params, checked=checked)
+        undated = selectors.timeline_undated(params, checked=checked)
         if export:
             refuse_paging(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
             fields = serializers.TimelineItemSerializer().fields
-            return export_response(fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename)
+            response = export_response(
+                fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename
+            )
+            response[UNDATED_HEADER] = str(0 if undated is None else undated.count())
+            return response
         page = view.paginator.paginate_queryset(timeline, request, view=view)
+        view.paginator.count_undated(undated)
         return view.paginator.get_paginated_response(_timeline_data(page, request))
 
 

@@ -141,7 +141,7 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Without-Place"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Without-Place", "X-Undated-Excluded"]
 
 # REQUEST LIMITS
 # ------------------------------------------------------------------------------
