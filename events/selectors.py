@@ -4,7 +4,7 @@ import datetime
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
@@ -12,7 +12,7 @@ from django.db.models import CharField, DateField, F, Func, IntegerField, Q, Que
 from django.db.models.functions import Cast, Concat
 
 from .api.filters import TimelineFilter
-from .models import Actor, Event, EventParticipant, Pledge, Statement
+from .models import Actor, Citation, Event, EventParticipant, Pledge, Statement
 
 TIMELINE_TYPES: dict[str, type] = {"event": Event, "pledge": Pledge, "statement": Statement}
 TIMELINE_FIELDS = ("type", "slug", "date", "date_precision", "date_end", "title", "updated_at")
@@ -162,27 +162,62 @@ def _types(params: Mapping[str, str]) -> list[str]:
 
 
 def timeline_items(rows: Iterable[tuple]) -> list[dict]:
-    """Turn timeline rows into items, adding the names of the actors each involves (one query per type)."""
+    """Turn timeline rows into items, adding the names and slugs of the actors each involves (one query per type)."""
     items = [dict(zip(TIMELINE_FIELDS, row, strict=True)) for row in rows]
     slugs: dict[str, list[str]] = defaultdict(list)
     for item in items:
         slugs[item["type"]].append(item["slug"])
-    actors: dict[tuple[str, str], list[str]] = defaultdict(list)
+    actors: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     if slugs["event"]:
         participants = EventParticipant.objects.filter(event__slug__in=slugs["event"]).order_by("role", "actor__slug")
-        for slug, name in participants.values_list("event__slug", "actor__name"):
-            actors["event", slug].append(name)
+        for slug, *actor in participants.values_list("event__slug", "actor__name", "actor__slug"):
+            actors["event", slug].append(tuple(actor))
     if slugs["pledge"]:
-        for slug, pledger, beneficiary in Pledge.objects.filter(slug__in=slugs["pledge"]).values_list(
-            "slug", "pledger__name", "beneficiary__name"
+        for slug, *named in Pledge.objects.filter(slug__in=slugs["pledge"]).values_list(
+            "slug", "pledger__name", "pledger__slug", "beneficiary__name", "beneficiary__slug"
         ):
-            actors["pledge", slug] += [name for name in (pledger, beneficiary) if name]
+            actors["pledge", slug] += [actor for actor in (tuple(named[:2]), tuple(named[2:])) if actor[0]]
     if slugs["statement"]:
-        for slug, speaker in Statement.objects.filter(slug__in=slugs["statement"]).values_list("slug", "speaker__name"):
-            actors["statement", slug].append(speaker)
+        for slug, *speaker in Statement.objects.filter(slug__in=slugs["statement"]).values_list(
+            "slug", "speaker__name", "speaker__slug"
+        ):
+            actors["statement", slug].append(tuple(speaker))
     for item in items:
-        item["actors"] = list(dict.fromkeys(actors[item["type"], item["slug"]]))
+        involved = list(dict.fromkeys(actors[item["type"], item["slug"]]))
+        item["actors"] = [name for name, _ in involved]
+        item["actor_slugs"] = [slug for _, slug in involved]
     return items
+
+
+def citation_rows(kind: str, records: QuerySet, *, chunk_size: int = 500) -> Iterator[dict]:
+    """Every citation of ``records`` (of kind ``kind``: actor, event, pledge or statement), one row each, records in
+    their queryset's order and each record's citations in the order it lists them, with their position there. One
+    query per chunk of records, so that an export of every citation streams in flat memory."""
+    batch: list[tuple[int, str]] = []
+    for record in records.values_list("pk", "slug").iterator(chunk_size=chunk_size):
+        batch.append(record)
+        if len(batch) == chunk_size:
+            yield from _citation_rows(kind, batch)
+            batch = []
+    if batch:
+        yield from _citation_rows(kind, batch)
+
+
+def _citation_rows(kind: str, records: list[tuple[int, str]]) -> Iterator[dict]:
+    cited: dict[int, list[tuple]] = defaultdict(list)
+    rows = Citation.objects.filter(**{f"{kind}_id__in": [pk for pk, _ in records]}).order_by(f"{kind}_id", "id")
+    for pk, *citation in rows.values_list(f"{kind}_id", "id", "source__slug", "excerpt"):
+        cited[pk].append(citation)
+    for pk, slug in records:
+        for position, (citation_id, source, excerpt) in enumerate(cited[pk], start=1):
+            yield {
+                "resource": kind,
+                "record": slug,
+                "position": position,
+                "source": source,
+                "excerpt": excerpt,
+                "id": citation_id,
+            }
 
 
 def actor_relations(*, actor: Actor, include_children: bool = False) -> dict:

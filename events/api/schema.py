@@ -28,7 +28,7 @@ class TrackerAutoSchema(AutoSchema):
 
     def get_filter_backends(self):
         # Exports take the filters of the list they export, though they are not list views.
-        if getattr(self.view, "action", None) == "export" or getattr(self.view, "exports", False):
+        if getattr(self.view, "action", None) in filters.FILTERED_ACTIONS[1:] or getattr(self.view, "exports", False):
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
 

@@ -349,6 +349,9 @@ class TimelineItemSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Names of the actors involved: participants, pledger and beneficiary, or speaker.",
     )
+    actor_slugs = serializers.ListField(
+        child=serializers.SlugField(), help_text="Slugs of the same actors, in the same order as `actors`."
+    )
     api_url = serializers.SerializerMethodField(help_text="URL of the full record in the API.")
     updated_at = serializers.DateTimeField(help_text="When the record was last changed (UTC).")
 
@@ -736,6 +739,21 @@ class CitationDetailSerializer(ReadSerializer):
         model = Citation
         fields = ("id", "source", "excerpt", "created_at")
         extra_kwargs = {"id": {"help_text": "The citation's id, for removing it (DELETE …/citations/{id}/)."}}
+
+
+class CitationRowSerializer(serializers.Serializer):
+    """One citation of one record: a row of a citations export."""
+
+    resource = serializers.ChoiceField(
+        choices=("actor", "event", "pledge", "statement"), help_text="What kind of record the citation supports."
+    )
+    record = serializers.SlugField(help_text="The slug of the record it supports.")
+    position = serializers.IntegerField(
+        min_value=1, help_text="Its place among the record's citations (1, 2…), in the order the record lists them."
+    )
+    source = serializers.SlugField(help_text="The slug of the cited source.")
+    excerpt = serializers.CharField(help_text="The words it quotes, verbatim in the source's text.")
+    id = serializers.IntegerField(help_text="The citation's id, as in the record's `citations/`.")
 
 
 class HistoryChangeSerializer(serializers.Serializer):

@@ -46,8 +46,15 @@ EXPORT_FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
     enum=["csv", "ndjson"],
-    description="`csv` (the default, or `Accept: text/csv`): flat columns, actor names joined with `; `, the first "
-    "citation's source and excerpt. `ndjson` (or `Accept: application/x-ndjson`): one JSON record per line.",
+    description="`csv` (the default, or `Accept: text/csv`): flat columns (README, Exports, lists them), each actor "
+    "name with its slug in the next column, lists joined with `; `, booleans as `true`/`false`. "
+    "`ndjson` (or `Accept: application/x-ndjson`): one JSON record per line.",
+)
+BOM_PARAMETER = OpenApiParameter(
+    "bom",
+    OpenApiTypes.BOOL,
+    description="`true` starts the CSV with a UTF-8 byte order mark, so that Excel reads its accents right. CSV "
+    "only: with `format=ndjson` it is a 400.",
 )
 EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching record as CSV."),
@@ -69,7 +76,18 @@ def _export(what: str) -> dict:
     return extend_schema(
         summary=f"Export {what}",
         description=f"Every matching record. {EXPORT_DESCRIPTION}",
-        parameters=[EXPORT_FORMAT_PARAMETER],
+        parameters=[EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
+        responses=EXPORT_RESPONSES,
+    )
+
+
+def _citations_export(what: str) -> dict:
+    return extend_schema(
+        summary=f"Export the citations of {what}",
+        description=f"One row per citation of every {what[:-1]} the filters match (the same filters as the list, in "
+        "the list's order): its resource, record, position among the record's citations, source, excerpt and id. "
+        "A record's own export gives only the first citation of each record, and how many it has.",
+        parameters=[EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
         responses=EXPORT_RESPONSES,
     )
 
@@ -129,8 +147,13 @@ class ExportMixin:
             queryset,
             lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
         )
-        fmt = request.accepted_renderer.format
-        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        return export_response(
+            fmt=request.accepted_renderer.format,
+            items=items,
+            fields=serializer_class().fields,
+            filename=self.export_name,
+            bom=wants_bom(request),
+        )
 
 
 def exporting(request) -> bool:
@@ -144,6 +167,18 @@ def to_export(request) -> HttpResponsePermanentRedirect:
     query = request.META.get("QUERY_STRING", "")
     url = request.build_absolute_uri(f"{request.path}export/") + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(url, preserve_request=True)
+
+
+def wants_bom(request) -> bool:
+    """``bom=true``: a byte order mark before the CSV. It means nothing to NDJSON, so there it is a 400 rather than
+    silently ignored."""
+    try:
+        bom = bool(StrictBooleanField(required=False).clean(request.query_params.get("bom")))
+    except DjangoValidationError as error:
+        raise ValidationError({"bom": error.messages}) from error
+    if bom and request.accepted_renderer.format != "csv":
+        raise ValidationError({"bom": ["A byte order mark is for CSV only; leave bom out with format=ndjson."]})
+    return bom
 
 
 def refuse_paging(request) -> None:
@@ -297,6 +332,28 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="citations/export",
+        url_name="citations-export",
+        renderer_classes=EXPORT_RENDERERS,
+        pagination_class=None,
+    )
+    def citations_export(self, request, *args, **kwargs):
+        """Every citation of the records the list's filters match, one row each (the decision of issue 14: a
+        separate export rather than numbered columns, whose number would vary with the data)."""
+        refuse_paging(request)
+        bom = wants_bom(request)
+        records = self.filter_queryset(self.get_queryset())
+        return export_response(
+            fmt=request.accepted_renderer.format,
+            items=selectors.citation_rows(self.queryset_model._meta.model_name, records),
+            fields=serializers.CitationRowSerializer().fields,
+            filename=f"{self.export_name}-citations",
+            bom=bom,
+        )
+
     @extend_schema(
         methods=["GET"],
         summary="List a record's citations",
@@ -391,6 +448,7 @@ class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     # removed there (with that record's permission, version and history).
     citations = None
     citation_detail = None
+    citations_export = None
 
     def get_serializer_class(self):
         if self.action == "create" and _multipart(self.request):
@@ -418,6 +476,7 @@ class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     ),
     retrieve=_by_slug("Get an actor"),
     export=_export("actors"),
+    citations_export=_citations_export("actors"),
 )
 class ActorViewSet(TrackerViewSet):
     serializer_class = serializers.ActorSerializer
@@ -455,7 +514,7 @@ class ActorViewSet(TrackerViewSet):
     @extend_schema(
         summary="Export an actor's timeline",
         description=f"Every item of the actor's timeline. {EXPORT_DESCRIPTION}",
-        parameters=[_slug_parameter(), EXPORT_FORMAT_PARAMETER, *ACTOR_TIMELINE_PARAMETERS],
+        parameters=[_slug_parameter(), EXPORT_FORMAT_PARAMETER, BOM_PARAMETER, *ACTOR_TIMELINE_PARAMETERS],
         filters=False,
         responses=EXPORT_RESPONSES,
     )
@@ -505,6 +564,7 @@ class ActorViewSet(TrackerViewSet):
     ),
     retrieve=_by_slug("Get an event"),
     export=_export("events"),
+    citations_export=_citations_export("events"),
 )
 class EventViewSet(TrackerViewSet):
     serializer_class = serializers.EventSerializer
@@ -532,6 +592,7 @@ class EventViewSet(TrackerViewSet):
     list=_listing("List statements", "What actors said, ordered by date then slug.", serializers.StatementSerializer),
     retrieve=_by_slug("Get a statement"),
     export=_export("statements"),
+    citations_export=_citations_export("statements"),
 )
 class StatementViewSet(TrackerViewSet):
     serializer_class = serializers.StatementSerializer
@@ -572,6 +633,7 @@ class StatementViewSet(TrackerViewSet):
     ),
     retrieve=_by_slug("Get a pledge"),
     export=_export("pledges"),
+    citations_export=_citations_export("pledges"),
 )
 class PledgeViewSet(TrackerViewSet):
     serializer_class = serializers.PledgeSerializer
@@ -671,7 +733,8 @@ class TimelineView(GenericAPIView):
         if not export and exporting(request):
             return to_export(request)
         several = filters.several_valued(filters.TimelineFilter)
-        filters.check_parameters(params, set(filters.TimelineFilter.base_filters), several)
+        options = filters.EXPORT_OPTIONS if export else frozenset()
+        filters.check_parameters(params, set(filters.TimelineFilter.base_filters) | options, several)
         params = filters.joined(params, several)
         checked = selectors.timeline_filter(params)
         if not checked.is_valid():
@@ -679,9 +742,11 @@ class TimelineView(GenericAPIView):
         timeline = selectors.timeline(params, checked=checked)
         if export:
             refuse_paging(request)
+            bom = wants_bom(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
             fields = serializers.TimelineItemSerializer().fields
-            return export_response(fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename)
+            fmt = request.accepted_renderer.format
+            return export_response(fmt=fmt, items=items, fields=fields, filename=filename, bom=bom)
         page = view.paginator.paginate_queryset(timeline, request, view=view)
         return view.paginator.get_paginated_response(_timeline_data(page, request))
 
@@ -696,7 +761,7 @@ class TimelineExportView(TimelineView):
     @extend_schema(
         summary="Export the timeline",
         description=f"Every matching item of the timeline. {EXPORT_DESCRIPTION}",
-        parameters=[EXPORT_FORMAT_PARAMETER],
+        parameters=[EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
         responses=EXPORT_RESPONSES,
     )
     def get(self, request):
