@@ -278,36 +278,43 @@ def record_history(rows, *, show_usernames: bool) -> list[dict]:
     """Every version, newest first, each with the fields that changed from the version before (references by slug)
     and the relations added and removed. Editors see usernames; everyone else the editor's full name or nothing."""
     rows = list(rows)
-    slugs = _reference_slugs(rows)
+    slugs = reference_slugs(rows)
     entries, previous = [], None
     for row in rows:
-        changes = []
-        if previous is not None:
-            # `about` is compared with the other relations, from the snapshots.
-            excluded = ["version", "updated_at", "about", "reported_by"]
-            delta = row.diff_against(previous, excluded_fields=excluded, foreign_keys_are_objs=False)
-            changes = [_change(c.field, c.old, c.new, slugs) for c in delta.changes]
-            changes += _relation_changes(previous.history_relations, row.history_relations)
-        elif row.history_relations:
-            changes = _relation_changes({}, row.history_relations)
-        user = row.history_user
-        entries.append(
-            {
-                "history_id": row.history_id,
-                "history_date": row.history_date,
-                "history_type": HISTORY_TYPES[row.history_type],
-                "history_user": (user.get_username() if show_usernames else user.get_full_name() or None)
-                if user
-                else None,
-                "history_change_reason": row.history_change_reason
-                if show_usernames
-                else _without_account(row.history_change_reason),
-                "version": row.version,
-                "changes": changes,
-            }
-        )
+        entries.append(history_entry(row, previous, slugs=slugs, show_usernames=show_usernames))
         previous = row
     return entries[::-1]
+
+
+def history_entry(row, previous, *, slugs: dict, show_usernames: bool) -> dict:
+    """One version as /history/ and the change feed tell it: what changed from ``previous`` (None for a first
+    version), and who, by the privacy rule above."""
+    changes = []
+    if previous is not None:
+        # `about` is compared with the other relations, from the snapshots.
+        excluded = ["version", "updated_at", "about", "reported_by"]
+        delta = row.diff_against(previous, excluded_fields=excluded, foreign_keys_are_objs=False)
+        changes = [_change(c.field, c.old, c.new, slugs) for c in delta.changes]
+        changes += _relation_changes(previous.history_relations, row.history_relations)
+    elif row.history_relations:
+        changes = _relation_changes({}, row.history_relations)
+    return {
+        "history_id": row.history_id,
+        "history_date": row.history_date,
+        "history_type": HISTORY_TYPES[row.history_type],
+        "history_user": history_user(row.history_user, show_usernames=show_usernames),
+        "history_change_reason": row.history_change_reason
+        if show_usernames
+        else _without_account(row.history_change_reason),
+        "version": row.version,
+        "changes": changes,
+    }
+
+
+def history_user(user, *, show_usernames: bool) -> str | None:
+    if user is None:
+        return None
+    return user.get_username() if show_usernames else user.get_full_name() or None
 
 
 def _without_account(reason: str | None) -> str | None:
@@ -316,7 +323,7 @@ def _without_account(reason: str | None) -> str | None:
     return re.sub(r" \(by [^)]*\)$", "", reason) if reason else reason
 
 
-def _reference_slugs(rows) -> dict[tuple[str, object], str]:
+def reference_slugs(rows) -> dict[tuple[str, object], str]:
     """The slug of every record the rows refer to by id (live records, or the last name a deleted one had)."""
     if not rows:
         return {}
@@ -331,9 +338,10 @@ def _reference_slugs(rows) -> dict[tuple[str, object], str]:
     for attname, ids in wanted.items():
         related = fields[attname].related_model
         found = dict(related.objects.filter(pk__in=ids).values_list("pk", "slug"))
-        for pk in ids - found.keys():
-            gone = related.history.filter(id=pk).order_by("-history_id").values_list("slug", flat=True).first()
-            found[pk] = gone or str(pk)
+        gone = related.history.filter(id__in=ids - found.keys()).order_by("id", "history_id")
+        # One query for every deleted record, whatever their number: the last slug each had.
+        last = dict(gone.values_list("id", "slug"))
+        found.update({pk: last.get(pk, str(pk)) for pk in ids - found.keys()})
         slugs.update({(attname, pk): slug for pk, slug in found.items()})
     return slugs
 

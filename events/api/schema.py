@@ -49,7 +49,7 @@ class TrackerAutoSchema(AutoSchema):
         tokens = [token.replace("-", "_") for token in self._tokenize_path()]
         if self.method == "GET" and tokens[-1] == "export":
             return "_".join(tokens)
-        if self.method == "GET" and tokens[-1] == "timeline":
+        if self.method == "GET" and tokens[-1] in ("timeline", "changes"):
             return "_".join([*tokens, "list"])
         return super().get_operation_id()
 

@@ -2,12 +2,20 @@
 reads, and ``related_rows`` its to-many relations, one query each (rows.py); filtering lives in filters.py,
 cross-model reads in selectors.py, exports in renderers.py."""
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from knox import views as knox_views
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,10 +26,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .. import selectors, services
+from .. import changes, selectors, services
 from ..models import (
     Actor,
     ActorAlias,
+    Change,
     DeletedRecord,
     Event,
     EventParticipant,
@@ -34,6 +43,7 @@ from . import filters, rows, serializers
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
+from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
 from .renderers import EXPORT_RENDERERS, export_response, serialized
@@ -772,6 +782,110 @@ def _timeline_data(rows, request) -> list[dict]:
     return serializers.TimelineItemSerializer(
         selectors.timeline_items(rows), many=True, context={"request": request}
     ).data
+
+
+CHANGES_PARAMETERS = [
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATETIME,
+        description="Start with the first change made at or after this time (ISO 8601, e.g. `2025-11-21T00:00:00Z`; "
+        "without a zone, UTC). A load still running then is included whole.",
+    ),
+    OpenApiParameter(
+        "since_id",
+        {"type": "integer", "minimum": 0},
+        description="Start after the entry with this `sequence`: what `next` carries, for exact resumption. Not "
+        "with `since`. Neither: from the first change.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+        description=f"Entries per page, from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    ),
+]
+CHANGES_EXAMPLE = {
+    "results": [
+        {
+            "sequence": 1,
+            "time": "2025-11-21T09:00:00.000000Z",
+            "type": "loaded",
+            "resource": None,
+            "slug": None,
+            "version": None,
+            "user": None,
+            "origin": "command load_story",
+            "changes": [],
+            "records": [
+                {"resource": "source", "slug": "isf-deploy-very-soon-trump", "type": "created", "version": 1},
+                {"resource": "actor", "slug": "france", "type": "created", "version": 1},
+            ],
+        },
+        {
+            "sequence": 106,
+            "time": "2025-11-21T10:12:31.204518Z",
+            "type": "changed",
+            "resource": "actor",
+            "slug": "turkey",
+            "version": 2,
+            "user": "Maria Editor",
+            "origin": "API",
+            "changes": [{"field": "description", "old": "", "new": "A NATO member bordering Syria."}],
+            "records": [],
+        },
+    ],
+    "next": "http://127.0.0.1:8000/api/v1/changes/?since_id=106",
+    "has_more": False,
+    "settled_until": "2025-11-21T10:15:00.000000Z",
+}
+
+
+class ChangesView(GenericAPIView):
+    """The change feed: every created, changed and deleted record, in one sequence (events/changes.py)."""
+
+    renderer_classes = PAGE_RENDERERS
+    pagination_class = None
+    filter_backends = ()
+    serializer_class = serializers.ChangesPageSerializer
+    # For the permission class, which reads the model a view is about: the feed is read by anyone, as /history/.
+    queryset = Change.objects.none()
+
+    @extend_schema(
+        summary="What changed",
+        description="Every source, actor, event, statement and pledge created, changed or deleted, across "
+        "resources, in the order the changes were made (a sequence, not timestamps), each with the fields that "
+        "changed, as the record's `/history/` tells it (citations, aliases, participants and `about` as relations; "
+        "a pledge's status steps as its status fields). A bulk load is one `loaded` entry listing the records it "
+        "wrote. Only settled changes are served: those written at least `TRACKER_CHANGES_SETTLE_SECONDS` before the "
+        "oldest write still in progress, so that following `next` never skips a change that commits late.",
+        parameters=CHANGES_PARAMETERS,
+        filters=False,
+        responses={(200, "application/json"): serializers.ChangesPageSerializer},
+        examples=[OpenApiExample("A load, then an edit", value=CHANGES_EXAMPLE, response_only=True)],
+    )
+    def get(self, request):
+        params = request.query_params
+        filters.check_parameters(params, {"since", "since_id", "page_size"})
+        paging = sorted({"page", "cursor"} & set(params))
+        if paging:
+            raise ValidationError({name: ["The change feed continues with since_id (see next)."] for name in paging})
+        checked = serializers.ChangesQuerySerializer(data=params)
+        checked.is_valid(raise_exception=True)
+        query = checked.validated_data
+        settled = changes.horizon()
+        if "since" in query:
+            after = changes.start_after(query["since"], settled)
+        else:
+            after = query.get("since_id", 0)
+        size = query.get("page_size", DEFAULT_PAGE_SIZE)
+        page = changes.feed_page(after=after, size=size, show_usernames=request.user.is_authenticated, settled=settled)
+        following = {"since_id": page.last, **({"page_size": size} if "page_size" in params else {})}
+        data = {
+            "results": page.entries,
+            "next": request.build_absolute_uri(f"{request.path}?{urlencode(following)}"),
+            "has_more": page.more,
+            "settled_until": page.horizon,
+        }
+        return Response(serializers.ChangesPageSerializer(data).data)
 
 
 @extend_schema(

@@ -12,3 +12,5 @@ WHITENOISE_USE_FINDERS = True
 # Failed logins in tests must not lock the test accounts out; the lockout test turns axes back on.
 AXES_ENABLED = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}  # noqa: F405
+# The change feed serves what was written up to now; the tests of its settle window set one.
+TRACKER_CHANGES_SETTLE_SECONDS = 0
