@@ -793,7 +793,7 @@ CHANGES_PARAMETERS = [
     ),
     OpenApiParameter(
         "since_id",
-        {"type": "integer", "minimum": 0},
+        {"type": "integer", "minimum": 0, "maximum": MAX_ID},
         description="Start after the entry with this `sequence`: what `next` carries, for exact resumption. Not "
         "with `since`. Neither: from the first change.",
     ),
