@@ -326,3 +326,58 @@ def test_editors_see_accounts_in_the_feed_as_in_history(db):
     ]
     assert signed_in[0]["origin"].startswith("command load_story (by ")
     assert signed_in[1]["user"] == "maria"
+
+
+def test_the_admin_and_its_revert_are_in_the_feed(admin_client, api_client, db):
+    """A change in the admin, and a revert there, are entries as the API's are, each with /history/'s data."""
+    from django.urls import reverse
+
+    from conftest import ActorFactory
+    from tests.admin_forms import change_form
+
+    actor = ActorFactory(slug="hamas", name="Hamas", kind="armed_group")
+    start = Change.objects.order_by("-id").values_list("id", flat=True).first()
+    url = reverse("admin:events_actor_change", args=[actor.pk])
+    assert admin_client.post(url, {**change_form(admin_client, url), "name": "Hamas movement"}).status_code == 302
+    first = actor.history.order_by("history_id").first().history_id
+    revert_url = reverse("admin:events_actor_simple_history", args=[actor.pk, first])
+    assert admin_client.post(revert_url, change_form(admin_client, revert_url)).status_code == 302
+    entries = _walk(api_client, f"since_id={start}")
+    assert [(e["type"], e["slug"], e["version"]) for e in entries] == [("changed", "hamas", 2), ("changed", "hamas", 3)]
+    assert [e["changes"] for e in entries] == [
+        [{"field": "name", "old": "Hamas", "new": "Hamas movement"}],
+        [{"field": "name", "old": "Hamas movement", "new": "Hamas"}],
+    ]
+    for entry in entries:
+        assert entry["changes"] == _history(api_client, "actor", "hamas", entry["version"])["changes"]
+
+
+def test_history_from_before_the_feed_is_numbered_as_the_feed_numbers_it(api_client, db):
+    """The migration numbers the history written before the feed existed: a load_story run (known by the origin
+    it leaves) as one entry, then each edit, the same entries the feed records as they happen."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.core.management.color import no_style
+
+    migration = importlib.import_module("events.migrations.0011_change_feed")
+    call_command("load_story", verbosity=0)
+    _edit("turkey", "Edited once.")
+    _edit("egypt", "Edited too.")
+    live = _walk(api_client)
+    # As before the migration: an empty table whose sequence starts again at 1.
+    Change.objects.all().delete()
+    fresh = [{"table": Change._meta.db_table, "column": "id"}]
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_by_name_sql(no_style(), fresh):
+            cursor.execute(statement)
+    migration.number_existing_history(apps, SimpleNamespace(connection=connection))
+    numbered = _walk(api_client)
+    assert [{k: v for k, v in e.items() if k != "sequence"} for e in numbered] == [
+        {k: v for k, v in e.items() if k != "sequence"} for e in live
+    ]
+    assert [e["sequence"] for e in numbered] == [1, len(live[0]["records"]) + 1, len(live[0]["records"]) + 2]
+    # New changes are numbered after them.
+    later = _edit("turkey", "Edited after.")
+    assert later.id == numbered[-1]["sequence"] + 1

@@ -30,6 +30,11 @@ def number_existing_history(apps, schema_editor):
         Change.objects.create(
             id=number, resource=resource, history_id=history_id, recorded_at=date, load_id=load_id if loading else None
         )
+    # The numbers were given explicitly: move the table's sequence past them (PostgreSQL's would start at 1).
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Change]):
+            cursor.execute(statement)
 
 
 class Migration(migrations.Migration):
