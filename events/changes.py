@@ -93,7 +93,7 @@ def feed_page(*, after: int, size: int, show_usernames: bool, settled: datetime.
     if in_loads:
         for row in Change.objects.filter(load_id__in=in_loads).order_by("id"):
             loaded[row.load_id].append(row)
-    rows = [single_rows[s] for s in sequences if s in single_rows] + [r for rows in loaded.values() for r in rows]
+    rows = [single_rows[s] for s in sequences if s in single_rows] + [row for load in loaded.values() for row in load]
     versions = _versions(rows, show_usernames=show_usernames)
     entries = [
         _entry(single_rows[sequence], versions)
