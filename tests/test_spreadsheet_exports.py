@@ -231,3 +231,39 @@ def test_bom_is_an_export_option_not_a_list_filter(api_client, story):
     response = api_client.get(f"{API}/pledges/?bom=true")
     assert response.status_code == 400
     assert "bom" in response.json()["errors"]
+
+
+def _readme_tables() -> dict[str, list[str]]:
+    """The README's column tables, by export path: each ``**Title** (`path`)`` heading and its rows' columns."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = Path(settings.BASE_DIR, "README.md").read_text(encoding="utf-8")
+    tables = {}
+    for match in re.finditer(
+        r"^\*\*[^*]+\*\* \(`([^`]+)`\)\n\n\| column \| meaning \|\n\|---\|---\|\n((?:\|.*\n)+)", text, re.M
+    ):
+        columns = [re.match(r"\| `([^`]+)` \|", row).group(1) for row in match.group(2).splitlines()]
+        for path in match.group(1).split(", "):
+            tables[path] = columns
+    return tables
+
+
+def test_the_readme_lists_every_column_of_every_export_in_order(api_client, story):
+    """The README's tables are the exports' headers, column for column (the actor's timeline with an actor)."""
+    tables = _readme_tables()
+    assert set(tables) == {
+        "sources/export/",
+        "actors/export/",
+        "events/export/",
+        "statements/export/",
+        "pledges/export/",
+        "timeline/export/",
+        "actors/{slug}/timeline/export/",
+        "deleted/export/",
+    }
+    for path, columns in tables.items():
+        body = _body(api_client.get(f"{API}/{path.replace('{slug}', 'turkey')}?format=csv")).decode("utf-8")
+        assert next(csv.reader(io.StringIO(body))) == columns, path
