@@ -381,3 +381,16 @@ def test_history_from_before_the_feed_is_numbered_as_the_feed_numbers_it(api_cli
     # New changes are numbered after them.
     later = _edit("turkey", "Edited after.")
     assert later.id == numbered[-1]["sequence"] + 1
+
+
+def test_the_feed_constraints_fire(db):
+    """One feed row per history row, and a load's rows point back to the load's first row, never ahead."""
+    from tests.test_models import _violates
+
+    now = timezone.now()
+    row = Change.objects.create(resource="actor", history_id=1, recorded_at=now)
+    with _violates("change_one_per_history_row", "resource", "history_id"):
+        Change.objects.create(resource="actor", history_id=1, recorded_at=now)
+    Change.objects.create(resource="event", history_id=1, recorded_at=now)  # another table's row 1
+    with _violates("change_load_starts_before"):
+        Change.objects.create(resource="actor", history_id=2, recorded_at=now, load_id=row.id + 100)
