@@ -17,9 +17,11 @@ from typing import Any
 from django.db import models
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 _origin: contextvars.ContextVar[str | None] = contextvars.ContextVar("tracker_change_origin", default=None)
+# Inside a bulk load: a holder for the sequence of the load's first change-feed row (None until it is written).
+_load: contextvars.ContextVar[list[int | None] | None] = contextvars.ContextVar("tracker_bulk_load", default=None)
 
 
 @contextlib.contextmanager
@@ -29,6 +31,16 @@ def change_origin(origin: str) -> Iterator[None]:
         yield
     finally:
         _origin.reset(token)
+
+
+@contextlib.contextmanager
+def bulk_load() -> Iterator[None]:
+    """Every history row written inside is part of one load, which the change feed shows as one entry."""
+    token = _load.set([None])
+    try:
+        yield
+    finally:
+        _load.reset(token)
 
 
 def command_origin(name: str) -> str:
@@ -102,3 +114,34 @@ def stamp_row(sender, instance, history_instance, **kwargs) -> None:
 
             relations = relations_snapshot(instance)
         history_instance.history_relations = relations
+
+
+@receiver(post_create_historical_record)
+def journal(sender, instance, history_instance, **kwargs) -> None:
+    """Number a versioned record's history row in the change feed's one sequence (models.Change), in the same
+    transaction, so that the feed has a row exactly when the history does."""
+    # The sender is the historical model; the record's own model is what the registry knows.
+    model = type(instance)
+    if model not in TrackedHistory.registry:
+        return
+    from django.db import connections
+    from django.db.models import DateTimeField, Func
+    from django.utils import timezone
+
+    from .models import Change
+
+    using = kwargs.get("using") or "default"
+    # The database's clock on PostgreSQL, which the feed's settle window compares with the start of the oldest
+    # running transaction (events/changes.py); SQLite has one writer at a time, and the process's clock.
+    postgres = connections[using].vendor == "postgresql"
+    now = Func(function="clock_timestamp", output_field=DateTimeField()) if postgres else timezone.now()
+    load = _load.get()
+    row = Change.objects.using(using).create(
+        resource=model._meta.model_name,
+        history_id=history_instance.history_id,
+        recorded_at=now,
+        load_id=load[0] if load else None,
+    )
+    if load is not None and load[0] is None:
+        load[0] = row.id
+        Change.objects.using(using).filter(pk=row.id).update(load_id=row.id)

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .history import bulk_load
 from .inputs import input_for
 from .models import Actor, Event, Place, Pledge, Source, Statement
 from .services import (
@@ -36,6 +37,7 @@ RETIRED_KINDS = {"pledge": Pledge, "statement": Statement, "event": Event, "acto
 
 
 @transaction.atomic
+@bulk_load()
 def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) -> dict[str, Counter[str]]:
     """Load the article texts and the fixtures derived from them, all or nothing.
 
@@ -44,6 +46,8 @@ def story_load(*, seeds_dir: Path, fixtures_dir: Path, overwrite: bool = False) 
     back to what the fixtures say, and the records a review withdrew (retired.json) are deleted through the
     services, leaving tombstones. A record is never deleted merely because the fixtures lack it: editors add
     records too.
+
+    The load is one entry of the change feed (history.bulk_load), whatever it created, changed or deleted.
     """
     report: dict[str, Counter[str]] = {}
     metadata = _read_json(seeds_dir / SOURCES_METADATA)

@@ -1171,3 +1171,43 @@ class PledgeStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pledge.slug}: {self.status} on {self.date:%Y-%m-%d}"
+
+
+class Change(models.Model):
+    """One entry of the change feed (`/api/v1/changes/`): a history row of a source, actor, event, statement or
+    pledge, numbered in one sequence across the five history tables, which simple-history numbers apart.
+
+    Written for every history row, whatever door the change came through (``history.journal``); the history row
+    holds what changed, this only orders it. The rows of one bulk load share ``load_id``, so that the feed shows
+    the load as one entry.
+    """
+
+    id = models.BigAutoField(primary_key=True, help_text="The sequence: increases with every history row.")
+    resource = models.CharField(
+        max_length=10, choices=DeletedRecord.Kind.choices, help_text="Whose history table the row is in."
+    )
+    history_id = models.BigIntegerField(help_text="The history row's id in that table.")
+    recorded_at = models.DateTimeField(
+        help_text="When the row was written, by the database's clock on PostgreSQL (what the settle window of the "
+        "feed compares with the oldest running transaction)."
+    )
+    load_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="For a row written by a bulk load (load_story): the sequence of the load's first row, its entry "
+        "in the feed. Null for any other change.",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["recorded_at"], name="change_recorded_at_idx"),
+            models.Index(fields=["load_id"], name="change_load_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "history_id"], name="change_one_per_history_row"),
+            models.CheckConstraint(condition=Q(load_id__lte=F("id")), name="change_load_starts_before"),
+        ]
+
+    def __str__(self) -> str:
+        return f"change {self.id}: {self.resource} history row {self.history_id}"

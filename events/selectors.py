@@ -4,7 +4,7 @@ import datetime
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Concat
 
 from . import keyset
 from .api.filters import TimelineFilter
-from .models import Actor, Event, EventParticipant, Pledge, Statement
+from .models import Actor, Citation, Event, EventParticipant, Pledge, Statement
 
 TIMELINE_TYPES: dict[str, type] = {"event": Event, "pledge": Pledge, "statement": Statement}
 TIMELINE_FIELDS = ("type", "slug", "date", "date_precision", "date_end", "title", "updated_at")
@@ -197,27 +197,62 @@ def _types(params: Mapping[str, str]) -> list[str]:
 
 
 def timeline_items(rows: Iterable[tuple]) -> list[dict]:
-    """Turn timeline rows into items, adding the names of the actors each involves (one query per type)."""
+    """Turn timeline rows into items, adding the names and slugs of the actors each involves (one query per type)."""
     items = [dict(zip(TIMELINE_FIELDS, row, strict=True)) for row in rows]
     slugs: dict[str, list[str]] = defaultdict(list)
     for item in items:
         slugs[item["type"]].append(item["slug"])
-    actors: dict[tuple[str, str], list[str]] = defaultdict(list)
+    actors: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     if slugs["event"]:
         participants = EventParticipant.objects.filter(event__slug__in=slugs["event"]).order_by("role", "actor__slug")
-        for slug, name in participants.values_list("event__slug", "actor__name"):
-            actors["event", slug].append(name)
+        for slug, *actor in participants.values_list("event__slug", "actor__name", "actor__slug"):
+            actors["event", slug].append(tuple(actor))
     if slugs["pledge"]:
-        for slug, pledger, beneficiary in Pledge.objects.filter(slug__in=slugs["pledge"]).values_list(
-            "slug", "pledger__name", "beneficiary__name"
+        for slug, *named in Pledge.objects.filter(slug__in=slugs["pledge"]).values_list(
+            "slug", "pledger__name", "pledger__slug", "beneficiary__name", "beneficiary__slug"
         ):
-            actors["pledge", slug] += [name for name in (pledger, beneficiary) if name]
+            actors["pledge", slug] += [actor for actor in (tuple(named[:2]), tuple(named[2:])) if actor[0]]
     if slugs["statement"]:
-        for slug, speaker in Statement.objects.filter(slug__in=slugs["statement"]).values_list("slug", "speaker__name"):
-            actors["statement", slug].append(speaker)
+        for slug, *speaker in Statement.objects.filter(slug__in=slugs["statement"]).values_list(
+            "slug", "speaker__name", "speaker__slug"
+        ):
+            actors["statement", slug].append(tuple(speaker))
     for item in items:
-        item["actors"] = list(dict.fromkeys(actors[item["type"], item["slug"]]))
+        involved = list(dict.fromkeys(actors[item["type"], item["slug"]]))
+        item["actors"] = [name for name, _ in involved]
+        item["actor_slugs"] = [slug for _, slug in involved]
     return items
+
+
+def citation_rows(kind: str, records: QuerySet, *, chunk_size: int = 500) -> Iterator[dict]:
+    """Every citation of ``records`` (of kind ``kind``: actor, event, pledge or statement), one row each, records in
+    their queryset's order and each record's citations in the order it lists them, with their position there. One
+    query per chunk of records, so that an export of every citation streams in flat memory."""
+    batch: list[tuple[int, str]] = []
+    for record in records.values_list("pk", "slug").iterator(chunk_size=chunk_size):
+        batch.append(record)
+        if len(batch) == chunk_size:
+            yield from _citation_rows(kind, batch)
+            batch = []
+    if batch:
+        yield from _citation_rows(kind, batch)
+
+
+def _citation_rows(kind: str, records: list[tuple[int, str]]) -> Iterator[dict]:
+    cited: dict[int, list[tuple]] = defaultdict(list)
+    rows = Citation.objects.filter(**{f"{kind}_id__in": [pk for pk, _ in records]}).order_by(f"{kind}_id", "id")
+    for pk, *citation in rows.values_list(f"{kind}_id", "id", "source__slug", "excerpt"):
+        cited[pk].append(citation)
+    for pk, slug in records:
+        for position, (citation_id, source, excerpt) in enumerate(cited[pk], start=1):
+            yield {
+                "resource": kind,
+                "record": slug,
+                "position": position,
+                "source": source,
+                "excerpt": excerpt,
+                "id": citation_id,
+            }
 
 
 def actor_relations(*, actor: Actor, include_children: bool = False) -> dict:
@@ -278,36 +313,43 @@ def record_history(rows, *, show_usernames: bool) -> list[dict]:
     """Every version, newest first, each with the fields that changed from the version before (references by slug)
     and the relations added and removed. Editors see usernames; everyone else the editor's full name or nothing."""
     rows = list(rows)
-    slugs = _reference_slugs(rows)
+    slugs = reference_slugs(rows)
     entries, previous = [], None
     for row in rows:
-        changes = []
-        if previous is not None:
-            # `about` is compared with the other relations, from the snapshots.
-            excluded = ["version", "updated_at", "about", "reported_by"]
-            delta = row.diff_against(previous, excluded_fields=excluded, foreign_keys_are_objs=False)
-            changes = [_change(c.field, c.old, c.new, slugs) for c in delta.changes]
-            changes += _relation_changes(previous.history_relations, row.history_relations)
-        elif row.history_relations:
-            changes = _relation_changes({}, row.history_relations)
-        user = row.history_user
-        entries.append(
-            {
-                "history_id": row.history_id,
-                "history_date": row.history_date,
-                "history_type": HISTORY_TYPES[row.history_type],
-                "history_user": (user.get_username() if show_usernames else user.get_full_name() or None)
-                if user
-                else None,
-                "history_change_reason": row.history_change_reason
-                if show_usernames
-                else _without_account(row.history_change_reason),
-                "version": row.version,
-                "changes": changes,
-            }
-        )
+        entries.append(history_entry(row, previous, slugs=slugs, show_usernames=show_usernames))
         previous = row
     return entries[::-1]
+
+
+def history_entry(row, previous, *, slugs: dict, show_usernames: bool) -> dict:
+    """One version as /history/ and the change feed tell it: what changed from ``previous`` (None for a first
+    version), and who, by the privacy rule above."""
+    changes = []
+    if previous is not None:
+        # `about` is compared with the other relations, from the snapshots.
+        excluded = ["version", "updated_at", "about", "reported_by"]
+        delta = row.diff_against(previous, excluded_fields=excluded, foreign_keys_are_objs=False)
+        changes = [_change(c.field, c.old, c.new, slugs) for c in delta.changes]
+        changes += _relation_changes(previous.history_relations, row.history_relations)
+    elif row.history_relations:
+        changes = _relation_changes({}, row.history_relations)
+    return {
+        "history_id": row.history_id,
+        "history_date": row.history_date,
+        "history_type": HISTORY_TYPES[row.history_type],
+        "history_user": history_user(row.history_user, show_usernames=show_usernames),
+        "history_change_reason": row.history_change_reason
+        if show_usernames
+        else _without_account(row.history_change_reason),
+        "version": row.version,
+        "changes": changes,
+    }
+
+
+def history_user(user, *, show_usernames: bool) -> str | None:
+    if user is None:
+        return None
+    return user.get_username() if show_usernames else user.get_full_name() or None
 
 
 def _without_account(reason: str | None) -> str | None:
@@ -316,7 +358,7 @@ def _without_account(reason: str | None) -> str | None:
     return re.sub(r" \(by [^)]*\)$", "", reason) if reason else reason
 
 
-def _reference_slugs(rows) -> dict[tuple[str, object], str]:
+def reference_slugs(rows) -> dict[tuple[str, object], str]:
     """The slug of every record the rows refer to by id (live records, or the last name a deleted one had)."""
     if not rows:
         return {}
@@ -331,9 +373,10 @@ def _reference_slugs(rows) -> dict[tuple[str, object], str]:
     for attname, ids in wanted.items():
         related = fields[attname].related_model
         found = dict(related.objects.filter(pk__in=ids).values_list("pk", "slug"))
-        for pk in ids - found.keys():
-            gone = related.history.filter(id=pk).order_by("-history_id").values_list("slug", flat=True).first()
-            found[pk] = gone or str(pk)
+        gone = related.history.filter(id__in=ids - found.keys()).order_by("id", "history_id")
+        # One query for every deleted record, whatever their number: the last slug each had.
+        last = dict(gone.values_list("id", "slug"))
+        found.update({pk: last.get(pk, str(pk)) for pk in ids - found.keys()})
         slugs.update({(attname, pk): slug for pk, slug in found.items()})
     return slugs
 

@@ -24,6 +24,13 @@ def _everything(client: APIClient) -> dict:
     for slug in ("hakan-fidan", "france", "united-states"):
         snapshot[f"history:{slug}"] = client.get(f"/api/v1/actors/{slug}/history/").json()
     snapshot["history:pledge"] = client.get("/api/v1/pledges/turkey-offer-to-send-forces-to-gaza/history/").json()
+    # The change feed, in the same sequence (its `settled_until` is the time of asking, so only the entries).
+    url, entries = "/api/v1/changes/?page_size=100", []
+    while url:
+        page = client.get(url).json()
+        entries += page["results"]
+        url = page["next"] if page["has_more"] else None
+    snapshot["changes"] = entries
     return snapshot
 
 
@@ -76,6 +83,13 @@ def test_backup_and_restore_serves_identical_output(tmp_path):
     restored = APIClient()
     restored.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert restored.get("/api/v1/actors/hakan-fidan/")["ETag"] == '"2"'
+    # The feed's sequence carries on after the restored entries.
+    assert before["changes"]
+    response = restored.patch("/api/v1/actors/hakan-fidan/", {"title": "Minister"}, format="json", HTTP_IF_MATCH='"2"')
+    assert response.status_code == 200, response.content
+    last = before["changes"][-1]["sequence"]
+    (entry,) = reader.get(f"/api/v1/changes/?since_id={last}").json()["results"]
+    assert (entry["slug"], entry["version"]) == ("hakan-fidan", 3)
 
 
 @pytest.mark.django_db

@@ -134,6 +134,10 @@ EXPORTS = [
     "/api/v1/timeline/",
     "/api/v1/actors/turkey/timeline/",
 ]
+# Exports with no list of their own: every citation of the records a list's filters match.
+CITATION_EXPORTS = [
+    f"/api/v1/{resource}/citations/export/" for resource in ("actors", "events", "statements", "pledges")
+]
 
 
 @pytest.mark.parametrize("path", EXPORTS)
@@ -188,7 +192,12 @@ def test_json_operations_declare_json_alone_and_exports_only_their_media_types(s
                     seen += 1
                 else:
                     assert types == {"application/json"}, (path, code)
-    assert seen == len(EXPORTS)
+    assert seen == len(EXPORTS) + len(CITATION_EXPORTS)
+    for path in CITATION_EXPORTS:
+        parameters = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        # The list's filters, the file's format and byte order mark, no paging.
+        list_filters = {p["name"] for p in schema["paths"][path.replace("citations/export/", "")]["get"]["parameters"]}
+        assert parameters == (list_filters - {"page", "page_size", "cursor"}) | {"format", "bom"}
     for path in EXPORTS:
         parameters = {
             p["name"] for p in schema["paths"][f"{path.replace('turkey', '{slug}')}export/"]["get"]["parameters"]
@@ -429,6 +438,8 @@ def test_every_operation_id_is_resource_underscore_action(schema):
         "timeline_export",
         "statements_export",
         "actors_timeline_list",
+        "changes_list",
+        "pledges_citations_export",
     } <= set(ids)
 
 
@@ -472,7 +483,17 @@ def test_an_example_is_accepted_as_it_stands(schema, editor, story):
 
 def test_the_api_root_lists_every_entry_point(api_client, db):
     root = api_client.get("/api/v1/").json()
-    for name in ("sources", "actors", "events", "pledges", "statements", "deleted", "timeline", "auth/token"):
+    for name in (
+        "sources",
+        "actors",
+        "events",
+        "pledges",
+        "statements",
+        "deleted",
+        "timeline",
+        "changes",
+        "auth/token",
+    ):
         assert root[name].startswith("http://testserver/api/v1/"), name
     assert root["timeline"] == "http://testserver/api/v1/timeline/"
     assert root["auth/token"] == "http://testserver/api/v1/auth/token/"

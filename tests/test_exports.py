@@ -14,6 +14,7 @@ STATEMENT_HEADER = [
     "slug",
     "api_url",
     "speaker",
+    "speaker_slug",
     "speaker_role",
     "text",
     "quote_type",
@@ -23,14 +24,17 @@ STATEMENT_HEADER = [
     "date_end",
     "date_note",
     "about",
+    "about_slugs",
     "stance",
     "stance_target",
+    "stance_target_slug",
     "stance_topic",
     "event",
     "place",
     "effective_place",
     "announced_pledges",
     "reported_by",
+    "reported_by_slugs",
     "coding_note",
     "citation_count",
     "citation_source",
@@ -51,7 +55,8 @@ def _csv(response) -> list[dict]:
 
 
 def test_statements_csv_has_flat_columns(api_client, world):
-    """Actor names instead of objects, lists joined with '; ', and the first citation's source and excerpt."""
+    """Actor names instead of objects, each with its slug in the next column, lists joined with '; ', and the
+    first citation's source and excerpt."""
     response = api_client.get("/api/v1/statements/export/?format=csv&speaker=barrot")
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.splitlines()[0].split(",") == STATEMENT_HEADER
@@ -61,6 +66,7 @@ def test_statements_csv_has_flat_columns(api_client, world):
         "slug": "barrot-supports-mission",
         "api_url": "http://testserver/api/v1/statements/barrot-supports-mission/",
         "speaker": "Jean-Noël Barrot",
+        "speaker_slug": "barrot",
         "speaker_role": "",
         "text": "We support the mission,",
         "quote_type": "direct",
@@ -70,14 +76,17 @@ def test_statements_csv_has_flat_columns(api_client, world):
         "date_end": "2025-11-20",
         "date_note": "",
         "about": "",
+        "about_slugs": "",
         "stance": "supports",
         "stance_target": "United States",
+        "stance_target_slug": "united-states",
         "stance_topic": "",
         "event": "brussels-meeting",
         "place": "",
         "effective_place": "",
         "announced_pledges": "france-100-gendarmes",
         "reported_by": "",
+        "reported_by_slugs": "",
         "coding_note": "",
         "citation_count": "1",
         "citation_source": "source-article",
@@ -91,12 +100,17 @@ def test_statements_csv_has_flat_columns(api_client, world):
 
 
 def test_events_csv_joins_participants_with_roles(api_client, world):
-    """An event's participants become one cell: names with roles, joined with '; '."""
+    """An event's participants become one cell: names with roles, joined with '; ', and the same cell with slugs
+    beside it."""
     rows = _csv(api_client.get("/api/v1/events/export/?format=csv&actor=united-states"))
-    assert [(r["slug"], r["participants"]) for r in rows] == [
-        ("september-press-conference", "United States (host)"),
-        ("brussels-meeting", "Jean-Noël Barrot (participant); United States (participant)"),
-        ("isf-deployment", "United States (initiator)"),
+    assert [(r["slug"], r["participants"], r["participants_slugs"]) for r in rows] == [
+        ("september-press-conference", "United States (host)", "united-states (host)"),
+        (
+            "brussels-meeting",
+            "Jean-Noël Barrot (participant); United States (participant)",
+            "barrot (participant); united-states (participant)",
+        ),
+        ("isf-deployment", "United States (initiator)", "united-states (initiator)"),
     ]
 
 
@@ -138,13 +152,14 @@ def test_timeline_exports(api_client, world):
         "date_end",
         "title",
         "actors",
+        "actor_slugs",
         "api_url",
         "updated_at",
     ]
-    assert [(r["slug"], r["actors"]) for r in rows] == [
-        ("turkey-troops", "Turkey"),
-        ("us-isf-troops", "United States; Hamas"),
-        ("france-100-gendarmes", "France"),
+    assert [(r["slug"], r["actors"], r["actor_slugs"]) for r in rows] == [
+        ("turkey-troops", "Turkey", "turkey"),
+        ("us-isf-troops", "United States; Hamas", "united-states; hamas"),
+        ("france-100-gendarmes", "France", "france"),
     ]
     lines = b"".join(
         api_client.get("/api/v1/actors/turkey/timeline/export/?format=ndjson").streaming_content

@@ -50,3 +50,23 @@ def test_search_finds_the_genocide_accusation(api_client, story):
     assert [s["slug"] for s in _all(api_client, f"{API}/statements/?search=genocidal")] == [
         "turkey-calls-israeli-actions-genocidal"
     ]
+
+
+def test_what_changed_since_a_given_time(api_client, editor, story):
+    """`/changes/?since=…`: after the story's load, an editor corrects Turkey's description; asked since a moment
+    before the edit, the feed answers that one change, with the field as it was and as it is."""
+    from django.utils import timezone
+
+    from events.models import Actor
+
+    before = api_client.get(f"{API}/changes/").json()["results"]
+    assert [entry["type"] for entry in before] == ["loaded"]
+    moment = timezone.now().isoformat().replace("+00:00", "Z")
+    turkey = Actor.objects.get(slug="turkey")
+    edited = editor.patch(
+        f"{API}/actors/turkey/", {"description": "Offered troops."}, format="json", HTTP_IF_MATCH=f'"{turkey.version}"'
+    )
+    assert edited.status_code == 200
+    (change,) = api_client.get(f"{API}/changes/", {"since": moment}).json()["results"]
+    assert (change["type"], change["resource"], change["slug"], change["version"]) == ("changed", "actor", "turkey", 2)
+    assert change["changes"] == [{"field": "description", "old": turkey.description, "new": "Offered troops."}]

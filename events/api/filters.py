@@ -726,6 +726,10 @@ class DeletedRecordFilter(StaticFormFilterSet):
 # Backend -----------------------------------------------------------------------------------------------------
 
 ALWAYS_ALLOWED = frozenset({"page", "page_size", "cursor", "format"})
+# Exports take the list's filters and these options of the file itself.
+EXPORT_OPTIONS = frozenset({"bom"})
+# The actions that apply a list's filters: the list, its export and the export of its records' citations.
+FILTERED_ACTIONS = ("list", "export", "citations_export")
 
 
 def takes_several(declared: filters.Filter) -> bool:
@@ -744,9 +748,12 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and getattr(view, "action", "list") in ("list", "export"):
-            check_parameters(request.query_params, set(filterset_class.base_filters), several_valued(filterset_class))
-        if ALWAYS_ALLOWED.issuperset(request.query_params):
+        action = getattr(view, "action", "list")
+        if filterset_class is not None and action in FILTERED_ACTIONS:
+            options = EXPORT_OPTIONS if action != "list" else frozenset()
+            names = set(filterset_class.base_filters) | options
+            check_parameters(request.query_params, names, several_valued(filterset_class))
+        if (ALWAYS_ALLOWED | EXPORT_OPTIONS).issuperset(request.query_params):
             # No filter given: the FilterSet would return the queryset unchanged, after building its form.
             return queryset
         filterset = self.get_filterset(request, queryset, view)

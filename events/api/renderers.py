@@ -72,9 +72,10 @@ class TrackerCSVRenderer(FormulaSafeCSV, CSVRenderer):
         if _is_error(renderer_context):
             return _json_error(data, renderer_context)
         serializer = getattr(data, "serializer", None)
-        self.literal = literal_columns(getattr(getattr(serializer, "child", serializer), "fields", None))
+        fields = getattr(getattr(serializer, "child", serializer), "fields", None)
+        self.literal = literal_columns(fields)
         if isinstance(data, dict):
-            data = flatten(data)
+            data = flatten(data, column_kinds(fields))
         return super().render(data, accepted_media_type, renderer_context or {})
 
 
@@ -176,53 +177,104 @@ def ndjson_line(item: dict) -> bytes:
     return (json.dumps(item, cls=JSONEncoder, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def flatten(item: dict) -> dict:
-    """One spreadsheet row from one API record: names instead of nested objects, lists joined with '; ', and the
-    first citation's source and excerpt."""
+# What a column of a record holds, for its flat CSV cells (see column_kinds).
+ACTOR, ACTORS, PARTICIPANTS, CITATIONS, FIRST_APPEARANCE, STATUS_HISTORY = (
+    "actor",
+    "actors",
+    "participants",
+    "citations",
+    "first_appearance",
+    "status_history",
+)
+
+
+def column_kinds(fields) -> dict[str, str]:
+    """The columns of a serializer's fields that are more than one cell's value: actors (each named, with a slug
+    column beside), participants, citations, a statement's first appearance and a pledge's status history."""
+    from .serializers import ActorSummarySerializer, ParticipantSerializer
+
+    kinds = {}
+    for name, field in (fields or {}).items():
+        child = getattr(field, "child", None)
+        if name in (CITATIONS, FIRST_APPEARANCE, STATUS_HISTORY):
+            kinds[name] = name
+        elif isinstance(field, ActorSummarySerializer):
+            kinds[name] = ACTOR
+        elif isinstance(child, ActorSummarySerializer):
+            kinds[name] = ACTORS
+        elif isinstance(child, ParticipantSerializer):
+            kinds[name] = PARTICIPANTS
+    return kinds
+
+
+def flatten(item: dict, kinds: dict[str, str]) -> dict:
+    """One spreadsheet row from one API record: an actor as its name and, in the next column, its slug; lists joined
+    with '; '; the number of citations and the first one (every citation is in the citations export); the status
+    history as dated steps; booleans as lowercase true and false."""
     row = {}
     for key, value in item.items():
-        if key == "citations":
+        kind = kinds.get(key)
+        if kind == CITATIONS:
             first = value[0] if value else {}
             row["citation_count"] = len(value)
             row["citation_source"] = first.get("source", "")
             row["citation_excerpt"] = first.get("excerpt", "")
-        elif key == "first_appearance":
+        elif kind == FIRST_APPEARANCE:
             row["first_appearance_source"] = value["source"] if value else ""
-        elif isinstance(value, dict):
-            row[key] = _label(value)
+        elif kind == STATUS_HISTORY:
+            row[key] = "; ".join(_status_step(step) for step in value)
+        elif kind == ACTOR:
+            row[key] = value["name"] if value else ""
+            row[f"{key}_slug"] = value["slug"] if value else ""
+        elif kind == ACTORS:
+            row[key] = "; ".join(actor["name"] for actor in value)
+            row[f"{key}_slugs"] = "; ".join(actor["slug"] for actor in value)
+        elif kind == PARTICIPANTS:
+            row[key] = "; ".join(f"{p['actor']['name']} ({p['role']})" for p in value)
+            row[f"{key}_slugs"] = "; ".join(f"{p['actor']['slug']} ({p['role']})" for p in value)
+        elif isinstance(value, bool):
+            row[key] = "true" if value else "false"
         elif isinstance(value, list):
-            row[key] = "; ".join(_label(v) for v in value)
+            row[key] = "; ".join(str(v) for v in value)
         else:
             row[key] = "" if value is None else value
     return row
 
 
-def flat_header(fields: Iterable[str]) -> list[str]:
+def _status_step(step: dict) -> str:
+    """``2025-11-06 announced``, with what had been delivered when the step reports it."""
+    delivered = step.get("quantity_delivered")
+    return f"{step['date']} {step['status']}" + (f" ({delivered} delivered)" if delivered is not None else "")
+
+
+def flat_header(fields: Iterable[str], kinds: dict[str, str]) -> list[str]:
     header = []
     for name in fields:
-        if name == "citations":
+        kind = kinds.get(name)
+        if kind == CITATIONS:
             header += ["citation_count", "citation_source", "citation_excerpt"]
-        elif name == "first_appearance":
+        elif kind == FIRST_APPEARANCE:
             header.append("first_appearance_source")
+        elif kind == ACTOR:
+            header += [name, f"{name}_slug"]
+        elif kind in (ACTORS, PARTICIPANTS):
+            header += [name, f"{name}_slugs"]
         else:
             header.append(name)
     return header
 
 
-def _label(value) -> str:
-    if not isinstance(value, dict):
-        return str(value)
-    if "actor" in value and "role" in value:
-        return f"{_label(value['actor'])} ({value['role']})"
-    return str(value.get("name") or value.get("slug") or value.get("title") or "")
-
-
-def export_response(*, fmt: str, items: Iterator[dict], fields: Iterable[str], filename: str) -> StreamingHttpResponse:
-    """Stream ``items`` (API dicts) as CSV or NDJSON."""
+def export_response(
+    *, fmt: str, items: Iterator[dict], fields, filename: str, bom: bool = False
+) -> StreamingHttpResponse:
+    """Stream ``items`` (API dicts) as CSV or NDJSON; ``fields`` are the serializer fields they were made by. With
+    ``bom``, the CSV starts with a UTF-8 byte order mark (for Excel)."""
     if fmt == "csv":
-        header = flat_header(fields)
+        kinds = column_kinds(fields)
+        header = flat_header(fields, kinds)
         renderer = SafeCSVStreamingRenderer(literal_columns(fields))
-        body = renderer.render((flatten(item) for item in items), renderer_context={"header": header})
+        rows = (flatten(item, kinds) for item in items)
+        body = renderer.render(rows, renderer_context={"header": header, "bom": bom})
         response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     else:
         response = StreamingHttpResponse((ndjson_line(item) for item in items), content_type="application/x-ndjson")

@@ -29,7 +29,7 @@ class TrackerAutoSchema(AutoSchema):
 
     def get_filter_backends(self):
         # Exports take the filters of the list they export, though they are not list views.
-        if getattr(self.view, "action", None) == "export" or getattr(self.view, "exports", False):
+        if getattr(self.view, "action", None) in filters.FILTERED_ACTIONS[1:] or getattr(self.view, "exports", False):
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
 
@@ -50,7 +50,7 @@ class TrackerAutoSchema(AutoSchema):
         tokens = [token.replace("-", "_") for token in self._tokenize_path()]
         if self.method == "GET" and tokens[-1] in ("export", "aggregate"):
             return "_".join(tokens)
-        if self.method == "GET" and tokens[-1] == "timeline":
+        if self.method == "GET" and tokens[-1] in ("timeline", "changes"):
             return "_".join([*tokens, "list"])
         return super().get_operation_id()
 

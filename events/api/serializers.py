@@ -36,6 +36,13 @@ TIMESTAMPS = ("version", "created_at", "updated_at")
 DATE_FIELDS = ("date", "date_precision", "date_end", "date_note")
 
 
+# Choice sets that several serializers share, each named once in the schema (ENUM_NAME_OVERRIDES).
+VERSION_TYPES = ("created", "changed", "deleted")
+CHANGE_TYPES = (*VERSION_TYPES, "loaded")
+CITED_KINDS = ("actor", "event", "pledge", "statement")
+TIMELINE_TYPES = ("event", "pledge", "statement")
+
+
 class ApiUrlField(serializers.HyperlinkedIdentityField):
     """The record's canonical API URL, without the query string (a `?format=csv` export links to the JSON)."""
 
@@ -414,7 +421,7 @@ class DeletedRecordSerializer(ReadSerializer):
 class TimelineItemSerializer(serializers.Serializer):
     """One item of the timeline: an event, a pledge or a statement."""
 
-    TYPES = ("event", "pledge", "statement")
+    TYPES = TIMELINE_TYPES
 
     type = serializers.ChoiceField(choices=TYPES, help_text="What kind of record this is.")
     slug = serializers.SlugField(help_text="The record's slug.")
@@ -425,6 +432,9 @@ class TimelineItemSerializer(serializers.Serializer):
     actors = serializers.ListField(
         child=serializers.CharField(),
         help_text="Names of the actors involved: participants, pledger and beneficiary, or speaker.",
+    )
+    actor_slugs = serializers.ListField(
+        child=serializers.SlugField(), help_text="Slugs of the same actors, in the same order as `actors`."
     )
     api_url = serializers.SerializerMethodField(help_text="URL of the full record in the API.")
     updated_at = serializers.DateTimeField(help_text="When the record was last changed (UTC).")
@@ -839,6 +849,19 @@ class CitationDetailSerializer(ReadSerializer):
         extra_kwargs = {"id": {"help_text": "The citation's id, for removing it (DELETE …/citations/{id}/)."}}
 
 
+class CitationRowSerializer(serializers.Serializer):
+    """One citation of one record: a row of a citations export."""
+
+    resource = serializers.ChoiceField(choices=CITED_KINDS, help_text="What kind of record the citation supports.")
+    record = serializers.SlugField(help_text="The slug of the record it supports.")
+    position = serializers.IntegerField(
+        min_value=1, help_text="Its place among the record's citations (1, 2…), in the order the record lists them."
+    )
+    source = serializers.SlugField(help_text="The slug of the cited source.")
+    excerpt = serializers.CharField(help_text="The words it quotes, verbatim in the source's text.")
+    id = serializers.IntegerField(help_text="The citation's id, as in the record's `citations/`.")
+
+
 class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field or relation that changed (`citations`, `aliases`, …).")
     old = serializers.JSONField(help_text="Its value before; a reference as the record's slug.")
@@ -852,9 +875,7 @@ class HistoryChangeSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     history_id = serializers.IntegerField(help_text="Identifier of this version.")
     history_date = serializers.DateTimeField(help_text="When the change was made (UTC).")
-    history_type = serializers.ChoiceField(
-        choices=(("created", "created"), ("changed", "changed"), ("deleted", "deleted")), help_text="What happened."
-    )
+    history_type = serializers.ChoiceField(choices=VERSION_TYPES, help_text="What happened.")
     history_user = serializers.CharField(
         allow_null=True,
         help_text="Who made it: the username for signed-in readers; for anyone else the editor's full name, or null.",
@@ -880,3 +901,67 @@ class TokenResponseSerializer(serializers.Serializer):
         "the server keeps a digest of it."
     )
     expiry = serializers.DateTimeField(help_text="When the token stops working (UTC); then ask for a new one.")
+
+
+class ChangedRecordSerializer(serializers.Serializer):
+    resource = serializers.ChoiceField(choices=DeletedRecord.Kind.choices, help_text="What kind of record.")
+    slug = serializers.SlugField(help_text="Its slug at that version.")
+    type = serializers.ChoiceField(choices=("created", "changed", "deleted"), help_text="What the load did to it.")
+    version = serializers.IntegerField(help_text="Its version after the load (its history's `version`).")
+
+
+class ChangeEntrySerializer(serializers.Serializer):
+    """One entry of the change feed: a version of one record, or a bulk load."""
+
+    sequence = serializers.IntegerField(
+        help_text="The entry's place in the feed: increases with every change; resume after it with `since_id`."
+    )
+    time = serializers.DateTimeField(help_text="When the change was made (UTC); for a load, when it ended.")
+    type = serializers.ChoiceField(
+        choices=CHANGE_TYPES,
+        help_text="`loaded`: a bulk load (`manage.py load_story`), with every record it wrote in `records`.",
+    )
+    resource = serializers.ChoiceField(
+        choices=DeletedRecord.Kind.choices, allow_null=True, help_text="What kind of record; null for a load."
+    )
+    slug = serializers.SlugField(allow_null=True, help_text="The record's slug at that version; null for a load.")
+    version = serializers.IntegerField(allow_null=True, help_text="The record's version; null for a load.")
+    user = serializers.CharField(
+        allow_null=True,
+        help_text="Who made it, as the record's `/history/` says: editors see usernames, everyone else the "
+        "editor's full name or nothing.",
+    )
+    origin = serializers.CharField(
+        allow_null=True,
+        help_text="Through which door: the API, the admin or a command (the account that ran a command only for "
+        "editors).",
+    )
+    changes = HistoryChangeSerializer(
+        many=True, help_text="The fields that changed compared with the record's version before, as in `/history/`."
+    )
+    records = ChangedRecordSerializer(many=True, help_text="For a load, each record it wrote; empty otherwise.")
+
+
+class ChangesPageSerializer(serializers.Serializer):
+    results = ChangeEntrySerializer(many=True, help_text="The entries, in sequence order.")
+    next = serializers.URLField(
+        help_text="Where to continue: this query after the last entry (`since_id`). Always given, so that a client "
+        "polls it for what comes next."
+    )
+    has_more = serializers.BooleanField(help_text="Whether more entries were waiting: follow `next` at once.")
+    settled_until = serializers.DateTimeField(
+        help_text="Entries written before this time are all here or before; later ones wait for the settle window."
+    )
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    """The change feed's query: where to start, and how many entries."""
+
+    since = serializers.DateTimeField(required=False)
+    since_id = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+    def validate(self, attrs):
+        if "since" in attrs and "since_id" in attrs:
+            raise serializers.ValidationError({"since_id": ["Give since or since_id, not both."]})
+        return attrs

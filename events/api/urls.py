@@ -6,7 +6,12 @@ from . import views
 from .exceptions import not_found
 
 # Entry points that are not a resource's list, named in the API root beside the lists.
-ROOT_EXTRAS = {"timeline": "timeline", "timeline/export": "timeline-export", "auth/token": "auth-token"}
+ROOT_EXTRAS = {
+    "timeline": "timeline",
+    "timeline/export": "timeline-export",
+    "changes": "changes",
+    "auth/token": "auth-token",
+}
 
 
 class TrackerRouter(DefaultRouter):
@@ -32,6 +37,7 @@ urlpatterns = [
     path("auth/token/revoke/", views.TokenRevokeView.as_view(), name="auth-token-revoke"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("timeline/export/", views.TimelineExportView.as_view(), name="timeline-export"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
     *router.urls,
     # Any other path under the API is a 404 in the API's error format, with DEBUG on too (Django's handler404
     # serves only with DEBUG off; its debug page would list every route). Paths with a trailing slash only, so that

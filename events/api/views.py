@@ -3,13 +3,20 @@ reads, and ``related_rows`` its to-many relations, one query each (rows.py); fil
 cross-model reads in selectors.py, exports in renderers.py."""
 
 import dataclasses
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from knox import views as knox_views
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -20,10 +27,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .. import gazetteer, selectors, services
+from .. import changes, gazetteer, selectors, services
 from ..models import (
     Actor,
     ActorAlias,
+    Change,
     DeletedRecord,
     Event,
     EventParticipant,
@@ -38,7 +46,7 @@ from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
-from .pagination import DatedPagination, TrackerPagination
+from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, DatedPagination, TrackerPagination
 from .parsers import LimitedJSONParser, LimitedMultiPartParser
 from .proposals import SourceProposalsMixin
 from .renderers import (
@@ -58,8 +66,15 @@ EXPORT_FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
     enum=["csv", "ndjson"],
-    description="`csv` (the default, or `Accept: text/csv`): flat columns, actor names joined with `; `, the first "
-    "citation's source and excerpt. `ndjson` (or `Accept: application/x-ndjson`): one JSON record per line.",
+    description="`csv` (the default, or `Accept: text/csv`): flat columns (README, Exports, lists them), each actor "
+    "name with its slug in the next column, lists joined with `; `, booleans as `true`/`false`. "
+    "`ndjson` (or `Accept: application/x-ndjson`): one JSON record per line.",
+)
+BOM_PARAMETER = OpenApiParameter(
+    "bom",
+    OpenApiTypes.BOOL,
+    description="`true` starts the CSV with a UTF-8 byte order mark, so that Excel reads its accents right. CSV "
+    "only: with `format=ndjson` it is a 400.",
 )
 EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching record as CSV."),
@@ -82,7 +97,18 @@ def _export(what: str) -> dict:
     return extend_schema(
         summary=f"Export {what}",
         description=f"Every matching record. {EXPORT_DESCRIPTION}",
-        parameters=[EXPORT_FORMAT_PARAMETER],
+        parameters=[EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
+        responses=EXPORT_RESPONSES,
+    )
+
+
+def _citations_export(what: str) -> dict:
+    return extend_schema(
+        summary=f"Export the citations of {what}",
+        description=f"One row per citation of every {what[:-1]} the filters match (the same filters as the list, in "
+        "the list's order): its resource, record, position among the record's citations, source, excerpt and id. "
+        "A record's own export gives only the first citation of each record, and how many it has.",
+        parameters=[EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
         responses=EXPORT_RESPONSES,
     )
 
@@ -165,8 +191,13 @@ class ExportMixin:
             queryset,
             lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
         )
-        fmt = request.accepted_renderer.format
-        response = export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        response = export_response(
+            fmt=request.accepted_renderer.format,
+            items=items,
+            fields=serializer_class().fields,
+            filename=self.export_name,
+            bom=wants_bom(request),
+        )
         if self.reports_undated:
             # The list's pages say it in undated_excluded; a file, which has no envelope, in a header.
             undated = self.undated_queryset
@@ -185,6 +216,24 @@ def to_export(request) -> HttpResponsePermanentRedirect:
     query = request.META.get("QUERY_STRING", "")
     url = request.build_absolute_uri(f"{request.path}export/") + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(url, preserve_request=True)
+
+
+def wants_bom(request) -> bool:
+    """``bom=true``: a byte order mark before the CSV. It means nothing to NDJSON, so there it is a 400 rather than
+    silently ignored."""
+    try:
+        bom = bool(StrictBooleanField(required=False).clean(request.query_params.get("bom")))
+    except DjangoValidationError as error:
+        raise ValidationError({"bom": error.messages}) from error
+    if bom and request.accepted_renderer.format != "csv":
+        raise ValidationError(
+            {
+                "bom": [
+                    f"A byte order mark is for CSV only; leave bom out with format={request.accepted_renderer.format}."
+                ]
+            }
+        )
+    return bom
 
 
 def refuse_paging(request) -> None:
@@ -338,6 +387,28 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="citations/export",
+        url_name="citations-export",
+        renderer_classes=EXPORT_RENDERERS,
+        pagination_class=None,
+    )
+    def citations_export(self, request, *args, **kwargs):
+        """Every citation of the records the list's filters match, one row each (the decision of issue 14: a
+        separate export rather than numbered columns, whose number would vary with the data)."""
+        refuse_paging(request)
+        bom = wants_bom(request)
+        records = self.filter_queryset(self.get_queryset())
+        return export_response(
+            fmt=request.accepted_renderer.format,
+            items=selectors.citation_rows(self.queryset_model._meta.model_name, records),
+            fields=serializers.CitationRowSerializer().fields,
+            filename=f"{self.export_name}-citations",
+            bom=bom,
+        )
+
     @extend_schema(
         methods=["GET"],
         summary="List a record's citations",
@@ -434,6 +505,7 @@ class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     # removed there (with that record's permission, version and history).
     citations = None
     citation_detail = None
+    citations_export = None
 
     def get_serializer_class(self):
         if self.action == "create" and _multipart(self.request):
@@ -461,6 +533,7 @@ class SourceViewSet(SourceProposalsMixin, TrackerViewSet):
     ),
     retrieve=_by_slug("Get an actor"),
     export=_export("actors"),
+    citations_export=_citations_export("actors"),
 )
 class ActorViewSet(TrackerViewSet):
     serializer_class = serializers.ActorSerializer
@@ -498,7 +571,7 @@ class ActorViewSet(TrackerViewSet):
     @extend_schema(
         summary="Export an actor's timeline",
         description=f"Every item of the actor's timeline. {EXPORT_DESCRIPTION}",
-        parameters=[_slug_parameter(), EXPORT_FORMAT_PARAMETER, *ACTOR_TIMELINE_PARAMETERS],
+        parameters=[_slug_parameter(), EXPORT_FORMAT_PARAMETER, BOM_PARAMETER, *ACTOR_TIMELINE_PARAMETERS],
         filters=False,
         responses=EXPORT_RESPONSES,
     )
@@ -561,7 +634,7 @@ EVENT_EXPORT_FORMAT_PARAMETER = OpenApiParameter(
         summary="Export events",
         description=f"Every matching record. {EXPORT_DESCRIPTION} As GeoJSON, events without a place are left "
         f"out and counted in `{WITHOUT_PLACE_HEADER}`.",
-        parameters=[EVENT_EXPORT_FORMAT_PARAMETER],
+        parameters=[EVENT_EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
         responses={
             **EXPORT_RESPONSES,
             (200, "application/geo+json"): OpenApiResponse(
@@ -571,6 +644,7 @@ EVENT_EXPORT_FORMAT_PARAMETER = OpenApiParameter(
         },
     ),
     aggregate=aggregate_schema(Event, "events"),
+    citations_export=_citations_export("events"),
 )
 class EventViewSet(AggregateMixin, TrackerViewSet):
     pagination_class = DatedPagination
@@ -586,6 +660,7 @@ class EventViewSet(AggregateMixin, TrackerViewSet):
         if request.accepted_renderer.format != GeoJSONRenderer.format:
             return super().export(request, *args, **kwargs)
         refuse_paging(request)
+        wants_bom(request)  # bom=true is a 400 here as with NDJSON: a map is not a spreadsheet
         queryset = self.filter_queryset(self.get_queryset())
         context = self.get_serializer_context()
         items = serialized(
@@ -619,6 +694,7 @@ class EventViewSet(AggregateMixin, TrackerViewSet):
     retrieve=_by_slug("Get a statement"),
     export=_export("statements"),
     aggregate=aggregate_schema(Statement, "statements"),
+    citations_export=_citations_export("statements"),
 )
 class StatementViewSet(AggregateMixin, TrackerViewSet):
     pagination_class = DatedPagination
@@ -664,6 +740,7 @@ class StatementViewSet(AggregateMixin, TrackerViewSet):
     retrieve=_by_slug("Get a pledge"),
     export=_export("pledges"),
     aggregate=aggregate_schema(Pledge, "pledges"),
+    citations_export=_citations_export("pledges"),
 )
 class PledgeViewSet(AggregateMixin, TrackerViewSet):
     pagination_class = DatedPagination
@@ -875,7 +952,8 @@ class TimelineView(GenericAPIView):
         if not export and exporting(request):
             return to_export(request)
         several = filters.several_valued(filters.TimelineFilter)
-        filters.check_parameters(params, set(filters.TimelineFilter.base_filters), several)
+        options = filters.EXPORT_OPTIONS if export else frozenset()
+        filters.check_parameters(params, set(filters.TimelineFilter.base_filters) | options, several)
         params = filters.joined(params, several)
         checked = selectors.timeline_filter(params)
         if not checked.is_valid():
@@ -884,10 +962,11 @@ class TimelineView(GenericAPIView):
         undated = selectors.timeline_undated(params, checked=checked)
         if export:
             refuse_paging(request)
+            bom = wants_bom(request)
             items = serialized(timeline, lambda batch: _timeline_data(batch, request))
             fields = serializers.TimelineItemSerializer().fields
             response = export_response(
-                fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename
+                fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename, bom=bom
             )
             response[UNDATED_HEADER] = str(0 if undated is None else undated.count())
             return response
@@ -906,7 +985,7 @@ class TimelineExportView(TimelineView):
     @extend_schema(
         summary="Export the timeline",
         description=f"Every matching item of the timeline. {EXPORT_DESCRIPTION}",
-        parameters=[EXPORT_FORMAT_PARAMETER],
+        parameters=[EXPORT_FORMAT_PARAMETER, BOM_PARAMETER],
         responses=EXPORT_RESPONSES,
     )
     def get(self, request):
@@ -917,6 +996,110 @@ def _timeline_data(rows, request) -> list[dict]:
     return serializers.TimelineItemSerializer(
         selectors.timeline_items(rows), many=True, context={"request": request}
     ).data
+
+
+CHANGES_PARAMETERS = [
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATETIME,
+        description="Start with the first change made at or after this time (ISO 8601, e.g. `2025-11-21T00:00:00Z`; "
+        "without a zone, UTC). A load still running then is included whole.",
+    ),
+    OpenApiParameter(
+        "since_id",
+        {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+        description="Start after the entry with this `sequence`: what `next` carries, for exact resumption. Not "
+        "with `since`. Neither: from the first change.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+        description=f"Entries per page, from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    ),
+]
+CHANGES_EXAMPLE = {
+    "results": [
+        {
+            "sequence": 1,
+            "time": "2025-11-21T09:00:00.000000Z",
+            "type": "loaded",
+            "resource": None,
+            "slug": None,
+            "version": None,
+            "user": None,
+            "origin": "command load_story",
+            "changes": [],
+            "records": [
+                {"resource": "source", "slug": "isf-deploy-very-soon-trump", "type": "created", "version": 1},
+                {"resource": "actor", "slug": "france", "type": "created", "version": 1},
+            ],
+        },
+        {
+            "sequence": 106,
+            "time": "2025-11-21T10:12:31.204518Z",
+            "type": "changed",
+            "resource": "actor",
+            "slug": "turkey",
+            "version": 2,
+            "user": "Maria Editor",
+            "origin": "API",
+            "changes": [{"field": "description", "old": "", "new": "A NATO member bordering Syria."}],
+            "records": [],
+        },
+    ],
+    "next": "http://127.0.0.1:8000/api/v1/changes/?since_id=106",
+    "has_more": False,
+    "settled_until": "2025-11-21T10:15:00.000000Z",
+}
+
+
+class ChangesView(GenericAPIView):
+    """The change feed: every created, changed and deleted record, in one sequence (events/changes.py)."""
+
+    renderer_classes = PAGE_RENDERERS
+    pagination_class = None
+    filter_backends = ()
+    serializer_class = serializers.ChangesPageSerializer
+    # For the permission class, which reads the model a view is about: the feed is read by anyone, as /history/.
+    queryset = Change.objects.none()
+
+    @extend_schema(
+        summary="What changed",
+        description="Every source, actor, event, statement and pledge created, changed or deleted, across "
+        "resources, in the order the changes were made (a sequence, not timestamps), each with the fields that "
+        "changed, as the record's `/history/` tells it (citations, aliases, participants and `about` as relations; "
+        "a pledge's status steps as its status fields). A bulk load is one `loaded` entry listing the records it "
+        "wrote. Only settled changes are served: those written at least `TRACKER_CHANGES_SETTLE_SECONDS` before the "
+        "oldest write still in progress, so that following `next` never skips a change that commits late.",
+        parameters=CHANGES_PARAMETERS,
+        filters=False,
+        responses={(200, "application/json"): serializers.ChangesPageSerializer},
+        examples=[OpenApiExample("A load, then an edit", value=CHANGES_EXAMPLE, response_only=True)],
+    )
+    def get(self, request):
+        params = request.query_params
+        filters.check_parameters(params, {"since", "since_id", "page_size"})
+        paging = sorted({"page", "cursor"} & set(params))
+        if paging:
+            raise ValidationError({name: ["The change feed continues with since_id (see next)."] for name in paging})
+        checked = serializers.ChangesQuerySerializer(data=params)
+        checked.is_valid(raise_exception=True)
+        query = checked.validated_data
+        settled = changes.horizon()
+        if "since" in query:
+            after = changes.start_after(query["since"], settled)
+        else:
+            after = query.get("since_id", 0)
+        size = query.get("page_size", DEFAULT_PAGE_SIZE)
+        page = changes.feed_page(after=after, size=size, show_usernames=request.user.is_authenticated, settled=settled)
+        following = {"since_id": page.last, **({"page_size": size} if "page_size" in params else {})}
+        data = {
+            "results": page.entries,
+            "next": request.build_absolute_uri(f"{request.path}?{urlencode(following)}"),
+            "has_more": page.more,
+            "settled_until": page.horizon,
+        }
+        return Response(serializers.ChangesPageSerializer(data).data)
 
 
 @extend_schema(

@@ -243,6 +243,10 @@ TRACKER_PROPOSALS_CACHE_SECONDS = env.int("TRACKER_PROPOSALS_CACHE_SECONDS", def
 # a worker's timeout on every try. A long news article is a tenth of this.
 TRACKER_PROPOSALS_MAX_CHARACTERS = env.int("TRACKER_PROPOSALS_MAX_CHARACTERS", default=100_000)
 
+# The change feed's settle window (events/changes.py): it serves only entries written this many seconds before the
+# oldest running write transaction began (or before now), so that resuming after the last one never skips a commit.
+TRACKER_CHANGES_SETTLE_SECONDS = env.float("TRACKER_CHANGES_SETTLE_SECONDS", default=2)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "tracker API",
     "DESCRIPTION": (
@@ -281,5 +285,10 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "events.dates.DatePrecision",
         "ActorKindEnum": "events.models.Actor.Kind",
         "DeletedRecordKindEnum": "events.models.DeletedRecord.Kind",
+        "HistoryTypeEnum": "events.api.serializers.VERSION_TYPES",
+        "ChangeTypeEnum": "events.api.serializers.CHANGE_TYPES",
+        "CitedKindEnum": "events.api.serializers.CITED_KINDS",
+        "TypeEnum": "events.api.serializers.TIMELINE_TYPES",
+        "ResourceEnum": "events.api.proposals.BASENAMES",
     },
 }

@@ -17,3 +17,6 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/m
 # which would not see a test's uncommitted rows. tests/test_replicas.py tests the routing; tests/replication/ tests
 # it live on a real primary and replica (.ci/replicas.sh).
 DATABASE_ROUTERS = []
+
+# The change feed serves what was written up to now; the tests of its settle window set one.
+TRACKER_CHANGES_SETTLE_SECONDS = 0
