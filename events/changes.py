@@ -29,10 +29,17 @@ from django.db import connections
 from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import Actor, Change, Event, Pledge, Source, Statement
+from .models import Actor, Change, Event, Place, Pledge, Source, Statement
 from .selectors import history_entry, reference_slugs
 
-MODELS = {"source": Source, "actor": Actor, "event": Event, "statement": Statement, "pledge": Pledge}
+MODELS = {
+    "source": Source,
+    "actor": Actor,
+    "event": Event,
+    "statement": Statement,
+    "pledge": Pledge,
+    "place": Place,
+}
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,10 @@ class TrackedHistory(HistoricalRecords):
 
 
 def versioned_history(**kwargs: Any) -> TrackedHistory:
-    """The history of a versioned record: every field but the search document, plus the relations snapshot."""
-    return TrackedHistory(excluded_fields=["search_text"], bases=[RelationsSnapshot], **kwargs)
+    """The history of a versioned record: every field but the search document (``excluded_fields``, for a record
+    that has one), plus the relations snapshot."""
+    kwargs.setdefault("excluded_fields", ["search_text"])
+    return TrackedHistory(bases=[RelationsSnapshot], **kwargs)
 
 
 @contextlib.contextmanager

@@ -462,7 +462,8 @@ class Place(TimestampedModel, VersionedModel):
     )
 
     objects = SlugManager.from_queryset(PlaceQuerySet)()
-    history = versioned_history()
+    # A place has no search document to leave out: simple-history's instance would look for it.
+    history = versioned_history(excluded_fields=[])
 
     class Meta:
         ordering = ["slug"]
@@ -1126,6 +1127,7 @@ class DeletedRecord(models.Model):
         EVENT = "event", "Event"
         PLEDGE = "pledge", "Pledge"
         STATEMENT = "statement", "Statement"
+        PLACE = "place", "Place"
 
     kind = models.CharField(max_length=10, choices=Kind.choices, help_text="What kind of record was deleted.")
     slug = models.SlugField(max_length=100, help_text="The deleted record's slug.")

@@ -396,3 +396,13 @@ def test_the_feed_constraints_fire(db):
     Change.objects.create(resource="event", history_id=1, recorded_at=now)  # another table's row 1
     with _violates("change_load_starts_before"):
         Change.objects.create(resource="actor", history_id=2, recorded_at=now, load_id=row.id + 100)
+
+
+def test_places_are_in_the_feed_as_every_versioned_record(api_client, editor, db):
+    """Places came with their own history (issue 14's places): a place added through the API is an entry of the
+    feed, with its fields, as the other records are."""
+    body = {"slug": "rafah", "name": "Rafah", "country": "PS", "latitude": 31.29, "longitude": 34.25}
+    response = editor.post("/api/v1/places/", body | {"precision": "city"}, format="json")
+    assert response.status_code == 201, response.content
+    (entry,) = [e for e in _walk(api_client) if e["resource"] == "place"]
+    assert (entry["type"], entry["slug"], entry["version"]) == ("created", "rafah", 1)

@@ -3,7 +3,7 @@
 from django.core.management.color import no_style
 from django.db import migrations, models
 
-RESOURCES = ("source", "actor", "event", "statement", "pledge")
+RESOURCES = ("source", "actor", "event", "statement", "pledge", "place")
 LOAD_ORIGIN = "command load_story"
 
 
@@ -43,6 +43,23 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Places (0011) are versioned records too: in the feed, and in the list of deletions.
+        migrations.AlterField(
+            model_name="deletedrecord",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("source", "Source"),
+                    ("actor", "Actor"),
+                    ("event", "Event"),
+                    ("pledge", "Pledge"),
+                    ("statement", "Statement"),
+                    ("place", "Place"),
+                ],
+                help_text="What kind of record was deleted.",
+                max_length=10,
+            ),
+        ),
         migrations.CreateModel(
             name="Change",
             fields=[
@@ -61,6 +78,7 @@ class Migration(migrations.Migration):
                             ("event", "Event"),
                             ("pledge", "Pledge"),
                             ("statement", "Statement"),
+                            ("place", "Place"),
                         ],
                         help_text="Whose history table the row is in.",
                         max_length=10,
