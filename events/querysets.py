@@ -320,6 +320,7 @@ class EventQuerySet(PlacedQuerySet):
 
 class StatementQuerySet(PlacedQuerySet):
     actor_lookups = ("speaker", "about", "stance_target")
+    place_paths = ("place", "event__place")
     group_keys = _dated_keys(
         _actor_key("speaker", "speaker", "Who made the statement"),
         _actor_key("stance_target", "stance_target", "Whom the stance is towards"),
@@ -341,6 +342,7 @@ def overdue_condition(today: datetime.date) -> Q:
 
 class PledgeQuerySet(PlacedQuerySet):
     actor_lookups = ("pledger", "beneficiary")
+    place_paths = ("place", "event__place")
     group_keys = _dated_keys(
         _actor_key("pledger", "pledger", "Who made the pledge"),
         _actor_key("beneficiary", "beneficiary", "To or for whom"),

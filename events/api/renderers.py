@@ -128,7 +128,10 @@ def feature(item: dict) -> dict:
     RFC 7946 orders them), and its slug as the feature's id."""
     place = item["place"]
     properties = {name: item.get(name) for name in GEOJSON_PROPERTIES}
-    properties["participants"] = [_label(p) for p in item.get("participants", ())]
+    # As the CSV writes them: the actor's name and, apart, its slug, each with the role.
+    participants = item.get("participants", ())
+    properties["participants"] = [f"{p['actor']['name']} ({p['role']})" for p in participants]
+    properties["participants_slugs"] = [f"{p['actor']['slug']} ({p['role']})" for p in participants]
     properties |= {
         "place": place["slug"],
         "place_name": place["name"],
