@@ -501,6 +501,6 @@ def test_unknown_parameter_is_refused(api_client, world):
     response = api_client.get("/api/v1/pledges/?statu=announced")
     assert response.status_code == 400
     (message,) = response.json()["errors"]["statu"]
-    assert message.startswith("Unknown parameter. Known parameters: actor, beneficiary, category,")
+    assert message.startswith("Unknown parameter. Known parameters: actor, bbox, beneficiary, category,")
     assert api_client.get("/api/v1/timeline/?kind=state").status_code == 400
     assert api_client.get("/api/v1/actors/france/relations/?depth=2").status_code == 400
