@@ -300,15 +300,23 @@ def test_choice_and_reference_filters(api_client, world, url, expected):
         ("/api/v1/events/?updated_since=yesterday", {"updated_since": ["Enter a valid date/time."]}),
         (
             "/api/v1/pledges/?status=announced,bogus",
-            {"status": ["Select a valid choice. bogus is not one of the available choices."]},
+            {
+                "status": [
+                    "“bogus” is not a valid value. Valid values: announced, in_progress, fulfilled, partially_fulfilled, stalled, broken, withdrawn, rejected."
+                ]
+            },
         ),
         (
             "/api/v1/actors/?kind=planet",
-            {"kind": ["Select a valid choice. planet is not one of the available choices."]},
+            {
+                "kind": [
+                    "“planet” is not a valid value. Valid values: state, igo, coalition, government, armed_force, armed_group, political_org, person, media, civilians, other."
+                ]
+            },
         ),
         (
             "/api/v1/actors/?country=XX",
-            {"country": ["Select a valid choice. XX is not one of the available choices."]},
+            {"country": ["“XX” is not a valid code."]},
         ),
         (
             "/api/v1/events/?actor=france,atlantis",
@@ -323,11 +331,19 @@ def test_choice_and_reference_filters(api_client, world, url, expected):
         ("/api/v1/events/?actor=france&include_children=maybe", {"include_children": ["Must be true or false."]}),
         (
             "/api/v1/events/?ordering=password",
-            {"ordering": ["Select a valid choice. password is not one of the available choices."]},
+            {
+                "ordering": [
+                    "“password” is not a valid value. Valid values: date, -date, slug, -slug, title, -title, event_type, -event_type, updated_at, -updated_at."
+                ]
+            },
         ),
         (
             "/api/v1/events/?role=bystander",
-            {"role": ["Select a valid choice. bystander is not one of the available choices."]},
+            {
+                "role": [
+                    "“bystander” is not a valid value. Valid values: initiator, target, host, participant, mediator, subject."
+                ]
+            },
         ),
         ("/api/v1/pledges/?quantity_min=abc", {"quantity_min": ["Enter a whole number."]}),
         (

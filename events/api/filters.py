@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 
 from .. import search
 from ..models import Actor, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from .choices import LISTED_AT_MOST, invalid_choice_message
 
 MAX_LIST_VALUES = 100
 
@@ -152,6 +153,15 @@ class SharedChoiceField(ChoiceField):
         # Field.__deepcopy__ without ChoiceField's copy of the choices (see SharedChoices).
         return forms.Field.__deepcopy__(self, memo)
 
+    def validate(self, value):
+        # The valid values, and the closest to a near miss ("did you mean `police_training`?").
+        if value not in self.empty_values and not self.valid_value(value):
+            valid = [str(key) for key, _ in self.choices if key not in self.empty_values]
+            message = invalid_choice_message(value, valid, what="value" if len(valid) <= LISTED_AT_MOST else "code")
+            # As params: django-filter %-formats the message, and a value may hold a %.
+            raise forms.ValidationError("%(message)s", code="invalid_choice", params={"message": message})
+        super().validate(value)
+
 
 class UpperChoiceField(SharedChoiceField):
     def to_python(self, value):
@@ -208,6 +218,8 @@ class ActorInvolvedFilter(filters.CharFilter):
 
 class TrackerOrderingFilter(filters.OrderingFilter):
     """Whitelisted orderings; unknown dates sort last either way and slug breaks ties, so pages are stable."""
+
+    field_class = SharedChoiceField
 
     def get_ordering_value(self, param, model=None):
         descending = param.startswith("-")
@@ -309,9 +321,11 @@ class CommonFilter(StaticFormFilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=search.MAX_TERM_LENGTH,
-        help_text="Full-text search over names, aliases, titles, descriptions, statement text and excerpts. On "
-        "PostgreSQL, results are ranked by relevance unless `ordering` is given; words can be quoted or negated. "
-        "Ranking costs time in proportion to the matches: for a very common term, `ordering=date` answers fastest.",
+        help_text="Full-text search over names, aliases, titles, descriptions, statement text and excerpts, with "
+        "English stemming on either database. Results are ranked by relevance unless `ordering` is given. Every "
+        'word must match; `"quoted phrases"`, `-excluded` words and `or` between alternatives work; common English '
+        "words are ignored. Ranking costs time in proportion to the matches: for a very common term, "
+        "`ordering=date` answers fastest.",
     )
     updated_since = UtcDateTimeFilter(
         field_name="updated_at",
