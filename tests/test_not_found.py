@@ -66,4 +66,5 @@ def test_unknown_api_paths_are_json_404s_in_every_settings_module(module):
     status, content_type, body, redirects = answers["/api/v1/pledge"]
     assert (status, content_type, body["code"]) == (404, "application/problem+json", "not_found")
     # (Production's follow-up request may pass its HTTPS redirect first.)
-    assert redirects and all(url.endswith("/api/v1/pledge/") for url in redirects), redirects
+    assert redirects
+    assert all(url.endswith("/api/v1/pledge/") for url in redirects), redirects
