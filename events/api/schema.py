@@ -347,6 +347,10 @@ ETAG = {
     }
 }
 LOCATION = {"Location": {"description": "The record's URL.", "schema": {"type": "string", "format": "uri"}}}
+CANONICAL_LOCATION = {
+    "description": "The same URL with the canonical slug.",
+    "schema": {"type": "string", "format": "uri"},
+}
 
 
 def _header(name: str, description: str, *, required: bool) -> dict:
@@ -400,6 +404,12 @@ def document_http(result, generator, request, public):
                     # A deleted record has no version left to name; a citation's record does.
                     if code.startswith("2") and not (method == "delete" and path.endswith("/{slug}/")):
                         response["headers"] = dict(ETAG)
+            if method == "get" and "/{slug}/" in path:
+                responses["308"] = {
+                    "description": "The slug was given in another case (or, for an actor, as a name or alias): the "
+                    "same URL, query and sub-path kept, with the record's canonical slug.",
+                    "headers": {"Location": CANONICAL_LOCATION},
+                }
             if method == "get" and path.endswith("/{slug}/"):
                 parameters.append(_header("If-None-Match", IF_NONE_MATCH, required=False))
                 responses["200"]["headers"] = dict(ETAG)

@@ -4,8 +4,9 @@ cross-model reads in selectors.py, exports in renderers.py."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from knox import views as knox_views
@@ -266,6 +267,36 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     def queryset_model(self):
         return self.get_queryset().model
 
+    def handle_exception(self, exc):
+        # Only once the record is not found, so that a detail read costs no extra query for the redirect.
+        if isinstance(exc, Http404 | NotFound):
+            redirect = self.canonical_redirect()
+            if redirect is not None:
+                return redirect
+        return super().handle_exception(exc)
+
+    def canonical_redirect(self) -> HttpResponsePermanentRedirect | None:
+        """308 to the same URL (sub-path and query kept) with the canonical slug in place of a case variant (or,
+        for actors, an alias), on GET and HEAD: a link stays a link. Other methods keep their 404: a write is
+        never sent on to another record."""
+        slug = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if slug is None or self.request.method not in ("GET", "HEAD"):
+            return None
+        canonical = self.canonical_slug(slug)
+        parts = self.request.path.split("/")
+        # /api/v1/actors/{slug}/…: the slug's segment follows the list's path.
+        index = len(reverse(f"{self.basename}-list").rstrip("/").split("/"))
+        if canonical is None or canonical == slug or len(parts) <= index or parts[index] != slug:
+            return None
+        parts[index] = canonical
+        query = self.request.META.get("QUERY_STRING", "")
+        url = self.request.build_absolute_uri("/".join(parts)) + (f"?{query}" if query else "")
+        return HttpResponsePermanentRedirect(url, preserve_request=True)
+
+    def canonical_slug(self, slug: str) -> str | None:
+        """The slug a record is known by, for a slug given in another case (slugs are lower-case)."""
+        return self.queryset_model.objects.filter(slug=slug.lower()).values_list("slug", flat=True).first()
+
     def _record_response(self, record, *, status=status.HTTP_200_OK, location=False, loaded=False) -> Response:
         # After a write, reload through get_queryset() so that the new version is current. The related rows are read
         # here, on an instance that is only serialized: rows.py puts them where the relation's manager looks.
@@ -433,6 +464,16 @@ class ActorViewSet(TrackerViewSet):
 
     def get_queryset(self) -> QuerySet[Actor]:
         return Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
+
+    def canonical_slug(self, slug: str) -> str | None:
+        """An actor is also found by a name or alias, as every actor filter finds it (`washington`, or
+        `white-house` for "White House"), when no actor has the slug in any case."""
+        found = super().canonical_slug(slug)
+        if found is not None:
+            return found
+        matches = Actor.objects.ids_by_reference([slug, slug.replace("-", " ")])
+        ids = set().union(*matches.values()) if matches else set()
+        return Actor.objects.filter(pk=ids.pop()).values_list("slug", flat=True).first() if len(ids) == 1 else None
 
     def create_record(self, kwargs: dict, validated: dict):
         # force confirms a name that only resembles another actor's; a name that reads the same as another's is
