@@ -72,6 +72,8 @@ def openapi(schema) -> OpenAPI:
             # openapi-core reads only application/json as JSON and leaves other media types as bytes.
             extra_media_type_deserializers={
                 "application/problem+json": json_loads,
+                # A record thinned by `fields=` (events/api/sparse.py).
+                "application/vnd.tracker.sparse+json": json_loads,
                 "text/csv": plain_loads,
                 "application/x-ndjson": plain_loads,
             },

@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 
 from .. import search
 from ..models import Actor, DeletedRecord, Event, EventParticipant, Pledge, Source, Statement
+from . import serializers, sparse
 from .choices import LISTED_AT_MOST, invalid_choice_message
 
 MAX_LIST_VALUES = 100
@@ -289,6 +290,12 @@ def _include_children() -> filters.Filter:
     )
 
 
+def _sparse_fields(serializer_class) -> ChoiceInFilter:
+    """`fields=`: the top-level fields of the resource's records to keep (events/api/sparse.py)."""
+    names = list(serializer_class().fields)
+    return ChoiceInFilter(choices=[(name, name) for name in names], method="filter_nothing", help_text=sparse.HELP)
+
+
 def _ordering(*fields: str) -> TrackerOrderingFilter:
     names = {field: field for field in fields}
     return TrackerOrderingFilter(
@@ -419,6 +426,7 @@ class SourceFilter(CommonFilter):
         lookup_expr="iexact", help_text="Only sources from this publisher (case-insensitive)."
     )
     ordering = _ordering("date", "title", "slug", "updated_at")
+    fields = _sparse_fields(serializers.SourceDetailSerializer)
 
     class Meta(CommonFilter.Meta):
         model = Source
@@ -439,6 +447,7 @@ class ActorFilter(CommonFilter):
         lookups=("parent",), help_text="Only actors directly under these actors (slugs, names or aliases)."
     )
     ordering = _ordering("name", "slug", "kind", "updated_at")
+    fields = _sparse_fields(serializers.ActorSerializer)
 
     class Meta(CommonFilter.Meta):
         model = Actor
@@ -455,6 +464,7 @@ class EventFilter(DatedFilter):
         help_text="Only events where an actor has these roles; with `actor`, where those actors have them.",
     )
     ordering = _ordering("date", "slug", "title", "event_type", "updated_at")
+    fields = _sparse_fields(serializers.EventSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Event
@@ -475,6 +485,7 @@ class StatementFilter(DatedFilter):
     medium = ChoiceInFilter(choices=Statement.Medium.choices, help_text="Only statements made through these media.")
     event = SlugInFilter(field_name="event", model=Event, help_text="Only statements belonging to these events.")
     ordering = _ordering("date", "slug", "updated_at")
+    fields = _sparse_fields(serializers.StatementSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Statement
@@ -496,6 +507,7 @@ class PledgeFilter(DatedFilter):
     target_after, target_before = _date_range("target", "target date")
     event = SlugInFilter(field_name="event", model=Event, help_text="Only pledges made at these events.")
     ordering = _ordering("date", "slug", "status", "quantity", "target_date", "updated_at")
+    fields = _sparse_fields(serializers.PledgeSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Pledge
@@ -516,6 +528,7 @@ class TimelineFilter(DatedFilter):
         method="filter_nothing",
         help_text="Only these kinds of item (event, pledge, statement; comma-separated). Default: all three.",
     )
+    fields = _sparse_fields(serializers.TimelineItemSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Event
@@ -527,10 +540,13 @@ class DeletedRecordFilter(StaticFormFilterSet):
     deleted_since = UtcDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text="Only deletions at or after this ISO 8601 time."
     )
+    fields = _sparse_fields(serializers.DeletedRecordSerializer)
 
     class Meta:
         model = DeletedRecord
         fields = ()
+
+    filter_nothing = CommonFilter.filter_nothing
 
 
 # Backend -----------------------------------------------------------------------------------------------------

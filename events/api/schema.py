@@ -1,5 +1,6 @@
 """OpenAPI: how filters are declared, and post-processing of the generated schema."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from . import filters
+from . import filters, sparse
 from .pagination import MAX_PAGE_SIZE, TrackerPagination
 from .serializers import CITATIONS_HELP
 
@@ -598,3 +599,48 @@ def link_operations(result, generator, request, public):
                 }
             }
     return result
+
+
+def document_sparse_fields(result, generator, request, public):
+    """`fields=` (events/api/sparse.py): declared on each record's GET as on its list, and its thinned answer as a
+    media type of its own, whose schema is the record's component with no property required (`EventFields`; a page
+    keeps its envelope, `PaginatedEventListFields`). The `application/json` answer keeps every required property."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if path.endswith("/{slug}/") and not any(p["name"] == sparse.PARAMETER for p in parameters):
+            listing = paths.get(path.removesuffix("{slug}/"), {}).get("get", {})
+            declared = [p for p in listing.get("parameters", []) if p["name"] == sparse.PARAMETER]
+            parameters += declared
+        if not any(p["name"] == sparse.PARAMETER and p["in"] == "query" for p in parameters):
+            continue
+        content = operation["responses"].get("200", {}).get("content", {})
+        if "application/json" in content:
+            content[sparse.SPARSE_TYPE] = {"schema": _sparse_schema(result, content["application/json"]["schema"])}
+    return result
+
+
+def _sparse_schema(result: dict, schema: dict) -> dict:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    name = ref.rsplit("/", 1)[1]
+    components = result["components"]["schemas"]
+    sparse_name = f"{name}Fields"
+    if sparse_name not in components:
+        component = copy.deepcopy(components[name])
+        results = component.get("properties", {}).get("results")
+        if results is not None and "items" in results:
+            # A page: its envelope is whole, its records thinned.
+            results["items"] = _sparse_schema(result, results["items"])
+        else:
+            component.pop("required", None)
+            component["description"] = (
+                f"{component.get('description', name).rstrip('.')}. Thinned by `fields=`: only the fields asked "
+                "for are present."
+            )
+        components[sparse_name] = component
+    return {"$ref": f"#/components/schemas/{sparse_name}"}

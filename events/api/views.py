@@ -4,7 +4,7 @@ cross-model reads in selectors.py, exports in renderers.py."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +31,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import filters, rows, serializers
+from . import filters, rows, serializers, sparse
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .filters import StrictBooleanField
@@ -118,7 +118,9 @@ class ExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         context = self.get_serializer_context()
         page = rows.load(self.paginate_queryset(queryset), self.related_rows)
-        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+        names = sparse.chosen(request.query_params)
+        data = sparse.thin(self.get_serializer_class()(page, many=True, context=context).data, names)
+        return sparse.mark(self.get_paginated_response(data), request, names)
 
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
     def export(self, request, *args, **kwargs):
@@ -126,12 +128,16 @@ class ExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
+        names = sparse.chosen(request.query_params)
         items = serialized(
             queryset,
-            lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
+            lambda batch: sparse.thin(
+                serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data, names
+            ),
         )
         fmt = request.accepted_renderer.format
-        return export_response(fmt=fmt, items=items, fields=serializer_class().fields, filename=self.export_name)
+        columns = sparse.thin_columns(serializer_class().fields, names)
+        return export_response(fmt=fmt, items=items, fields=columns, filename=self.export_name)
 
 
 def exporting(request) -> bool:
@@ -232,8 +238,17 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
             current = next((f'"{version}"' for (version,) in versions[:1]), None)
             if current is not None and known == current:
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
-        # get_object() already loaded the record through get_queryset(): no need to load it again.
-        return self._record_response(self.get_object(), loaded=True)
+        if sparse.PARAMETER in request.query_params:
+            # As on a list: an empty item or a repeated blank is a 400, not silently dropped.
+            given = QueryDict(mutable=True)
+            given.setlist(sparse.PARAMETER, request.query_params.getlist(sparse.PARAMETER))
+            filters.check_parameters(given, {sparse.PARAMETER}, frozenset({sparse.PARAMETER}))
+        # get_object() already loaded the record through get_queryset(): no need to load it again. Its filter
+        # backend has checked `fields` against the resource's fields.
+        response = self._record_response(self.get_object(), loaded=True)
+        names = sparse.chosen(request.query_params)
+        response.data = sparse.thin([response.data], names)[0]
+        return sparse.mark(response, request, names)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -718,13 +733,15 @@ class TimelineView(GenericAPIView):
         if not checked.is_valid():
             raise ValidationError(checked.errors)
         timeline = selectors.timeline(params, checked=checked)
+        names = sparse.chosen(params)
         if export:
             refuse_paging(request)
-            items = serialized(timeline, lambda batch: _timeline_data(batch, request))
-            fields = serializers.TimelineItemSerializer().fields
+            items = serialized(timeline, lambda batch: sparse.thin(_timeline_data(batch, request), names))
+            fields = sparse.thin_columns(serializers.TimelineItemSerializer().fields, names)
             return export_response(fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename)
         page = view.paginator.paginate_queryset(timeline, request, view=view)
-        return view.paginator.get_paginated_response(_timeline_data(page, request))
+        data = sparse.thin(_timeline_data(page, request), names)
+        return sparse.mark(view.paginator.get_paginated_response(data), request, names)
 
 
 class TimelineExportView(TimelineView):
