@@ -65,3 +65,17 @@ def test_writes_are_never_redirected(editor, world):
     citation = {"source": "other-article", "excerpt": "Troops will deploy."}
     assert error_fields(editor.post(f"{API}/events/Brussels-Meeting/citations/", citation, format="json"), 404)
     assert editor.options(url).status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("events/Brussels-Meeting-Post-War-Gaza/", "events/brussels-meeting-post-war-gaza/"),
+        ("actors/washington/", "actors/united-states/"),
+        ("actors/security-council/", "actors/un-security-council/"),
+        ("actors/washington/timeline/?type=event", "actors/united-states/timeline/?type=event"),
+    ],
+)
+def test_the_readme_redirects(api_client, story, url, canonical):
+    response = api_client.get(f"{API}/{url}")
+    assert (response.status_code, response["Location"]) == (308, f"http://testserver{API}/{canonical}")
