@@ -606,6 +606,8 @@ def document_sparse_fields(result, generator, request, public):
     media type of its own, whose schema is the record's component with no property required (`EventFields`; a page
     keeps its envelope, `PaginatedEventListFields`). The `application/json` answer keeps every required property."""
     paths = result.get("paths", {})
+    found: list[dict] = []
+    names: dict[tuple, str] = {}
     for path, operations in paths.items():
         operation = operations.get("get")
         if operation is None:
@@ -613,14 +615,35 @@ def document_sparse_fields(result, generator, request, public):
         parameters = operation.setdefault("parameters", [])
         if path.endswith("/{slug}/") and not any(p["name"] == sparse.PARAMETER for p in parameters):
             listing = paths.get(path.removesuffix("{slug}/"), {}).get("get", {})
-            declared = [p for p in listing.get("parameters", []) if p["name"] == sparse.PARAMETER]
-            parameters += declared
-        if not any(p["name"] == sparse.PARAMETER and p["in"] == "query" for p in parameters):
+            parameters += [copy.deepcopy(p) for p in listing.get("parameters", []) if p["name"] == sparse.PARAMETER]
+        declared = [p for p in parameters if p["name"] == sparse.PARAMETER and p["in"] == "query"]
+        if not declared:
             continue
+        # The enum says the names; drf-spectacular's list of them again in the description ("* `slug` - slug")
+        # says nothing more.
+        declared[0]["description"] = sparse.HELP
+        found.append(declared[0])
         content = operation["responses"].get("200", {}).get("content", {})
         if "application/json" in content:
             content[sparse.SPARSE_TYPE] = {"schema": _sparse_schema(result, content["application/json"]["schema"])}
+            record = _record_name(result, content["application/json"]["schema"])
+            names.setdefault(tuple(declared[0]["schema"]["items"]["enum"]), f"{record}FieldName")
+    # Each resource's field names once, as a component (`EventFieldName`), rather than in each of its operations.
+    schemas = result["components"]["schemas"]
+    for parameter in found:
+        items = parameter["schema"]["items"]
+        name = names.get(tuple(items.get("enum", ())))
+        if name is not None:
+            schemas[name] = {"type": "string", "enum": items["enum"]}
+            parameter["schema"]["items"] = {"$ref": f"#/components/schemas/{name}"}
     return result
+
+
+def _record_name(result: dict, schema: dict) -> str:
+    """The record component a response holds: itself, or the items of a page."""
+    name = schema["$ref"].rsplit("/", 1)[1]
+    items = result["components"]["schemas"][name].get("properties", {}).get("results", {}).get("items")
+    return items["$ref"].rsplit("/", 1)[1] if items else name
 
 
 def _sparse_schema(result: dict, schema: dict) -> dict:
@@ -638,9 +661,12 @@ def _sparse_schema(result: dict, schema: dict) -> dict:
             results["items"] = _sparse_schema(result, results["items"])
         else:
             component.pop("required", None)
+            # Each property is described in full on the full component: the contract says it once.
+            for prop, value in component.get("properties", {}).items():
+                value["description"] = f"As {name}.{prop}."
             component["description"] = (
-                f"{component.get('description', name).rstrip('.')}. Thinned by `fields=`: only the fields asked "
-                "for are present."
+                f"{name} thinned by `fields=`: only the fields asked for are present. Each field is as in {name}, "
+                "described there."
             )
         components[sparse_name] = component
     return {"$ref": f"#/components/schemas/{sparse_name}"}
