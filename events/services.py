@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from . import evidence, gazetteer, intake, names
+from . import evidence, gazetteer, intake, names, search
 from .dates import implied_precision, resolve_span
 from .generation import data_changed
 from .history import quietly, write_version
@@ -154,6 +154,9 @@ def search_text_refresh(*, record: Source | Actor | Event | Statement | Pledge) 
     if text == record.search_text:
         return False
     type(record).objects.filter(pk=record.pk).update(search_text=text)
+    # PostgreSQL derives its search vector from search_text; SQLite's FTS5 table is written here, in the same
+    # transaction.
+    search.document_index(record, text, using=record._state.db or "default")
     # update() sends no signal: say that searches may now count differently (see generation.data_changed).
     data_changed()
     record.search_text = text

@@ -1,4 +1,4 @@
-"""Tombstones for deleted records, and the data generation that cached counts are keyed by.
+"""Tombstones for deleted records, their search documents, and the data generation that cached counts are keyed by.
 
 Signals rather than services: a record can change or disappear through the admin, the API, a shell or a cascade,
 and post_save, post_delete and m2m_changed are the hooks all of them pass through.
@@ -7,6 +7,7 @@ and post_save, post_delete and m2m_changed are the hooks all of them pass throug
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from . import search
 from .generation import data_changed
 from .models import Actor, DeletedRecord, Event, Pledge, Source, Statement
 
@@ -24,6 +25,9 @@ def record_deletion(sender, instance, **kwargs) -> None:
     kind = KINDS.get(sender)
     if kind is not None:
         DeletedRecord.objects.create(kind=kind, slug=instance.slug)
+        # PostgreSQL's search vector goes with the row; SQLite's FTS5 row is apart and must go too, however the
+        # record went (services, admin, a cascade).
+        search.documents_unindex(sender, [instance.pk], using=kwargs.get("using") or "default")
 
 
 @receiver(post_save)

@@ -182,9 +182,7 @@ def test_export_errors_stay_json(api_client, world):
     response = api_client.get("/api/v1/statements/export/?format=csv&stance=maybe")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["errors"] == {
-        "stance": ["Select a valid choice. maybe is not one of the available choices."]
-    }
+    assert response.json()["errors"] == {"stance": ["“maybe” is not a valid value. Valid values: supports, opposes."]}
 
 
 def test_all_statements_as_csv_from_the_story(api_client, story):

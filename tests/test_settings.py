@@ -251,3 +251,16 @@ def test_without_replica_urls_there_is_one_database_and_no_router():
     assert list(loaded["databases"]) == ["default"]
     assert loaded["routers"] == []
     assert loaded["databases"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
+
+
+def test_the_repository_tracks_no_environment_of_its_own():
+    """A worktree's `.venv` symlink was once committed (`.gitignore` said `.venv/`, which matches a directory only):
+    a fresh clone then held a link where `make` builds the virtualenv, and every command failed."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    symlinks = [line.split("\t", 1)[1] for line in tracked if line.startswith("120000 ")]
+    assert symlinks == []
+    paths = {line.split("\t", 1)[1] for line in tracked}
+    environments = (".venv", ".clients/", "clients/ts/node_modules/")
+    assert not [path for path in paths if path == ".venv" or path.startswith(environments)]

@@ -117,7 +117,7 @@ def test_timeline_order_and_filters(api_client, world):
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ("type=tweet", {"type": ["Select a valid choice. tweet is not one of the available choices."]}),
+        ("type=tweet", {"type": ["“tweet” is not a valid value. Valid values: event, pledge, statement."]}),
         ("date_after=2025-13-01", {"date_after": ["Enter a valid date."]}),
         (
             "actor=atlantis",

@@ -206,7 +206,14 @@ def test_non_verbatim_excerpt_is_a_field_error(editor, world):
                 "kind": ["This field is required."],
             },
         ),
-        ({"slug": "x", "name": "X", "kind": "planet"}, {"kind": ['"planet" is not a valid choice.']}),
+        (
+            {"slug": "x", "name": "X", "kind": "planet"},
+            {
+                "kind": [
+                    "“planet” is not a valid value. Valid values: state, igo, coalition, government, armed_force, armed_group, political_org, person, media, civilians, other."
+                ]
+            },
+        ),
         (
             {"slug": "Not A Slug", "name": "X", "kind": "state"},
             {"slug": ['Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.']},

@@ -16,8 +16,8 @@ from .pagination import DatedPagination
 from .schema import PAGE_PARAMETERS, filter_parameters
 
 GROUP_BY = "group_by"
-# The list's parameters that make no sense on groups, which are ordered by their count.
-NOT_FOR_AGGREGATES = frozenset({"ordering"})
+# The list's parameters that make no sense on groups, which are ordered by their count and have their own shape.
+NOT_FOR_AGGREGATES = frozenset({"ordering", "fields"})
 PAGE_RENDERERS = tuple(api_settings.DEFAULT_RENDERER_CLASSES)
 
 
@@ -141,7 +141,8 @@ def aggregate_schema(model, what: str) -> dict:
     return extend_schema(
         summary=f"Count {what} in groups",
         description=f"The {what} that the list's filters match, counted in groups by one or more keys ({keys}), "
-        "most records first, a page of groups at a time. Takes every parameter of the list but `ordering`. "
+        "most records first, a page of groups at a time. Takes every parameter of the list but `ordering` and "
+        "`fields`. "
         + (
             "Each group adds up its pledges' quantities per unit, flagging sums that include an approximate quantity. "
             if model is Pledge

@@ -22,6 +22,8 @@ from rest_framework.exceptions import ValidationError
 
 from .. import search
 from ..models import Actor, DeletedRecord, Event, EventParticipant, Place, Pledge, Source, Statement
+from . import serializers, sparse
+from .choices import LISTED_AT_MOST, invalid_choice_message
 
 MAX_LIST_VALUES = 100
 
@@ -250,6 +252,15 @@ class SharedChoiceField(ChoiceField):
         # Field.__deepcopy__ without ChoiceField's copy of the choices (see SharedChoices).
         return forms.Field.__deepcopy__(self, memo)
 
+    def validate(self, value):
+        # The valid values, and the closest to a near miss ("did you mean `police_training`?").
+        if value not in self.empty_values and not self.valid_value(value):
+            valid = [str(key) for key, _ in self.choices if key not in self.empty_values]
+            message = invalid_choice_message(value, valid, what="value" if len(valid) <= LISTED_AT_MOST else "code")
+            # As params: django-filter %-formats the message, and a value may hold a %.
+            raise forms.ValidationError("%(message)s", code="invalid_choice", params={"message": message})
+        super().validate(value)
+
 
 class UpperChoiceField(SharedChoiceField):
     def to_python(self, value):
@@ -306,6 +317,8 @@ class ActorInvolvedFilter(filters.CharFilter):
 
 class TrackerOrderingFilter(filters.OrderingFilter):
     """Whitelisted orderings; unknown dates sort last either way and slug breaks ties, so pages are stable."""
+
+    field_class = SharedChoiceField
 
     def get_ordering_value(self, param, model=None):
         descending = param.startswith("-")
@@ -383,6 +396,12 @@ def _include_undated() -> filters.Filter:
         "and the page's `undated_excluded` (an export's `X-Undated-Excluded` header) says how many. true or false; "
         "default false.",
     )
+
+
+def _sparse_fields(serializer_class) -> ChoiceInFilter:
+    """`fields=`: the top-level fields of the resource's records to keep (events/api/sparse.py)."""
+    names = list(serializer_class().fields)
+    return ChoiceInFilter(choices=[(name, name) for name in names], method="filter_nothing", help_text=sparse.HELP)
 
 
 def _ordering(*fields: str) -> TrackerOrderingFilter:
@@ -475,9 +494,11 @@ class CommonFilter(StaticFormFilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=search.MAX_TERM_LENGTH,
-        help_text="Full-text search over names, aliases, titles, descriptions, statement text and excerpts. On "
-        "PostgreSQL, results are ranked by relevance unless `ordering` is given; words can be quoted or negated. "
-        "Ranking costs time in proportion to the matches: for a very common term, `ordering=date` answers fastest.",
+        help_text="Full-text search over names, aliases, titles, descriptions, statement text and excerpts, with "
+        "English stemming on either database. Results are ranked by relevance unless `ordering` is given. Every "
+        'word must match; `"quoted phrases"`, `-excluded` words and `or` between alternatives work; common English '
+        "words are ignored. Ranking costs time in proportion to the matches: for a very common term, "
+        "`ordering=date` answers fastest.",
     )
     updated_since = UtcDateTimeFilter(
         field_name="updated_at",
@@ -576,6 +597,7 @@ class SourceFilter(UndatedMixin, CommonFilter):
         lookup_expr="iexact", help_text="Only sources from this publisher (case-insensitive)."
     )
     ordering = _ordering("date", "title", "slug", "updated_at")
+    fields = _sparse_fields(serializers.SourceDetailSerializer)
 
     class Meta(CommonFilter.Meta):
         model = Source
@@ -599,6 +621,7 @@ class ActorFilter(CommonFilter):
         lookups=("parent",), help_text="Only actors directly under these actors (slugs, names or aliases)."
     )
     ordering = _ordering("name", "slug", "kind", "updated_at")
+    fields = _sparse_fields(serializers.ActorSerializer)
 
     class Meta(CommonFilter.Meta):
         model = Actor
@@ -615,6 +638,7 @@ class EventFilter(DatedFilter):
         help_text="Only events where an actor has these roles; with `actor`, where those actors have them.",
     )
     ordering = _ordering("date", "slug", "title", "event_type", "updated_at")
+    fields = _sparse_fields(serializers.EventSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Event
@@ -635,6 +659,7 @@ class StatementFilter(DatedFilter):
     medium = ChoiceInFilter(choices=Statement.Medium.choices, help_text="Only statements made through these media.")
     event = SlugInFilter(field_name="event", model=Event, help_text="Only statements belonging to these events.")
     ordering = _ordering("date", "slug", "updated_at")
+    fields = _sparse_fields(serializers.StatementSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Statement
@@ -661,6 +686,7 @@ class PledgeFilter(DatedFilter):
     )
     event = SlugInFilter(field_name="event", model=Event, help_text="Only pledges made at these events.")
     ordering = _ordering("date", "slug", "status", "quantity", "target_date", "updated_at")
+    fields = _sparse_fields(serializers.PledgeSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Pledge
@@ -684,6 +710,7 @@ class TimelineFilter(DatedFilter):
         method="filter_nothing",
         help_text="Only these kinds of item (event, pledge, statement; comma-separated). Default: all three.",
     )
+    fields = _sparse_fields(serializers.TimelineItemSerializer)
 
     class Meta(DatedFilter.Meta):
         model = Event
@@ -717,10 +744,13 @@ class DeletedRecordFilter(StaticFormFilterSet):
     deleted_since = UtcDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text="Only deletions at or after this ISO 8601 time."
     )
+    fields = _sparse_fields(serializers.DeletedRecordSerializer)
 
     class Meta:
         model = DeletedRecord
         fields = ()
+
+    filter_nothing = CommonFilter.filter_nothing
 
 
 # Backend -----------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """OpenAPI: how filters are declared, and post-processing of the generated schema."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from . import filters
+from . import filters, sparse
 from .pagination import MAX_PAGE_SIZE, TrackerPagination
 from .renderers import WITHOUT_PLACE_HEADER
 from .serializers import CITATIONS_HELP
@@ -371,6 +372,10 @@ UNDATED = {
     }
 }
 LOCATION = {"Location": {"description": "The record's URL.", "schema": {"type": "string", "format": "uri"}}}
+CANONICAL_LOCATION = {
+    "description": "The same URL with the canonical slug.",
+    "schema": {"type": "string", "format": "uri"},
+}
 
 
 def _header(name: str, description: str, *, required: bool) -> dict:
@@ -424,6 +429,12 @@ def document_http(result, generator, request, public):
                     # A deleted record has no version left to name; a citation's record does.
                     if code.startswith("2") and not (method == "delete" and path.endswith("/{slug}/")):
                         response["headers"] = dict(ETAG)
+            if method == "get" and "/{slug}/" in path:
+                responses["308"] = {
+                    "description": "The slug was given in another case (or, for an actor, as a name or alias): the "
+                    "same URL, query and sub-path kept, with the record's canonical slug.",
+                    "headers": {"Location": CANONICAL_LOCATION},
+                }
             if method == "get" and path.endswith("/{slug}/"):
                 parameters.append(_header("If-None-Match", IF_NONE_MATCH, required=False))
                 responses["200"]["headers"] = dict(ETAG)
@@ -624,3 +635,74 @@ def link_operations(result, generator, request, public):
                 }
             }
     return result
+
+
+def document_sparse_fields(result, generator, request, public):
+    """`fields=` (events/api/sparse.py): declared on each record's GET as on its list, and its thinned answer as a
+    media type of its own, whose schema is the record's component with no property required (`EventFields`; a page
+    keeps its envelope, `PaginatedEventListFields`). The `application/json` answer keeps every required property."""
+    paths = result.get("paths", {})
+    found: list[dict] = []
+    names: dict[tuple, str] = {}
+    for path, operations in paths.items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if path.endswith("/{slug}/") and not any(p["name"] == sparse.PARAMETER for p in parameters):
+            listing = paths.get(path.removesuffix("{slug}/"), {}).get("get", {})
+            parameters += [copy.deepcopy(p) for p in listing.get("parameters", []) if p["name"] == sparse.PARAMETER]
+        declared = [p for p in parameters if p["name"] == sparse.PARAMETER and p["in"] == "query"]
+        if not declared:
+            continue
+        # The enum says the names; drf-spectacular's list of them again in the description ("* `slug` - slug")
+        # says nothing more.
+        declared[0]["description"] = sparse.HELP
+        found.append(declared[0])
+        content = operation["responses"].get("200", {}).get("content", {})
+        if "application/json" in content:
+            content[sparse.SPARSE_TYPE] = {"schema": _sparse_schema(result, content["application/json"]["schema"])}
+            record = _record_name(result, content["application/json"]["schema"])
+            names.setdefault(tuple(declared[0]["schema"]["items"]["enum"]), f"{record}FieldName")
+    # Each resource's field names once, as a component (`EventFieldName`), rather than in each of its operations.
+    schemas = result["components"]["schemas"]
+    for parameter in found:
+        items = parameter["schema"]["items"]
+        name = names.get(tuple(items.get("enum", ())))
+        if name is not None:
+            schemas[name] = {"type": "string", "enum": items["enum"]}
+            parameter["schema"]["items"] = {"$ref": f"#/components/schemas/{name}"}
+    return result
+
+
+def _record_name(result: dict, schema: dict) -> str:
+    """The record component a response holds: itself, or the items of a page."""
+    name = schema["$ref"].rsplit("/", 1)[1]
+    items = result["components"]["schemas"][name].get("properties", {}).get("results", {}).get("items")
+    return items["$ref"].rsplit("/", 1)[1] if items else name
+
+
+def _sparse_schema(result: dict, schema: dict) -> dict:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    name = ref.rsplit("/", 1)[1]
+    components = result["components"]["schemas"]
+    sparse_name = f"{name}Fields"
+    if sparse_name not in components:
+        component = copy.deepcopy(components[name])
+        results = component.get("properties", {}).get("results")
+        if results is not None and "items" in results:
+            # A page: its envelope is whole, its records thinned.
+            results["items"] = _sparse_schema(result, results["items"])
+        else:
+            component.pop("required", None)
+            # Each property is described in full on the full component: the contract says it once.
+            for prop, value in component.get("properties", {}).items():
+                value["description"] = f"As {name}.{prop}."
+            component["description"] = (
+                f"{name} thinned by `fields=`: only the fields asked for are present. Each field is as in {name}, "
+                "described there."
+            )
+        components[sparse_name] = component
+    return {"$ref": f"#/components/schemas/{sparse_name}"}

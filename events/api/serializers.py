@@ -30,6 +30,7 @@ from ..models import (
     Statement,
 )
 from ..validators import verbatim_messages
+from .choices import SuggestingChoiceField
 from .representation import CompiledReadMixin
 
 TIMESTAMPS = ("version", "created_at", "updated_at")
@@ -574,7 +575,7 @@ class CitationWriteSerializer(OnlyDeclaredFields, serializers.Serializer):
 
 class ParticipantWriteSerializer(OnlyDeclaredFields, serializers.Serializer):
     actor = _ref(Actor, "Slug of the participating actor.")
-    role = serializers.ChoiceField(choices=EventParticipant.Role.choices, help_text="The actor's role.")
+    role = SuggestingChoiceField(choices=EventParticipant.Role.choices, help_text="The actor's role.")
 
 
 def _citations_field() -> CitationWriteSerializer:
@@ -610,6 +611,8 @@ class WriteSerializer(serializers.ModelSerializer):
         models.URLField: StrictURLField,
         models.BooleanField: TrueOrFalse,
     }
+    # A wrong choice names the valid ones and suggests the closest (events/api/choices.py).
+    serializer_choice_field = SuggestingChoiceField
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -826,7 +829,7 @@ class PledgeWriteSerializer(WriteSerializer):
 
 
 class StatusChangeWriteSerializer(OnlyDeclaredFields, serializers.Serializer):
-    status = serializers.ChoiceField(choices=Pledge.Status.choices, help_text="The new status.")
+    status = SuggestingChoiceField(choices=Pledge.Status.choices, help_text="The new status.")
     date = serializers.DateField(help_text="When the status changed, as the source reports it.")
     source = _ref(Source, "Slug of the source reporting the change.")
     excerpt = StrictCharField(max_length=1000, trim_whitespace=False, help_text="Verbatim evidence.")

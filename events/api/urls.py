@@ -1,9 +1,7 @@
-from django.urls import path, re_path
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
-from .exceptions import not_found
 
 # Entry points that are not a resource's list, named in the API root beside the lists.
 ROOT_EXTRAS = {
@@ -39,9 +37,4 @@ urlpatterns = [
     path("timeline/export/", views.TimelineExportView.as_view(), name="timeline-export"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
     *router.urls,
-    # Any other path under the API is a 404 in the API's error format, with DEBUG on too (Django's handler404
-    # serves only with DEBUG off; its debug page would list every route). Paths with a trailing slash only, so that
-    # APPEND_SLASH still sends /api/v1/statements to /api/v1/statements/.
-    # It writes nothing, so no CSRF check: a PUT to a path with no route is a 404, not Django's HTML 403.
-    re_path(r"^.*/$", csrf_exempt(not_found), name="api-not-found"),
 ]

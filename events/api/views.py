@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -41,7 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import filters, rows, serializers
+from . import filters, rows, serializers, sparse
 from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -179,7 +180,9 @@ class ExportMixin:
         page = rows.load(self.paginate_queryset(queryset), self.related_rows)
         if isinstance(self.paginator, DatedPagination):
             self.paginator.count_undated(self.undated_queryset)
-        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+        names = sparse.chosen(request.query_params)
+        data = sparse.thin(self.get_serializer_class()(page, many=True, context=context).data, names)
+        return sparse.mark(self.get_paginated_response(data), request, names)
 
     @action(detail=False, methods=["get"], renderer_classes=EXPORT_RENDERERS, pagination_class=None)
     def export(self, request, *args, **kwargs):
@@ -187,14 +190,18 @@ class ExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
+        names = sparse.chosen(request.query_params)
         items = serialized(
             queryset,
-            lambda batch: serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data,
+            lambda batch: sparse.thin(
+                serializer_class(rows.load(batch, self.related_rows), many=True, context=context).data, names
+            ),
         )
+        columns = sparse.thin_columns(serializer_class().fields, names)
         response = export_response(
             fmt=request.accepted_renderer.format,
             items=items,
-            fields=serializer_class().fields,
+            fields=columns,
             filename=self.export_name,
             bom=wants_bom(request),
         )
@@ -321,8 +328,17 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
             current = next((f'"{version}"' for (version,) in versions[:1]), None)
             if current is not None and known == current:
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
-        # get_object() already loaded the record through get_queryset(): no need to load it again.
-        return self._record_response(self.get_object(), loaded=True)
+        if sparse.PARAMETER in request.query_params:
+            # As on a list: an empty item or a repeated blank is a 400, not silently dropped.
+            given = QueryDict(mutable=True)
+            given.setlist(sparse.PARAMETER, request.query_params.getlist(sparse.PARAMETER))
+            filters.check_parameters(given, {sparse.PARAMETER}, frozenset({sparse.PARAMETER}))
+        # get_object() already loaded the record through get_queryset(): no need to load it again. Its filter
+        # backend has checked `fields` against the resource's fields.
+        response = self._record_response(self.get_object(), loaded=True)
+        names = sparse.chosen(request.query_params)
+        response.data = sparse.thin([response.data], names)[0]
+        return sparse.mark(response, request, names)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -355,6 +371,36 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
     @property
     def queryset_model(self):
         return self.get_queryset().model
+
+    def handle_exception(self, exc):
+        # Only once the record is not found, so that a detail read costs no extra query for the redirect.
+        if isinstance(exc, Http404 | NotFound):
+            redirect = self.canonical_redirect()
+            if redirect is not None:
+                return redirect
+        return super().handle_exception(exc)
+
+    def canonical_redirect(self) -> HttpResponsePermanentRedirect | None:
+        """308 to the same URL (sub-path and query kept) with the canonical slug in place of a case variant (or,
+        for actors, an alias), on GET and HEAD: a link stays a link. Other methods keep their 404: a write is
+        never sent on to another record."""
+        slug = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if slug is None or self.request.method not in ("GET", "HEAD"):
+            return None
+        canonical = self.canonical_slug(slug)
+        parts = self.request.path.split("/")
+        # /api/v1/actors/{slug}/…: the slug's segment follows the list's path.
+        index = len(reverse(f"{self.basename}-list").rstrip("/").split("/"))
+        if canonical is None or canonical == slug or len(parts) <= index or parts[index] != slug:
+            return None
+        parts[index] = canonical
+        query = self.request.META.get("QUERY_STRING", "")
+        url = self.request.build_absolute_uri("/".join(parts)) + (f"?{query}" if query else "")
+        return HttpResponsePermanentRedirect(url, preserve_request=True)
+
+    def canonical_slug(self, slug: str) -> str | None:
+        """The slug a record is known by, for a slug given in another case (slugs are lower-case)."""
+        return self.queryset_model.objects.filter(slug=slug.lower()).values_list("slug", flat=True).first()
 
     def _record_response(self, record, *, status=status.HTTP_200_OK, location=False, loaded=False) -> Response:
         # After a write, reload through get_queryset() so that the new version is current. The related rows are read
@@ -549,6 +595,16 @@ class ActorViewSet(TrackerViewSet):
 
     def get_queryset(self) -> QuerySet[Actor]:
         return Actor.objects.select_related("parent").defer("search_text", "parent__search_text")
+
+    def canonical_slug(self, slug: str) -> str | None:
+        """An actor is also found by a name or alias, as every actor filter finds it (`washington`, or
+        `white-house` for "White House"), when no actor has the slug in any case."""
+        found = super().canonical_slug(slug)
+        if found is not None:
+            return found
+        matches = Actor.objects.ids_by_reference([slug, slug.replace("-", " ")])
+        ids = set().union(*matches.values()) if matches else set()
+        return Actor.objects.filter(pk=ids.pop()).values_list("slug", flat=True).first() if len(ids) == 1 else None
 
     def create_record(self, kwargs: dict, validated: dict):
         # force confirms a name that only resembles another actor's; a name that reads the same as another's is
@@ -960,11 +1016,12 @@ class TimelineView(GenericAPIView):
             raise ValidationError(checked.errors)
         timeline = selectors.timeline(params, checked=checked)
         undated = selectors.timeline_undated(params, checked=checked)
+        names = sparse.chosen(params)
         if export:
             refuse_paging(request)
             bom = wants_bom(request)
-            items = serialized(timeline, lambda batch: _timeline_data(batch, request))
-            fields = serializers.TimelineItemSerializer().fields
+            items = serialized(timeline, lambda batch: sparse.thin(_timeline_data(batch, request), names))
+            fields = sparse.thin_columns(serializers.TimelineItemSerializer().fields, names)
             response = export_response(
                 fmt=request.accepted_renderer.format, items=items, fields=fields, filename=filename, bom=bom
             )
@@ -972,7 +1029,8 @@ class TimelineView(GenericAPIView):
             return response
         page = view.paginator.paginate_queryset(timeline, request, view=view)
         view.paginator.count_undated(undated)
-        return view.paginator.get_paginated_response(_timeline_data(page, request))
+        data = sparse.thin(_timeline_data(page, request), names)
+        return sparse.mark(view.paginator.get_paginated_response(data), request, names)
 
 
 class TimelineExportView(TimelineView):

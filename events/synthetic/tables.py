@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.core.management.base import CommandError
 from django.db import connection, models, transaction
 
+from events import search
 from events.models import (
     Actor,
     ActorAlias,
@@ -195,6 +196,11 @@ def clear_synthetic() -> int:
     ]
     deleted = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        # SQLite's FTS5 rows first, while the records that name them are still there.
+        if search.fts_enabled(connection.alias):
+            for model in search.SEARCHABLE:
+                fts = connection.ops.quote_name(search.fts_table(model))
+                cursor.execute(f"DELETE FROM {fts} WHERE rowid IN {syn[model]}", [like])
         for sql, params in steps:
             cursor.execute(sql, [like] * params)
             deleted += max(cursor.rowcount, 0)

@@ -278,6 +278,7 @@ SPECTACULAR_SETTINGS = {
         "events.api.schema.describe_once",
         "events.api.schema.link_operations",
         "events.api.schema.refuse_what_no_field_takes",
+        "events.api.schema.document_sparse_fields",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",

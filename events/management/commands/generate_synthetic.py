@@ -20,6 +20,7 @@ from events.models import (
     Event,
     Source,
 )
+from events.search import documents_fill
 
 # The command --------------------------------------------------------------------------------------------------
 from events.synthetic.generator import Generator
@@ -118,6 +119,9 @@ class Command(BaseCommand):
             generator.write_sources()
             generator.write_actors()
             generator.write_records()
+            # PostgreSQL generates each search vector from the copied search_text; SQLite's FTS5 tables are filled
+            # from it here, in the same transaction.
+            documents_fill(slug_prefix=PREFIX)
             loaded = time.monotonic()
             if rebuild:
                 steps = tqdm(rebuild, desc="indexes", unit="index", disable=options["no_progress"])

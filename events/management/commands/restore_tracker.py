@@ -6,6 +6,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from events.models import Actor, Source
+from events.search import documents_fill
 from events.services import source_shingles_set
 
 
@@ -26,4 +27,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             for source in Source.objects.only("id", "text").iterator(chunk_size=200):
                 source_shingles_set(source=source)
+            # So is SQLite's full-text index, from the restored search documents (loaddata sends no service call).
+            documents_fill()
         self.stdout.write(f"Restored {dump}.")
