@@ -462,8 +462,10 @@ def test_servers_and_country_codes_once(schema, api_client):
 
     text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
     assert text.count("Afghanistan") == 1
-    # 600 KB when every country parameter and field listed the 250 names; response examples and links add ~40 KB.
-    assert len(text) < 420_000
+    # Every country parameter and field listing the 250 names once made 600 KB of them alone. Since, response examples
+    # and links, and issue 14's operations (aggregates, citations exports, places, the change feed, the sparse media
+    # type's components) have brought the whole to about 550 KB.
+    assert len(text) < 600_000
     (country,) = [p for p in schema["paths"]["/api/v1/actors/"]["get"]["parameters"] if p["name"] == "country"]
     assert country["schema"]["items"] == {"$ref": "#/components/schemas/CountryEnum"}
 
