@@ -407,7 +407,14 @@ def write_report(info: dict, path: Path) -> None:
         add("")
         add("</details>")
         add("")
-    path.write_text("\n".join(lines))
+    # The response sizes are measured by bench/response_sizes.py, not by this run: keep its section.
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        begin, end = "<!-- response-sizes: begin -->", "<!-- response-sizes: end -->"
+        if begin in old and end in old:
+            kept = "\n" + old[old.index(begin) : old.index(end) + len(end)] + "\n"
+    path.write_text("\n".join(lines) + kept)
 
 
 def _short(sql: str, limit: int = 110) -> str:
