@@ -115,10 +115,13 @@ def chunks(source, size: int, then: Callable[[list], Any] = list) -> Iterator:
     ``key_of(row)`` (selectors.Timeline). A chunk that fails on a read replica is read again from the primary
     (tracker.replicas)."""
     if isinstance(source, QuerySet):
-        if set(source.query.annotations) & {key.name for key in sort_keys(source)}:
-            yield from _by_position(source, size, then)
+        try:
+            keys = sort_keys(source)
+        except TypeError:
+            keys = None  # ordered by an expression (include_undated's "undated last"): by position
+        if keys is None or set(source.query.annotations) & {key.name for key in keys}:
+            yield from _by_position(source, size, then, keys)
             return
-        keys = sort_keys(source)
         ordered = source.order_by(*(key.expression() for key in keys))
 
         def read(condition):
@@ -143,12 +146,18 @@ def chunks(source, size: int, then: Callable[[list], Any] = list) -> Iterator:
             pending = phases(keys, key_of(batch[-1]))
 
 
-def _by_position(queryset: QuerySet, size: int, then: Callable[[list], Any]) -> Iterator:
-    """A list ordered by a computed key (the search rank): its primary keys in order first, in one query, then the
-    rows ``size`` at a time by primary key. A computed key has no index to start from, so a keyset chunk would
-    compute it for every match again; and the rank, a PostgreSQL real, read back as a Python float, need not compare
-    equal to itself."""
-    ordered = queryset.order_by(*(key.expression() for key in sort_keys(queryset)))
+def _by_position(
+    queryset: QuerySet, size: int, then: Callable[[list], Any], keys: tuple[SortKey, ...] | None
+) -> Iterator:
+    """A list ordered by a computed key (the search rank, or an expression such as "undated records last"): its
+    primary keys in order first, in one query, then the rows ``size`` at a time by primary key. A computed key has
+    no index to start from, so a keyset chunk would compute it for every match again; and the rank, a PostgreSQL
+    real, read back as a Python float, need not compare equal to itself. Without ``keys`` (an ordering by an
+    expression), the queryset's own ordering, the primary key breaking ties."""
+    if keys is None:
+        ordered = queryset.order_by(*queryset.query.order_by, "pk")
+    else:
+        ordered = queryset.order_by(*(key.expression() for key in keys))
     ids = _failing_over(list, ordered.values_list("pk", flat=True))
     for start in range(0, len(ids), size):
         # The same order on a subset of the rows: they come back in the order of ``ids``.

@@ -213,6 +213,9 @@ def _story_query(query):
     _in_order(query)
     # A cursor exists only as a `next` or `previous` link gave it, and it replaces the page number.
     query.pop("cursor", None)
+    # A byte order mark is for CSV only, which JSON Schema cannot tie to the format parameter's value.
+    if str(query.get("bom")).lower() == "true" and query.get("format", "csv") != "csv":
+        query.pop("bom")
     return query
 
 
