@@ -31,7 +31,13 @@ STATEMENT_HEADER = [
     "stance_topic",
     "event",
     "place",
+    "place_slug",
+    "place_latitude",
+    "place_longitude",
     "effective_place",
+    "effective_place_slug",
+    "effective_place_latitude",
+    "effective_place_longitude",
     "announced_pledges",
     "reported_by",
     "reported_by_slugs",
@@ -82,8 +88,11 @@ def test_statements_csv_has_flat_columns(api_client, world):
         "stance_target_slug": "united-states",
         "stance_topic": "",
         "event": "brussels-meeting",
-        "place": "",
-        "effective_place": "",
+        **{
+            f"{place}{cell}": ""
+            for place in ("place", "effective_place")
+            for cell in ("", "_slug", "_latitude", "_longitude")
+        },
         "announced_pledges": "france-100-gendarmes",
         "reported_by": "",
         "reported_by_slugs": "",

@@ -181,6 +181,9 @@ def ndjson_line(item: dict) -> bytes:
 
 
 # What a column of a record holds, for its flat CSV cells (see column_kinds).
+PLACE = "place"
+# A place's cells: its name, then its slug and coordinates, so that a spreadsheet can map the rows.
+PLACE_CELLS = ("slug", "latitude", "longitude")
 ACTOR, ACTORS, PARTICIPANTS, CITATIONS, FIRST_APPEARANCE, STATUS_HISTORY = (
     "actor",
     "actors",
@@ -194,7 +197,7 @@ ACTOR, ACTORS, PARTICIPANTS, CITATIONS, FIRST_APPEARANCE, STATUS_HISTORY = (
 def column_kinds(fields) -> dict[str, str]:
     """The columns of a serializer's fields that are more than one cell's value: actors (each named, with a slug
     column beside), participants, citations, a statement's first appearance and a pledge's status history."""
-    from .serializers import ActorSummarySerializer, ParticipantSerializer
+    from .serializers import ActorSummarySerializer, EffectivePlaceField, ParticipantSerializer, PlaceSummarySerializer
 
     kinds = {}
     for name, field in (fields or {}).items():
@@ -207,6 +210,8 @@ def column_kinds(fields) -> dict[str, str]:
             kinds[name] = ACTORS
         elif isinstance(child, ParticipantSerializer):
             kinds[name] = PARTICIPANTS
+        elif isinstance(field, PlaceSummarySerializer | EffectivePlaceField):
+            kinds[name] = PLACE
     return kinds
 
 
@@ -232,6 +237,9 @@ def flatten(item: dict, kinds: dict[str, str]) -> dict:
         elif kind == ACTORS:
             row[key] = "; ".join(actor["name"] for actor in value)
             row[f"{key}_slugs"] = "; ".join(actor["slug"] for actor in value)
+        elif kind == PLACE:
+            row[key] = value["name"] if value else ""
+            row |= {f"{key}_{cell}": "" if not value or value[cell] is None else value[cell] for cell in PLACE_CELLS}
         elif kind == PARTICIPANTS:
             row[key] = "; ".join(f"{p['actor']['name']} ({p['role']})" for p in value)
             row[f"{key}_slugs"] = "; ".join(f"{p['actor']['slug']} ({p['role']})" for p in value)
@@ -262,6 +270,8 @@ def flat_header(fields: Iterable[str], kinds: dict[str, str]) -> list[str]:
             header += [name, f"{name}_slug"]
         elif kind in (ACTORS, PARTICIPANTS):
             header += [name, f"{name}_slugs"]
+        elif kind == PLACE:
+            header += [name, *(f"{name}_{cell}" for cell in PLACE_CELLS)]
         else:
             header.append(name)
     return header
