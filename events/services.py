@@ -367,8 +367,11 @@ def _place_country_check(data: EventInput) -> None:
 def event_upsert(
     *, data: EventInput, overwrite: bool = True, expected_version: int | None = None
 ) -> tuple[Event, Outcome]:
-    """Create or update an event with its participants and citations."""
+    """Create or update an event with its participants and citations. An event given a place and no country is in
+    its place's country (what the country filter and aggregate then find)."""
     _place_country_check(data)
+    if data.place is not None and not data.country_code and data.place.country:
+        data = dataclasses.replace(data, country_code=str(data.place.country))
     event, outcome = _upsert(data, overwrite=overwrite, expected_version=expected_version)
     if outcome == "kept":
         return event, outcome

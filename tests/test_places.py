@@ -291,6 +291,19 @@ def test_event_place_in_another_country_is_refused(story, editor):
     assert Event.objects.get(pk=event.pk).place.slug == "istanbul"
 
 
+def test_an_event_placed_without_a_country_takes_its_places(story, editor):
+    """Found from outside: an event placed in Cairo through the API kept a blank country, so `country=EG` and the
+    aggregate by country missed it."""
+    event = Event.objects.get(slug="captive-release-2025-10-10")
+    assert not event.country
+    response = editor.patch(
+        f"{API}/events/{event.slug}/", {"place": "istanbul"}, format="json", HTTP_IF_MATCH=f'"{event.version}"'
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["country"] == "TR"
+    assert event.slug in {e["slug"] for e in editor.get(f"{API}/events/?country=TR").json()["results"]}
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
