@@ -363,7 +363,7 @@ def test_history_from_before_the_feed_is_numbered_as_the_feed_numbers_it(api_cli
     from django.apps import apps
     from django.core.management.color import no_style
 
-    migration = importlib.import_module("events.migrations.0011_change_feed")
+    migration = importlib.import_module("events.migrations.0012_change_feed")
     call_command("load_story", verbosity=0)
     _edit("turkey", "Edited once.")
     _edit("egypt", "Edited too.")
@@ -406,3 +406,5 @@ def test_places_are_in_the_feed_as_every_versioned_record(api_client, editor, db
     assert response.status_code == 201, response.content
     (entry,) = [e for e in _walk(api_client) if e["resource"] == "place"]
     assert (entry["type"], entry["slug"], entry["version"]) == ("created", "rafah", 1)
+    # The same version in the place's own history (found from outside: places had none to compare with).
+    assert _history(api_client, "place", "rafah", 1)["changes"] == entry["changes"]

@@ -107,6 +107,8 @@ def test_several_valued_filters_are_exploded_arrays(schema):
     several = {"actor", "status", "source", "event", "type", "ordering", "country", "kind", "unit", "speaker"}
     seen = set()
     for path, operations in schema["paths"].items():
+        if path == "/api/v1/places/suggest/":
+            continue  # a look-up in the gazetteer, narrowed to one country: not a list's filter
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query" and parameter["name"] in several:
@@ -188,8 +190,10 @@ def test_json_operations_declare_json_alone_and_exports_only_their_media_types(s
                     continue
                 types = set(response["content"])
                 if path.endswith("/export/"):
-                    assert types == exports, path
-                    assert all(c["schema"] == {"type": "string"} for c in response["content"].values()), path
+                    # Events are a map too: GeoJSON, which is JSON (an object), beside the files.
+                    maps = {"application/geo+json"} if path == "/api/v1/events/export/" else set()
+                    assert types == exports | maps, path
+                    assert all(response["content"][t]["schema"] == {"type": "string"} for t in exports), path
                     seen += 1
                 elif code == "200" and any(p["name"] == "fields" for p in operation.get("parameters", [])):
                     # A record or page thinned by fields= has its own media type and a schema that requires
@@ -575,7 +579,8 @@ def test_a_blank_text_parameter_is_not_schema_valid(schema):
                     continue
                 pattern = re.compile(declared["pattern"])
                 assert not any(pattern.search(blank) for blank in ("", " ", ",", " , \x1c")), parameter["name"]
-                assert pattern.search("gaza"), parameter["name"]
+                # Free text takes a word; bbox and near take numbers, the gazetteer's country two letters.
+                assert parameter["name"] in ("bbox", "near", "country") or pattern.search("gaza"), parameter["name"]
                 checked += 1
     assert checked > 20
 

@@ -292,7 +292,30 @@ def service_kwargs(validated: dict) -> dict:
     return kwargs
 
 
-class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
+class HistoryMixin:
+    """`{slug}/history/` on a viewset of versioned records (``queryset_model``): the records' resources and places."""
+
+    @extend_schema(
+        summary="A record's history",
+        description="Every version of the record, newest first: when, who, through which door (API, admin or a "
+        "command), which fields changed (references by slug) and which citations, aliases, participants or `about` "
+        "actors were added or removed. A deleted record's history stays readable here (see `/deleted/`).",
+        parameters=[_slug_parameter()],
+        responses=serializers.HistoryEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=TrackerPagination)
+    def history(self, request, slug=None):
+        filters.check_parameters(request.query_params, set())
+        rows = selectors.history_rows(self.queryset_model, slug)
+        if rows is None:
+            raise NotFound(f"No {self.queryset_model._meta.verbose_name} has ever had the slug “{slug}”.")
+        entries = selectors.record_history(rows, show_usernames=request.user.is_authenticated)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
+
+
+class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
     """Read for anyone; create, update and delete with the model's permission, If-Match and the services."""
 
     lookup_field = "slug"
@@ -413,25 +436,6 @@ class TrackerViewSet(ExportMixin, viewsets.ModelViewSet):
             # str(): DRF's Hyperlink is a str subclass, which WSGI servers refuse as a header value.
             headers["Location"] = str(data["api_url"])
         return Response(data, status=status, headers=headers)
-
-    @extend_schema(
-        summary="A record's history",
-        description="Every version of the record, newest first: when, who, through which door (API, admin or a "
-        "command), which fields changed (references by slug) and which citations, aliases, participants or `about` "
-        "actors were added or removed. A deleted record's history stays readable here (see `/deleted/`).",
-        parameters=[_slug_parameter()],
-        responses=serializers.HistoryEntrySerializer(many=True),
-        filters=False,
-    )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=TrackerPagination)
-    def history(self, request, slug=None):
-        filters.check_parameters(request.query_params, set())
-        rows = selectors.history_rows(self.queryset_model, slug)
-        if rows is None:
-            raise NotFound(f"No {self.queryset_model._meta.verbose_name} has ever had the slug “{slug}”.")
-        entries = selectors.record_history(rows, show_usernames=request.user.is_authenticated)
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
     @action(
         detail=False,
@@ -869,11 +873,23 @@ class PledgeViewSet(AggregateMixin, TrackerViewSet):
         serializers.PlaceSerializer,
     ),
     retrieve=_by_slug("Get a place"),
+    create=extend_schema(
+        summary="Add a place",
+        description="Stores a place an editor chose: a gazetteer candidate's `body` from `suggest/`, or a region or "
+        "site entered with coordinates and a `note` saying where they come from. One place per GeoNames id.",
+    ),
 )
-class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class PlaceViewSet(
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Places: read by anyone; added by editors (the admin corrects them), always through the services."""
 
     queryset = Place.objects.all()
+    queryset_model = Place
     serializer_class = serializers.PlaceSerializer
     record_serializer_class = serializers.PlaceSerializer
     filterset_class = filters.PlaceFilter
@@ -932,8 +948,14 @@ class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def suggest(self, request):
         filters.check_parameters(request.query_params, {"q", "country"})
         query, country = request.query_params.get("q", ""), request.query_params.get("country", "")
-        errors = {}
-        if len(gazetteer.key(query)) < gazetteer.MIN_QUERY_LENGTH or len(query) > 200:
+        # The suggestions are one short list, best first: a page parameter would be ignored, so it is refused.
+        errors = {
+            name: [f"The suggestions are not paged: at most {gazetteer.MAX_SUGGESTIONS} come, best first."]
+            for name in sorted({"page", "page_size", "cursor"} & set(request.query_params))
+        }
+        if "\x00" in query:
+            errors["q"] = ["Null characters are not allowed."]
+        elif len(gazetteer.key(query)) < gazetteer.MIN_QUERY_LENGTH or len(query) > 200:
             errors["q"] = [f"Give a name of {gazetteer.MIN_QUERY_LENGTH} to 200 characters to look up."]
         if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
             errors["country"] = ["An ISO 3166-1 alpha-2 code, e.g. BE."]

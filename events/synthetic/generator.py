@@ -585,7 +585,8 @@ class Generator:
             _search_text(text, speaker_role, stance_topic, *(c[4] for c in cites)),
             f"{PREFIX}statement-{n:07d}-{k}", speaker["id"], speaker_role, text,
             "direct" if direct else "reported", rng.choices(mediums, cum_weights=medium_weights)[0],
-            stance, target, stance_topic, event_id if rng.random() < 0.8 else None, "",
+            # No place of its own: a statement is where its event is (the random stream is unchanged).
+            stance, target, stance_topic, event_id if rng.random() < 0.8 else None, None, "",
         ))  # fmt: skip
         return statement_id
 
@@ -636,7 +637,7 @@ class Generator:
             f"{PREFIX}pledge-{n:07d}-{k}", title, description, category, pledger["id"], beneficiary, quantity,
             delivered, approximate, unit, conditions, target, target_precision, target_end, target_note, status,
             status_day, f"Status as reported on {status_day:%d %b %Y}." if status_day else "",
-            event_id if rng.random() < 0.7 else None,
+            event_id if rng.random() < 0.7 else None, None,
             rng.choice(statement_ids) if rng.random() < 0.3 else None, "",
         ))  # fmt: skip
 

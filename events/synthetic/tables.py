@@ -46,14 +46,14 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     Statement: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
         "search_text", "slug", "speaker_id", "speaker_role", "text", "quote_type", "medium", "stance",
-        "stance_target_id", "stance_topic", "event_id", "coding_note",
+        "stance_target_id", "stance_topic", "event_id", "place_id", "coding_note",
     ),
     StatementAbout: ("id", "statement_id", "actor_id"),
     Pledge: (
         "id", "created_at", "updated_at", "version", "date", "date_precision", "date_end", "date_note",
         "search_text", "slug", "title", "description", "category", "pledger_id", "beneficiary_id", "quantity",
         "quantity_delivered", "quantity_approximate", "unit", "conditions", "target_date", "target_date_precision",
-        "target_date_end", "target_date_note", "status", "status_date", "status_note", "event_id",
+        "target_date_end", "target_date_note", "status", "status_date", "status_note", "event_id", "place_id",
         "announced_by_id", "coding_note",
     ),
     Citation: (
