@@ -110,6 +110,10 @@ class StrictFilterExtension(DjangoFilterExtension):
             for parameter in parameters:
                 parameter["schema"] = several_values(filter_field, parameter["schema"])
                 parameter.update(style="form", explode=True)
+        if filter_field.field_class is filters.StrictBooleanField:
+            # A method filter's type is guessed from the method's annotations, which `bool | None` defeats.
+            for parameter in parameters:
+                parameter["schema"] = {"type": "boolean"}
         shape = COORDINATE_PATTERNS.get(type(filter_field))
         if shape is not None:
             for parameter in parameters:
@@ -149,6 +153,10 @@ def filter_parameters(filterset_class, *, exclude=frozenset(), include=None) -> 
             kind = OpenApiTypes.DATE
         elif declared.field_class is filters.StrictBooleanField:
             kind = OpenApiTypes.BOOL
+        elif isinstance(declared, django_filters.NumberFilter):
+            # As StrictFilterExtension declares the list's: a whole number within the form field's bounds.
+            bounds = {"minimum": declared.extra.get("min_value"), "maximum": declared.extra.get("max_value")}
+            kind = {"type": "integer", **{key: value for key, value in bounds.items() if value is not None}}
         elif type(declared) in COORDINATE_PATTERNS:
             kind = {"type": "string", "pattern": COORDINATE_PATTERNS[type(declared)]}
         else:
@@ -455,6 +463,7 @@ def document_http(result, generator, request, public):
                 responses.setdefault(code, {"description": description, "content": error})
             if operation.get("operationId") == "events_export":
                 responses["200"]["headers"] = {
+                    **responses["200"].get("headers", {}),
                     WITHOUT_PLACE_HEADER: {
                         "description": "GeoJSON only: how many matching events were left out for having no place.",
                         "schema": {"type": "integer", "minimum": 0},
