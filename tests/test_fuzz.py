@@ -384,8 +384,12 @@ def editor(db) -> User:
 @pytest.fixture
 def places(db) -> None:
     """Two places of the gazetteer's, for the records that name one."""
-    Place.objects.create(slug="brussels", name="Brussels", country="BE", latitude=50.85045, longitude=4.34878)
-    Place.objects.create(slug="istanbul", name="Istanbul", country="TR", latitude=41.01384, longitude=28.94966)
+    Place.objects.create(
+        slug="brussels", name="Brussels", country="BE", latitude=50.85045, longitude=4.34878, precision="city"
+    )
+    Place.objects.create(
+        slug="istanbul", name="Istanbul", country="TR", latitude=41.01384, longitude=28.94966, precision="city"
+    )
 
 
 @schema.parametrize()

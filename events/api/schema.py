@@ -467,7 +467,7 @@ def document_http(result, generator, request, public):
                     WITHOUT_PLACE_HEADER: {
                         "description": "GeoJSON only: how many matching events were left out for having no place.",
                         "schema": {"type": "integer", "minimum": 0},
-                    }
+                    },
                 }
             if method == "get" and f"{path}export/" in result["paths"]:
                 parameters.append(EXPORT_FORMAT)
