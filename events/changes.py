@@ -1,5 +1,5 @@
 """The change feed: every version of every source, actor, event, statement and pledge, created, changed or deleted,
-in one sequence across the five history tables (models.Change), told as each record's /history/ tells it; the
+in one sequence across the six history tables (models.Change), told as each record's /history/ tells it; the
 rows of one bulk load as one entry.
 
 **The sequence is never read past a commit still to come.** Sequence numbers are taken when a row is written, not

@@ -1176,8 +1176,8 @@ class PledgeStatusChange(models.Model):
 
 
 class Change(models.Model):
-    """One entry of the change feed (`/api/v1/changes/`): a history row of a source, actor, event, statement or
-    pledge, numbered in one sequence across the five history tables, which simple-history numbers apart.
+    """One entry of the change feed (`/api/v1/changes/`): a history row of a source, actor, event, statement, pledge
+    or place, numbered in one sequence across the six history tables, which simple-history numbers apart.
 
     Written for every history row, whatever door the change came through (``history.journal``); the history row
     holds what changed, this only orders it. The rows of one bulk load share ``load_id``, so that the feed shows
