@@ -268,6 +268,8 @@ def _story_body(label: str, body):
     if not label.endswith("/status/"):  # a status change has a day, not a partial date
         _dated(body, "date")
         _dated(body, "target_date")
+        if "/pledges/" in label:
+            _announced_by_the_story_s_end(body)
     if isinstance(body.get("citations"), list):
         cited = {(c["source"], c["excerpt"]): c for c in (_cite(c) for c in body["citations"] if isinstance(c, dict))}
         body["citations"] = list(cited.values())
@@ -277,6 +279,16 @@ def _story_body(label: str, body):
     _placed(label, body)
     _a_reachable_url(body)
     return body
+
+
+def _announced_by_the_story_s_end(body: dict) -> None:
+    """A pledge's status moves on a day between its announcement and its evidence's date: a pledge announced after
+    every stored source could never change status (a rule across records, which the status operation's generated
+    body cannot keep). Its announcement is kept on or before the latest source's day."""
+    latest = Source.objects.exclude(date_end=None).order_by("-date_end").values_list("date_end", flat=True).first()
+    day = _date_or(body.get("date"), None) if body.get("date") else None
+    if latest is not None and day is not None and day > latest:
+        body.update(date=latest.isoformat(), date_precision="day", date_end=None)
 
 
 def _quote_stands_in_its_evidence(path: str, slug: str | None, body: dict) -> None:
