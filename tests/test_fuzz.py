@@ -200,6 +200,7 @@ def before_call(context, case, kwargs) -> None:
         body = _story_body(case.operation.label, case.body)
         _quote_stands_in_its_evidence(case.operation.path, (case.path_parameters or {}).get("slug"), body)
         _status_within_its_dates(case.operation.path, (case.path_parameters or {}).get("slug"), body)
+        _status_as_stored(case.operation.path, (case.path_parameters or {}).get("slug"), body)
         if "slug" in body and (case.path_parameters or {}).get("slug"):
             body["slug"] = case.path_parameters["slug"]  # a record keeps its slug: a change names its URL's
         case.body = body
@@ -315,6 +316,20 @@ def _status_within_its_dates(path: str, slug: str | None, body: dict) -> None:
     if pledge is not None and pledge.date is not None:
         day = max(day, pledge.date)
     body["date"] = day.isoformat()
+
+
+def _status_as_stored(path: str, slug: str | None, body: dict) -> None:
+    """A change to a stored pledge keeps its status and status date: they move only through its status operation,
+    with a date and evidence (a rule between the body and the stored record)."""
+    if not (slug and path == "/api/v1/pledges/{slug}/"):
+        return
+    pledge = Pledge.objects.filter(slug=slug).first()
+    if pledge is None:
+        return
+    if "status" in body:
+        body["status"] = pledge.status
+    if "status_date" in body:
+        body["status_date"] = pledge.status_date and pledge.status_date.isoformat()
 
 
 def _a_reachable_url(body: dict) -> None:
