@@ -186,6 +186,8 @@ class PlaceSummarySerializer(CountryFieldMixin, ReadSerializer):
     class Meta:
         model = Place
         fields = ("slug", "name", "country", "latitude", "longitude", "precision", "geonames_id", "api_url")
+        # The same bounds on every database (Django's own come from the backend, and differ on PostgreSQL).
+        extra_kwargs = {"geonames_id": {"min_value": 1, "max_value": 2_147_483_647}}
 
 
 class PlaceSerializer(PlaceSummarySerializer):
@@ -754,6 +756,7 @@ class PlaceWriteSerializer(CountryFieldMixin, WriteSerializer):
         extra_kwargs = {
             "latitude": {"min_value": decimal.Decimal(-90), "max_value": decimal.Decimal(90)},
             "longitude": {"min_value": decimal.Decimal(-180), "max_value": decimal.Decimal(180)},
+            **PlaceSummarySerializer.Meta.extra_kwargs,
         }
 
 
