@@ -646,16 +646,7 @@ class PlaceAdmin(TrackerAdmin):
             }
             add_url = reverse("admin:events_place_add")
             for candidate in candidates:
-                proposed = services.place_from_gazetteer(geonames_id=candidate.geonames_id)
-                initial = {
-                    "name": proposed.name,
-                    "country": proposed.country_code,
-                    "latitude": f"{proposed.latitude:.5f}",
-                    "longitude": f"{proposed.longitude:.5f}",
-                    "precision": proposed.precision,
-                    "geonames_id": proposed.geonames_id,
-                    "note": proposed.note,
-                }
+                initial = services.place_fields(services.place_from_gazetteer(geonames_id=candidate.geonames_id))
                 place = stored.get(candidate.geonames_id)
                 rows.append(
                     {

@@ -333,6 +333,19 @@ def place_create(*, data: PlaceInput) -> Place:
     return place
 
 
+def place_fields(data: PlaceInput) -> dict:
+    """A place's input as the fields an editor submits: the API's POST body and the admin's add form alike."""
+    return {
+        "name": data.name,
+        "country": data.country_code,
+        "latitude": f"{data.latitude:.5f}",
+        "longitude": f"{data.longitude:.5f}",
+        "precision": data.precision,
+        "geonames_id": data.geonames_id,
+        "note": data.note,
+    }
+
+
 def place_from_gazetteer(*, geonames_id: int, slug: str = "") -> PlaceInput:
     """The input of a place for a gazetteer entry, for an editor to confirm (or correct) and save."""
     found = gazetteer.entry(geonames_id)

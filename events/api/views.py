@@ -969,16 +969,7 @@ class PlaceViewSet(
         for candidate in candidates:
             body = None
             if candidate.geonames_id not in stored:
-                proposed = services.place_from_gazetteer(geonames_id=candidate.geonames_id)
-                body = {
-                    "name": proposed.name,
-                    "country": proposed.country_code,
-                    "latitude": f"{proposed.latitude:.5f}",
-                    "longitude": f"{proposed.longitude:.5f}",
-                    "precision": proposed.precision,
-                    "geonames_id": proposed.geonames_id,
-                    "note": proposed.note,
-                }
+                body = services.place_fields(services.place_from_gazetteer(geonames_id=candidate.geonames_id))
             suggestions.append(
                 {
                     **dataclasses.asdict(candidate),
