@@ -226,16 +226,17 @@ def timeline_items(rows: Iterable[tuple]) -> list[dict]:
 
 def citation_rows(kind: str, records: QuerySet, *, chunk_size: int = 500) -> Iterator[dict]:
     """Every citation of ``records`` (of kind ``kind``: actor, event, pledge or statement), one row each, records in
-    their queryset's order and each record's citations in the order it lists them, with their position there. One
-    query per chunk of records, so that an export of every citation streams in flat memory."""
-    batch: list[tuple[int, str]] = []
-    for record in records.values_list("pk", "slug").iterator(chunk_size=chunk_size):
-        batch.append(record)
-        if len(batch) == chunk_size:
-            yield from _citation_rows(kind, batch)
-            batch = []
-    if batch:
-        yield from _citation_rows(kind, batch)
+    their queryset's order and each record's citations in the order it lists them, with their position there. The
+    records are read in keyset chunks (events/keyset.py), one query for a chunk's records and one for their
+    citations, so that an export of every citation streams in flat memory without a server-side cursor, which a
+    transaction pooler would break."""
+
+    def rows(batch: list) -> list[dict]:
+        return list(_citation_rows(kind, [(record.pk, record.slug) for record in batch]))
+
+    # Only the records' keys are read: what a serializer would prefetch for them is not needed here.
+    for batch in keyset.chunks(records.prefetch_related(None), chunk_size, then=rows):
+        yield from batch
 
 
 def _citation_rows(kind: str, records: list[tuple[int, str]]) -> Iterator[dict]:

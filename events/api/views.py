@@ -42,7 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import filters, rows, serializers, sparse
+from . import filters, renderers, rows, serializers, sparse
 from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -453,7 +453,9 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
         records = self.filter_queryset(self.get_queryset())
         response = export_response(
             fmt=request.accepted_renderer.format,
-            items=selectors.citation_rows(self.queryset_model._meta.model_name, records),
+            items=selectors.citation_rows(
+                self.queryset_model._meta.model_name, records, chunk_size=renderers.EXPORT_CHUNK_SIZE
+            ),
             fields=serializers.CitationRowSerializer().fields,
             filename=f"{self.export_name}-citations",
             bom=bom,
