@@ -44,8 +44,8 @@ NOT_MODIFIED_HEADERS = ("ETag", "Cache-Control", "Vary", "Content-Location", "Ex
 # Set on a response by a view whose answer may still change at this generation (the change feed, while entries
 # are settling): it gets no ETag and is not stored.
 UNSETTLED = "tracker_unsettled"
-# Set by a view whose answers at one generation are equivalent, not byte-equal.
-WEAK = "tracker_weak_etag"
+# On a view whose answers at one generation are equivalent, not byte-equal: its ETag is weak.
+WEAK = "weak_etag"
 
 
 def anonymous(request) -> bool:
@@ -159,10 +159,7 @@ class ResponseCacheMiddleware:
             patch_vary_headers(response, VARY)
             return response
         if kind == GENERATION:
-            # Weak where two answers at one generation are equivalent but not the same bytes: the change feed's
-            # settled_until is the time of asking; the browsable API's page shows the query as sent.
-            weak = getattr(response, WEAK, False) or response.get("Content-Type", "").startswith("text/html")
-            response.headers["ETag"] = f"W/{etag}" if weak else etag
+            response.headers["ETag"] = request.tracker_etag
         public(response)
         if matches(request.META.get("HTTP_IF_NONE_MATCH"), response.get("ETag")):
             # Only ``*`` gets here (a tag named would have been answered before the view): there is a current one.
@@ -181,14 +178,18 @@ class ResponseCacheMiddleware:
         request.tracker_read_kind = kind
         if kind != GENERATION:
             return None
+        etag = conditional[1]
+        if getattr(view_func.cls, WEAK, False):
+            etag = f"W/{etag}"
+        request.tracker_etag = etag
         tags = request.META.get("HTTP_IF_NONE_MATCH")
         if not tags or parse_etags(tags) == ["*"]:
             # ``*`` matches only a representation that exists: the view must answer first.
             return None
-        if not matches(tags, conditional[1]):
+        if not matches(tags, etag):
             return None
         response = HttpResponseNotModified()
-        response.headers["ETag"] = conditional[1]
+        response.headers["ETag"] = etag
         public(response)
         response.tracker_not_modified = True
         return response

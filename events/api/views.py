@@ -1138,6 +1138,8 @@ class ChangesView(GenericAPIView):
     serializer_class = serializers.ChangesPageSerializer
     # For the permission class, which reads the model a view is about: the feed is read by anyone, as /history/.
     queryset = Change.objects.none()
+    # settled_until is the time of asking: two answers at one data generation are equivalent, not the same bytes.
+    weak_etag = True
 
     @extend_schema(
         summary="What changed",
@@ -1176,8 +1178,6 @@ class ChangesView(GenericAPIView):
             "settled_until": page.horizon,
         }
         response = Response(serializers.ChangesPageSerializer(data).data)
-        # settled_until is the time of asking: two answers at one data generation are equivalent, not the same bytes.
-        setattr(response, conditional.WEAK, True)
         # Entries still settling join the page later without a write: not an answer to keep or to validate.
         setattr(response, conditional.UNSETTLED, not page.final)
         return response
