@@ -3,8 +3,7 @@ operation declares, the media type one it declares for that status, the body mat
 (JSON Schema 2020-12 with formats, and no property an object's schema does not declare), and declared headers match
 theirs. Every list (with a value for each filter it documents), every record, every export in each format, every
 answer of the writes (2xx, 304 and each refusal), the 304 of every anonymous read, and errors; and the check is
-shown to fail on each kind of
-departure."""
+shown to fail on each kind of departure."""
 
 import json
 from urllib.parse import urlencode
