@@ -54,7 +54,7 @@ class ActorReferenceField(forms.CharField):
         if not value:
             return None
         names = _split(value)
-        matches = Actor.objects.ids_by_reference(names)
+        matches = Actor.objects.resolved_references(names)
         unknown = [name for name in names if not matches.get(name.lower())]
         if unknown:
             # The names go in as params: django-filter %-formats the message, and a name may hold a %.
@@ -311,7 +311,7 @@ class ActorInvolvedFilter(filters.CharFilter):
         if value is None:
             return qs
         if self.parent.form.cleaned_data.get("include_children"):
-            value = Actor.objects.with_descendants(value)
+            value = Actor.objects.resolved_descendants(value)
         return qs.involving(value, self.lookups)
 
 
@@ -576,7 +576,7 @@ class DatedFilter(UndatedMixin, CommonFilter):
         done = {"actor", "role"}
         if actors is not None:
             if data.get("include_children"):
-                actors = Actor.objects.with_descendants(actors)
+                actors = Actor.objects.resolved_descendants(actors)
             rows = rows.filter(actor_id__in=sorted(actors))
             if data.get("date_after") is not None:
                 rows = rows.filter(self.or_undated(Q(event_date_end__gte=data["date_after"]), "event_date"))
