@@ -15,7 +15,7 @@ from conftest import (
     EventParticipantFactory,
 )
 from events import services
-from events.api.filters import StatementFilter
+from events.api.filters import EventFilter, StatementFilter
 from events.models import Actor, ActorAlias, Event, Pledge, Statement
 from events.services import search_text_refresh
 from tests.errors import error_fields
@@ -272,11 +272,39 @@ def test_a_parent_changed_through_the_services_changes_include_children_at_once(
     assert _slugs(api_client, "/api/v1/events/?actor=france&include_children=true") == []
 
 
+def test_filtersets_built_together_each_filter_by_their_own_values(world):
+    """FilterSets share their class's form fields and copy its filters one level deep (SharedFields, SharedFilters):
+    each still filters by its own parameters, through its own filters and methods."""
+    early = EventFilter(data={"date_after": "2025-10-01", "ordering": "-date"}, queryset=Event.objects.all())
+    late = EventFilter(data={"date_after": "2026-01-01", "actor": "washington"}, queryset=Event.objects.all())
+    assert all(declared.parent is early for declared in early.filters.values())
+    assert all(declared.parent is late for declared in late.filters.values())
+    assert not set(map(id, early.filters.values())) & set(map(id, EventFilter.base_filters.values()))
+    assert [event.slug for event in late.qs] == ["isf-deployment"]
+    assert [event.slug for event in early.qs] == ["isf-deployment", "brussels-meeting"]
+    bad = EventFilter(data={"date_after": "someday"}, queryset=Event.objects.all())
+    assert not bad.is_valid()
+    assert early.is_valid()
+    assert early.form.fields["date_after"] is bad.form.fields["date_after"]
+    assert "date_after" in bad.form.errors
+    assert not early.form.errors
+
+
+def test_the_undated_count_is_built_only_when_counted(world):
+    """What the dates left out is a second pass of the filters, needed only when its count is not cached."""
+    filterset = EventFilter(data={"date_after": "2025-10-01"}, queryset=Event.objects.all())
+    assert filterset.is_valid()
+    undated = filterset.undated_count()
+    assert "queryset" not in vars(undated)
+    assert undated.count() == filterset.undated_excluded().count() == 1
+    everything = EventFilter(data={"date_after": "2025-10-01", "include_undated": "true"}, queryset=Event.objects.all())
+    assert everything.is_valid()
+    assert everything.undated_count() is None
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
 def test_actor_filters_use_indexes_on_postgresql(world):
     """Naming an actor reads no table whole, and actor + dates is one range of participant_actor_dates_idx."""
-    from events.api.filters import EventFilter
-
     queries = [
         Actor.objects.annotate(slug_l=Lower("slug"), name_l=Lower("name")).filter(
             Q(slug_l__in=["washington"]) | Q(name_l__in=["washington"])
