@@ -6,12 +6,15 @@ keeps it): naming actors by reference, an actor's descendants, and which records
 """
 
 import datetime
+import hashlib
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     BooleanField,
@@ -45,7 +48,10 @@ from django.db.models.functions import (
 )
 from django.db.models.lookups import Exact
 
+from tracker import replicas
+
 from . import dates
+from .generation import GENERATION_KEY
 
 # Mean radius of the Earth (IUGG), for great-circle distances.
 EARTH_RADIUS_KM = 6371.0088
@@ -251,6 +257,62 @@ class ActorQuerySet(RecordQuerySet):
             frontier = set(self.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
             found |= frontier
         return found
+
+    def resolved_references(self, names: Iterable[str]) -> dict[str, set[int]]:
+        """``ids_by_reference``, each name's answer kept in the shared cache for the current data generation.
+
+        Every list filtered by actor names them again, and the names change only by a write: any write (an actor
+        renamed, an alias added or removed) advances the generation, after which the names are looked up afresh.
+        An unknown name is kept too (as no ids), so that repeating a mistake costs no query either.
+        """
+        lowered = list(dict.fromkeys(name.lower() for name in names))
+        if self.query.has_filters():
+            return self.ids_by_reference(lowered)
+        found = _by_generation(
+            f"actor-reference:{self.db}",
+            {name: name for name in lowered},
+            lambda missing: {name: sorted(ids) for name, ids in self.ids_by_reference(missing).items()},
+        )
+        return {name: set(ids) for name, ids in found.items() if ids}
+
+    def resolved_descendants(self, ids: Iterable[int]) -> set[int]:
+        """``with_descendants``, kept in the shared cache for the current data generation (a parent changed is a
+        write, which advances it)."""
+        ids = sorted(set(ids))
+        if self.query.has_filters():
+            return self.with_descendants(ids)
+        key = ",".join(map(str, ids))
+        found = _by_generation(
+            f"actor-descendants:{self.db}", {key: key}, lambda missing: {key: sorted(self.with_descendants(ids))}
+        )
+        return set(found[key])
+
+
+def _by_generation(namespace: str, keys: dict[str, str], compute: Callable[[list[str]], dict]) -> dict:
+    """Values for ``keys`` (what each is computed from, by its text for the cache key) from the shared cache under
+    the current data generation, computing the missing ones with ``compute(missing keys)`` and storing them.
+
+    Stored as counts are (events/api/pagination.py): for at most TRACKER_COUNT_CACHE_SECONDS, which bounds a write
+    that bypasses the signals, and only when read where the newest write is visible (tracker.replicas).
+    """
+    seconds = settings.TRACKER_COUNT_CACHE_SECONDS
+    if not seconds:
+        return compute(list(keys))
+    generation = cache.get(GENERATION_KEY, 0)
+    names = {
+        key: f"tracker:{namespace}:{generation}:{hashlib.sha256(text.encode()).hexdigest()}"
+        for key, text in keys.items()
+    }
+    cached = cache.get_many(list(names.values()))
+    found = {key: cached[name] for key, name in names.items() if name in cached}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        computed = compute(missing)
+        fresh = {key: computed.get(key, []) for key in missing}
+        found |= fresh
+        if replicas.cache_may_store():
+            cache.set_many({names[key]: value for key, value in fresh.items()}, timeout=seconds)
+    return found
 
 
 class PlacedQuerySet(RecordQuerySet):

@@ -8,15 +8,17 @@ Conventions, the same on every list:
 - an invalid value is a 400 that names the parameter, never an empty 200.
 """
 
+import copy
 import datetime
 import operator
-from functools import reduce
+from functools import cached_property, reduce
 
 from django import forms
 from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Subquery, When
 from django_countries import countries
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField, IsoDateTimeField
+from django_filters.filters import FilterMethod
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -54,7 +56,7 @@ class ActorReferenceField(forms.CharField):
         if not value:
             return None
         names = _split(value)
-        matches = Actor.objects.ids_by_reference(names)
+        matches = Actor.objects.resolved_references(names)
         unknown = [name for name in names if not matches.get(name.lower())]
         if unknown:
             # The names go in as params: django-filter %-formats the message, and a name may hold a %.
@@ -311,7 +313,7 @@ class ActorInvolvedFilter(filters.CharFilter):
         if value is None:
             return qs
         if self.parent.form.cleaned_data.get("include_children"):
-            value = Actor.objects.with_descendants(value)
+            value = Actor.objects.resolved_descendants(value)
         return qs.involving(value, self.lookups)
 
 
@@ -422,12 +424,46 @@ class StaticFormFilterSet(filters.FilterSet):
     class built the first time serves every request; each request still gets its own form instance and fields.
     """
 
+    def __init__(self, *args, **kwargs):
+        if not isinstance(type(self).__dict__.get("base_filters"), SharedFilters):
+            type(self).base_filters = SharedFilters(type(self).base_filters)
+        super().__init__(*args, **kwargs)
+
     def get_form_class(self):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
             type(self)._form_class = form_class
         return form_class
+
+
+class SharedFilters(dict):
+    """A FilterSet class's filters, copied one level deep for each FilterSet instead of deep-copied (django-filter's
+    default, which copies every filter's arguments, choices and form field again on each request).
+
+    Each FilterSet gets filters of its own, since a filter points to its FilterSet (``parent``, and a ``method``'s
+    FilterMethod to its filter); what they hold besides (arguments, the form field) is set when the class is
+    declared and only read afterwards.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, declared in self.items():
+            copied = copy.copy(declared)
+            if isinstance(copied.__dict__.get("filter"), FilterMethod):
+                copied.filter = FilterMethod(copied)
+            copies[name] = copied
+        return copies
+
+
+class SharedFields(dict):
+    """A form class's fields, which its forms share instead of each deep-copying them (Django's default, for forms
+    that change their fields per instance). A filter form never changes its fields: cleaning reads them, and the
+    browsable API's rendering copies what it changes (widget attributes)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
 
 
 # Which date each date filter reads: a record whose date there is unknown matches no range.
@@ -481,6 +517,27 @@ class UndatedMixin:
         finally:
             self.form.cleaned_data = data
         return widened.filter(_lacking(fields))
+
+    def undated_count(self) -> "UndatedCount | None":
+        """``undated_excluded()``, built only when counted: a list's count of it is usually in the cache already."""
+        if not self.undated_fields() or self.form.cleaned_data.get("include_undated"):
+            return None
+        return UndatedCount(self.undated_excluded)
+
+
+class UndatedCount:
+    """What a FilterSet's date filters left out, as something to count (what the views do with it), whose queryset
+    is built on the first count: building it filters the records a second time."""
+
+    def __init__(self, build):
+        self.build = build
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        return self.build()
+
+    def count(self) -> int:
+        return self.queryset.count()
 
 
 def _lacking(fields: list[str]) -> Q:
@@ -576,7 +633,7 @@ class DatedFilter(UndatedMixin, CommonFilter):
         done = {"actor", "role"}
         if actors is not None:
             if data.get("include_children"):
-                actors = Actor.objects.with_descendants(actors)
+                actors = Actor.objects.resolved_descendants(actors)
             rows = rows.filter(actor_id__in=sorted(actors))
             if data.get("date_after") is not None:
                 rows = rows.filter(self.or_undated(Q(event_date_end__gte=data["date_after"]), "event_date"))
@@ -793,7 +850,7 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
             raise form_errors(filterset.form)
         if isinstance(filterset, UndatedMixin):
             # What the date filters left out for having no date, for the view to count (undated_excluded).
-            view.undated_queryset = filterset.undated_excluded()
+            view.undated_queryset = filterset.undated_count()
         return filterset.qs
 
     def get_filterset_kwargs(self, request, queryset, view):
