@@ -446,6 +446,10 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+def _rps(run: dict | None) -> str:
+    return f"{run['requests_per_second']:.1f}" if run else ""
+
+
 def _x(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}×"
 
@@ -516,7 +520,7 @@ def issue15_targets(info: dict, add) -> None:
             met = a1["requests_per_second"] >= a0["requests_per_second"] * (1 - NOISE)
         add(
             f"| {scenario} | {a0['requests_per_second']:.1f} → {a1['requests_per_second']:.1f} | "
-            f"{b0['requests_per_second'] if b0 else ''} → {b1['requests_per_second'] if b1 else ''} | "
+            f"{_rps(b0)} → {_rps(b1)} | "
             f"{_x(r0)} → {_x(r1)} | {l0.get('p50_ms')} → {l1.get('p50_ms')} | {_ok(met)} |"
         )
     add("")

@@ -573,7 +573,7 @@ def probe(db: str, name: str, scenarios: list[dict]) -> tuple[dict, list[dict]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="Comma-separated numbers of events.")
-    parser.add_argument("--seconds", type=int, default=12, help="Shortest measured duration of each wrk run.")
+    parser.add_argument("--seconds", type=int, default=10, help="Shortest measured duration of each wrk run.")
     parser.add_argument("--warmup", type=int, default=3, help="Warm-up duration before each wrk run.")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (concurrent requests).")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers.")
@@ -598,6 +598,13 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=int, default=15, help="py-spy duration per profiled scenario.")
     args = parser.parse_args()
     only = {part.strip() for part in args.only.split(",") if part.strip()}
+    known = {
+        s["name"]
+        for s in scenarios_for(dict.fromkeys(("actor_slug", "place", "deep_cursor", "deep_page", "detail_slug"), ""))
+    }
+    unknown = only - known - set(MIXES) - {"mix", "profile", "export"}
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
     if "mix" in only:
         only |= set(MIXES)
     wanted = lambda part: not only or part in only  # noqa: E731
