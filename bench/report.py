@@ -118,8 +118,8 @@ def write_report(info: dict, path: Path) -> None:
             "- Caches per scenario: every scenario and every baseline run goes to the server above (count cache and "
             "throttle counters in each worker's local memory, response cache off), except the warm mix's API runs, "
             "which go to a second, identical server with `TRACKER_RESPONSE_CACHE=true` and `CACHE_URL` a Redis "
-            "database (shared by its workers, as production shares it between app servers), flushed before each "
-            "warm run."
+            "database (shared by its workers, as production shares it between app servers), flushed before the "
+            "warm mix (see the query mixes below)."
         )
     add(
         f"- Load: wrk in its own process on 127.0.0.1, 1 thread, {args['connections']} connections, "
@@ -560,6 +560,22 @@ def mixes_section(info: dict, add) -> None:
             + f" | {check['matches_median']}, {check['matches_max']} |"
         )
     add("")
+    warm = [
+        (name, mode, r)
+        for name, entry in info["sizes"].items()
+        for mode in ("latency", "throughput")
+        if (r := entry.get("load", {}).get(f"warm_mix/api/{mode}")) and "first_time_share" in r
+    ]
+    if warm:
+        add(
+            "Warm mix, API: the Redis database is flushed once, before a warm-up of "
+            f"{info['args'].get('warm_mix_warmup', '?')} s; the cache then stays from the c=1 run to the c=N run. The "
+            "share of each measured run's requests that asked for a query for the first time since the flush "
+            "(misses the response cache could not avoid): "
+            + "; ".join(f"{name} c={r['connections']} {r['first_time_share']:.0%}" for name, _, r in warm)
+            + "."
+        )
+        add("")
 
 
 def _profile_pair(info: dict) -> dict[tuple[str, str], dict[str, dict]]:

@@ -10,7 +10,7 @@ For each data size (default 100k and 1M events) it:
 4. serves the app with gunicorn (tracker.settings.bench = production settings plus the baseline route; response
    cache off) and drives it from a separate wrk process on 127.0.0.1: a short warm-up, then a fixed-duration run per
    scenario, the API and the baseline in turn; the warm mix's API runs go to a second server with the response
-   cache on, in Redis (--redis-url, flushed before each warm run);
+   cache on, in Redis (--redis-url, flushed before the warm mix);
 5. at the first size, profiles filter and search with py-spy (bench/profile_server.py, --no-profile skips it);
 6. streams the CSV export of every event through a one-worker gunicorn, sampling the worker's RSS;
 and writes bench/RESULTS.md (plus raw JSON and plans under bench/results/). Every loop is bounded in time and every
@@ -373,18 +373,34 @@ def load(servers: dict[str, Server], scenarios: list[dict], single: dict[str, fl
                 warmup = min(20, max(args.warmup, math.ceil(seconds_one * 1.5)))
                 if scenario.get("mix"):
                     url = server.url + "/"
-                    start = 0 if mode == "latency" else scenario["length"] // 2
-                    before = (start - MIX_WARMUP_QUERIES) % scenario["length"]
+                    length = scenario["length"]
+                    start = 0 if mode == "latency" else length // 2
+                    # The cold mix warms up on the queries just before its run's, distinct from them; the warm mix on
+                    # other draws of the same popularity, far from its run's (as earlier traffic would have).
+                    before = (start + length // 4) if scenario["mix"] == "warm" else (start - MIX_WARMUP_QUERIES)
+                    before %= length
                     warm_args = {"script": BENCH / "mix.lua", "script_args": (scenario["file"], scenario[key], before)}
                     run_args = {"script": BENCH / "mix.lua", "script_args": (scenario["file"], scenario[key], start)}
-                    if variant == "api" and scenario.get("flush"):
-                        # Each warm run starts from an empty response cache and fills it from its own traffic.
+                    if variant == "api" and scenario.get("flush") and mode == "latency":
+                        # The warm mix starts from an empty response cache, fills it from its own traffic (a longer
+                        # warm-up first), and keeps it from its c=1 run to its c=N run, as a live site would.
                         flush_cache(scenario["flush"])
+                        scenario["seen"] = set()
+                        warmup = max(warmup, args.warm_mix_warmup)
                 else:
                     url, warm_args, run_args = server.url + scenario[key], {}, {}
-                wrk(url, seconds=warmup, connections=connections, **warm_args)
+                warmed = wrk(url, seconds=warmup, connections=connections, **warm_args)
                 measured = wrk(url, seconds=duration, connections=connections, **run_args)
                 measured["connections"], measured["seconds"] = connections, duration
+                if scenario.get("mix") == "warm":
+                    if variant == "api":
+                        measured["first_time_share"] = first_time_share(
+                            Path(scenario["file"]),
+                            seen=scenario["seen"],
+                            warmup=(before, warmed["requests"]),
+                            run=(start, measured["requests"]),
+                        )
+                    measured["warmup_seconds"] = warmup
                 results[f"{scenario['name']}/{variant}/{mode}"] = measured
                 log(
                     f"  {scenario['name']:>14} {variant:<8} c={connections} {duration:>2}s "
@@ -393,6 +409,21 @@ def load(servers: dict[str, Server], scenarios: list[dict], single: dict[str, fl
                     f"  errors {measured['errors']}"
                 )
     return results
+
+
+def first_time_share(path: Path, *, seen: set[str], warmup: tuple[int, int], run: tuple[int, int]) -> float:
+    """The share of a warm-mix run's requests that asked a query for the first time since the cache was flushed
+    (not in ``seen``, the queries sent since, nor in this run's warm-up, nor earlier in the run): the misses the
+    response cache could not avoid. ``seen`` is updated. Exact up to the few requests in flight at each end."""
+    lines = path.read_text().split()
+    seen |= {lines[(warmup[0] + i) % len(lines)] for i in range(warmup[1])}
+    first = 0
+    for i in range(run[1]):
+        query = lines[(run[0] + i) % len(lines)]
+        if query not in seen:
+            first += 1
+            seen.add(query)
+    return round(first / run[1], 3) if run[1] else 0.0
 
 
 def flush_cache(url: str) -> None:
@@ -593,6 +624,9 @@ def main() -> None:
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
         help="The shared response cache of the warm mix: a Redis database that the run FLUSHES before each warm "
         "run (env BENCH_REDIS_URL). Without a reachable Redis the warm mix is skipped, and the report says so.",
+    )
+    parser.add_argument(
+        "--warm-mix-warmup", type=int, default=20, help="Seconds of warm-up after the warm mix's cache is flushed."
     )
     parser.add_argument("--no-profile", action="store_true", help="Skip the py-spy profiles of filter and search.")
     parser.add_argument("--profile-seconds", type=int, default=15, help="py-spy duration per profiled scenario.")
