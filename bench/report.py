@@ -602,7 +602,7 @@ def profiles_section(info: dict, add) -> None:
         "Shares are of the samples taken inside a request (waiting on PostgreSQL included: `--idle`). *Area*: each "
         "sample once, to the innermost frame that belongs to one (a standard-library frame counts for its "
         "caller). *Phase*: samples with that function on the stack (phases overlap). gc: each worker's collections "
-        "timed through `gc.callbacks` (`bench/gc_hooks.py`; wall time, so it includes waiting for a core), per "
+        "timed through `gc.callbacks` (`bench/gc_hooks.py`; the worker thread's CPU time), per "
         "request of the window. The profiler costs throughput; its req/s are not the benchmark's. *before*: the "
         "code before issue 15 (`bench/profiles/before-*`, committed); *after*: this run."
     )
