@@ -196,6 +196,7 @@ def record(server, url: str, *, seconds: int, rate: int, connections: int, raw_p
         connections=connections,
         requests=load["requests"],
         requests_per_second=load["requests_per_second"],
+        loadavg=f"{load['loadavg_before']} / {load['loadavg_after']}",
         py_spy=" ".join(line for line in output.splitlines() if "Samples" in line).replace("py-spy> ", ""),
         gc={
             "ms_per_request": round(sum(delta) / requests * 1000, 3),
@@ -213,7 +214,8 @@ def text(summary: dict, title: str) -> str:
     lines = [
         title,
         f"{summary['url']}: {summary['seconds']} s at {summary['rate']} Hz, c={summary['connections']}, "
-        f"{summary['requests']} requests ({summary['requests_per_second']} req/s under the profiler); "
+        f"{summary['requests']} requests ({summary['requests_per_second']} req/s under the profiler), load average "
+        f"{summary.get('loadavg', '?')} before / after; "
         f"{summary['busy_samples']} samples in a request, {summary['idle_share']}% of all samples idle. "
         f"{summary['py_spy']}",
         f"gc: {summary['gc']['ms_per_request']} ms per request (by generation 0/1/2: "

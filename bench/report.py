@@ -616,6 +616,9 @@ def profiles_section(info: dict, add) -> None:
         add("| requests in the window (req/s under the profiler) | " + " | ".join(
             f"{found[label]['requests']} ({found[label]['requests_per_second']})" for label in labels
         ) + " |")  # fmt: skip
+        add("| 1-minute load average before / after (2 cores) | " + " | ".join(
+            str(found[label].get("loadavg", "?")) for label in labels
+        ) + " |")  # fmt: skip
         add("| gc ms per request (generations 0/1/2) | " + " | ".join(
             f"{found[label]['gc']['ms_per_request']} ({' / '.join(str(v) for v in found[label]['gc']['ms_per_request_by_generation'])})"
             for label in labels
