@@ -560,6 +560,23 @@ def mixes_section(info: dict, add) -> None:
             + f" | {check['matches_median']}, {check['matches_max']} |"
         )
     add("")
+    for name, mix in mixes.items():
+        kinds = mix["check"].get("by_kind")
+        if not kinds:
+            continue
+        add(
+            f"{name}: each kind's share of the mix, and its sampled queries' in-process time the first time each is "
+            "asked (test client, API uncached, one request after the other), against the baseline's:"
+        )
+        add("")
+        add("| kind | share | sampled | API ms | baseline ms | API / baseline time | matches (median) |")
+        add("|---|---|---|---|---|---|---|")
+        for kind, t in sorted(kinds.items(), key=lambda kv: -mix["kinds"].get(kv[0], 0)):
+            add(
+                f"| {kind} | {mix['kinds'].get(kind, 0) / mix['distinct']:.0%} | {t['n']} | {t['api_ms']} | "
+                f"{t['baseline_ms']} | {_x(_ratio(t['api_ms'], t['baseline_ms']))} | {t['matches_median']} |"
+            )
+        add("")
     warm = [
         (name, mode, r)
         for name, entry in info["sizes"].items()
