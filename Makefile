@@ -81,9 +81,11 @@ lock:
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .clients clients/ts/node_modules clients/ts/build
 
-# Load benchmark on PostgreSQL at 127.0.0.1:5432 (creates its own tracker_bench_* databases; about 40 minutes
-# on 2 cores): synthetic data, gunicorn + wrk, query counts and plans, CSV export memory. Writes bench/RESULTS.md.
-# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--sizes 100000 --reuse".
+# Load benchmark on PostgreSQL at 127.0.0.1:5432 (creates its own tracker_bench_* databases; about 45 minutes
+# on 2 cores, under 30 with --reuse): synthetic data, gunicorn + wrk beside a bare baseline, the cold and warm query
+# mixes (the warm one in a Redis database it flushes: --redis-url, default redis://127.0.0.1:6379/15), py-spy profiles
+# of filter and search, query counts and plans, CSV export memory. Writes bench/RESULTS.md and bench/profiles/.
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--sizes 100000 --reuse --only mix,profile".
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """The benchmark's baseline: the events list page built by hand, to measure what the API's layers cost.
 
-Plain SQL (one query for the page and its count, one for the page's participants, citations, statements and
+Plain SQL (one query for the page, its count and the undated events a date range leaves out, one for the page's participants, citations, statements and
 pledges), dicts assembled in Python and serialized with orjson. It answers the same JSON as /api/v1/events/ for the
 parameters the benchmark uses: page, page_size, date_after, date_before, actor (slugs, names or aliases) and search
 (PostgreSQL full text, ranked as the API ranks). PostgreSQL only; wired in by tracker.settings.bench, never by the
@@ -19,7 +19,7 @@ from events.models import SEARCH_CONFIG
 
 EVENT_COLUMNS = (
     "slug", "title", "description", "event_type", "status", "date", "date_precision", "date_end", "date_note",
-    "location", "country", "place_id", "version", "created_at", "updated_at",
+    "location", "country", "place_id", "coding_note", "version", "created_at", "updated_at",
 )  # fmt: skip
 # The stored, GIN-indexed column of migration 0004, as events.search uses it.
 VECTOR = "e.search_vector"
@@ -66,6 +66,9 @@ def events_page(request) -> HttpResponse:
     # The same SQL as events.api.filters: with an actor, the date range is checked on the participants' copies of the
     # event dates (participant_actor_dates_idx) and the event ids are fetched first (= ANY(ARRAY(…))).
     dates = [("e.date_end >= %s", "p.event_date_end >= %s", after), ("e.date <= %s", "p.event_date <= %s", before)]
+    # What a date filter leaves out for having no date but that matches every other filter (the API's
+    # undated_excluded): the same conditions without the dates, on the undated events.
+    undated, undated_args = ["e.date IS NULL"], []
     if params.get("actor"):
         names = [n.strip().lower() for n in params["actor"].split(",") if n.strip()]
         rows = [
@@ -77,6 +80,8 @@ def events_page(request) -> HttpResponse:
             if day is not None:
                 rows.append(on_participant)
                 args.append(day)
+        undated.append(f"e.id IN (SELECT p.event_id FROM events_eventparticipant p WHERE {rows[0]})")
+        undated_args += [names, names, names]
         subquery = f"SELECT p.event_id FROM events_eventparticipant p WHERE {' AND '.join(rows)}"
         dated = after is not None or before is not None
         where.append(f"e.id = ANY(ARRAY({subquery}))" if dated else f"e.id IN ({subquery})")
@@ -92,21 +97,29 @@ def events_page(request) -> HttpResponse:
     if term:
         where.append(f"{VECTOR} @@ {QUERY}")
         args.append(term)
+        undated.append(f"{VECTOR} @@ {QUERY}")
+        undated_args.append(term)
         rank, rank_args = f"ts_rank({VECTOR}, {QUERY})", [term]
         order = "rank DESC, " + order
     condition = " AND ".join(where)
     columns = ", ".join(f"e.{c}" for c in ("id", *EVENT_COLUMNS))
+    if after is None and before is None:
+        undated, undated_args = ["FALSE"], []
     sql = (
         f"WITH page AS (SELECT {columns}, {rank} AS rank FROM events_event e WHERE {condition} "
         f"ORDER BY {order} LIMIT %s OFFSET %s) "
-        f"SELECT e.*, (SELECT count(*) FROM events_event e WHERE {condition}) FROM page e "
+        f"SELECT e.*, (SELECT count(*) FROM events_event e WHERE {condition}), "
+        f"(SELECT count(*) FROM events_event e WHERE {' AND '.join(undated)}) FROM page e "
         f"ORDER BY {order}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*rank_args, *args, size, (page - 1) * size, *args])
+        cursor.execute(sql, [*rank_args, *args, size, (page - 1) * size, *args, *undated_args])
         rows = cursor.fetchall()
         if not rows and page > 1:
             return JsonResponse({"detail": "Invalid page."}, status=404)
+        if not rows:
+            cursor.execute(f"SELECT count(*) FROM events_event e WHERE {' AND '.join(undated)}", undated_args)
+            rows_undated = cursor.fetchone()[0]
         ids = [row[0] for row in rows]
         related: dict[int, dict[str, list]] = {i: {"p": [], "c": [], "s": [], "l": []} for i in ids}
         if ids:
@@ -118,7 +131,7 @@ def events_page(request) -> HttpResponse:
         if place_ids:
             cursor.execute(PLACE_SQL, [place_ids])
             places = {row[0]: row[1:] for row in cursor.fetchall()}
-    count = rows[0][-1] if rows else 0
+    count, undated_excluded = rows[0][-2:] if rows else (0, rows_undated)
     base = request.build_absolute_uri("/api/v1/")
     results = []
     for row in rows:
@@ -160,6 +173,7 @@ def events_page(request) -> HttpResponse:
                 ],
                 "statements": [slug for _, slug, _, _ in rel["s"]],
                 "pledges": [slug for _, slug, _, _ in rel["l"]],
+                "coding_note": event["coding_note"],
                 "citations": [{"source": slug, "excerpt": excerpt} for _, slug, excerpt, _ in rel["c"]],
                 "version": event["version"],
                 "created_at": event["created_at"],
@@ -170,6 +184,7 @@ def events_page(request) -> HttpResponse:
     last = max(1, -(-count // size))
     body = {
         "count": count,
+        "undated_excluded": undated_excluded,
         "next": replace_query_param(url, "page", page + 1) if page < last else None,
         "previous": None
         if page == 1

@@ -5,14 +5,20 @@ For each data size (default 100k and 1M events) it:
    `manage.py generate_synthetic` (timed);
 2. measures, in-process, the SQL queries per request, the EXPLAIN plans of the filter/ordering queries, and that the
    baseline view answers the same JSON as the API (bench/probe.py);
-3. serves the app with gunicorn (tracker.settings.bench = production settings plus the baseline route) and drives
-   it from a separate wrk process on 127.0.0.1: a short warm-up, then a fixed-duration run per scenario;
-4. streams the CSV export of every event through a one-worker gunicorn, sampling the worker's RSS;
+3. chooses the cold and warm query mixes from the data (bench/mix.py: 3,000 distinct filter and search queries, and
+   a Zipf-popular sequence of them), and checks that the baseline answers the same records for a sample;
+4. serves the app with gunicorn (tracker.settings.bench = production settings plus the baseline route; response
+   cache off) and drives it from a separate wrk process on 127.0.0.1: a short warm-up, then a fixed-duration run per
+   scenario, the API and the baseline in turn; the warm mix's API runs go to a second server with the response
+   cache on, in Redis (--redis-url, flushed before the warm mix);
+5. at the first size, profiles filter and search with py-spy (bench/profile_server.py, --no-profile skips it);
+6. streams the CSV export of every event through a one-worker gunicorn, sampling the worker's RSS;
 and writes bench/RESULTS.md (plus raw JSON and plans under bench/results/). Every loop is bounded in time and every
 process it starts is stopped by it.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import math
@@ -37,6 +43,10 @@ PG = "postgres://postgres@127.0.0.1:5432"
 SEED = 20251121
 LABELS = {100_000: "100k", 1_000_000: "1m"}
 MAX_RUN = 60  # seconds: the longest a single wrk run may last
+MIX_WARMUP_QUERIES = 1000  # a mix's warm-up sends the queries just before those its measured run starts with
+MIXES = ("cold_mix", "warm_mix")
+PROFILED = ("filter", "search")
+SHOWN_ENV = ("CACHE_URL", "TRACKER_RESPONSE_CACHE", "DJANGO_CONN_MAX_AGE")
 FILTER_RANGE = ("2020-01-01", "2020-12-31")
 COMMON_TERM = "police training"
 
@@ -63,6 +73,8 @@ def app_env(db: str, **extra: str) -> dict[str, str]:
         # Throttling stays on (its cost is measured) with per-process counters and a rate one client on loopback
         # cannot reach; production shares its counters through CACHE_URL (e.g. Redis).
         CACHE_URL="locmemcache://",
+        # The cold path is measured without the response cache (the warm mix turns it on, with Redis).
+        TRACKER_RESPONSE_CACHE="false",
         DJANGO_THROTTLE_ANON="100000000/minute",
         DJANGO_THROTTLE_USER="100000000/minute",
         PYTHONPATH=str(ROOT),
@@ -234,7 +246,7 @@ def free_port() -> int:
 class Server:
     """gunicorn in its own process group, stopped (and waited for) on exit."""
 
-    def __init__(self, db: str, *, workers: int, timeout: int, name: str):
+    def __init__(self, db: str, *, workers: int, timeout: int, name: str, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [
@@ -252,8 +264,14 @@ class Server:
             "5",
             "--error-logfile",
             str(OUT / f"gunicorn-{name}.log"),
+            # Each worker times its garbage collections for the profile summaries (bench/gc_hooks.py).
+            "--config",
+            str(BENCH / "gc_hooks.py"),
         ]
-        self.env = app_env(db)
+        gc_dir = OUT / f"gc-{name}"
+        shutil.rmtree(gc_dir, ignore_errors=True)
+        gc_dir.mkdir(parents=True)
+        self.env = app_env(db, BENCH_GC_DIR=str(gc_dir), **(env or {}))
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
@@ -294,7 +312,7 @@ class Server:
 # Load ---------------------------------------------------------------------------------------------------------
 
 
-def wrk(url: str, *, seconds: int, connections: int) -> dict:
+def wrk(url: str, *, seconds: int, connections: int, script: Path | None = None, script_args=()) -> dict:
     loadavg = Path("/proc/loadavg").read_text().split()[0]
     cmd = [
         "wrk",
@@ -307,10 +325,13 @@ def wrk(url: str, *, seconds: int, connections: int) -> dict:
         "--timeout",
         "60s",
         "--script",
-        str(BENCH / "report.lua"),
+        str(script or BENCH / "report.lua"),
         url,
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, check=False)
+    if script_args:
+        cmd += ["--", *(str(a) for a in script_args)]
+    env = {**os.environ, "BENCH_REPORT_LUA": str(BENCH / "report.lua")}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, check=False, env=env)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no result for {url}:\n{result.stdout}\n{result.stderr}")
@@ -321,15 +342,22 @@ def wrk(url: str, *, seconds: int, connections: int) -> dict:
     data["errors"] = sum(data[k] for k in data if k.startswith("errors_"))
     data["raw"] = result.stdout.replace(line, "").strip()
     data["loadavg_after"] = Path("/proc/loadavg").read_text().split()[0]
-    data["command"] = " ".join(cmd[:-1]) + f" '{url}'"
+    data["command"] = (
+        " ".join(cmd[: cmd.index(url)]) + f" '{url}'" + "".join(f" {a}" for a in cmd[cmd.index(url) + 1 :])
+    )
     data["loadavg_before"] = loadavg
     return data
 
 
-def load(server: Server, scenarios: list[dict], single: dict[str, float], args) -> dict:
+def load(servers: dict[str, Server], scenarios: list[dict], single: dict[str, float], args) -> dict:
     """Two passes per scenario: latency at concurrency 1 (p50/p95/p99 without queueing) and throughput at
     ``args.connections`` (req/s). A run lasts long enough for about eight requests per connection to complete,
-    judged from the scenario's in-process time ``single``, and never more than MAX_RUN seconds."""
+    judged from the scenario's in-process time ``single``, and never more than MAX_RUN seconds.
+
+    The API runs on the server its scenario names (``cold``: response cache off; ``warm``: on, in Redis); the
+    baseline always on the cold server. A mix's runs each start at their own place in its sequence (the API's and
+    the baseline's runs of a mode at the same place, so that they send the same queries), after a warm-up on the
+    queries just before it."""
     results = {}
     for scenario in scenarios:
         if scenario.get("probe_only"):
@@ -338,14 +366,41 @@ def load(server: Server, scenarios: list[dict], single: dict[str, float], args) 
         for variant, key in (("api", "url"), ("baseline", "baseline_url")):
             if not scenario.get(key):
                 continue
-            url = server.url + scenario[key]
+            server = servers[scenario.get("server", "cold")] if variant == "api" else servers["cold"]
             for mode, connections in (("latency", 1), ("throughput", args.connections)):
                 needed = math.ceil(seconds_one * 8 * connections / min(connections, os.cpu_count() or 1))
                 duration = min(MAX_RUN, max(args.seconds, needed))
                 warmup = min(20, max(args.warmup, math.ceil(seconds_one * 1.5)))
-                wrk(url, seconds=warmup, connections=connections)
-                measured = wrk(url, seconds=duration, connections=connections)
+                if scenario.get("mix"):
+                    url = server.url + "/"
+                    length = scenario["length"]
+                    start = 0 if mode == "latency" else length // 2
+                    # The cold mix warms up on the queries just before its run's, distinct from them; the warm mix on
+                    # other draws of the same popularity, far from its run's (as earlier traffic would have).
+                    before = (start + length // 4) if scenario["mix"] == "warm" else (start - MIX_WARMUP_QUERIES)
+                    before %= length
+                    warm_args = {"script": BENCH / "mix.lua", "script_args": (scenario["file"], scenario[key], before)}
+                    run_args = {"script": BENCH / "mix.lua", "script_args": (scenario["file"], scenario[key], start)}
+                    if variant == "api" and scenario.get("flush") and mode == "latency":
+                        # The warm mix starts from an empty response cache, fills it from its own traffic (a longer
+                        # warm-up first), and keeps it from its c=1 run to its c=N run, as a live site would.
+                        flush_cache(scenario["flush"])
+                        scenario["seen"] = set()
+                        warmup = max(warmup, args.warm_mix_warmup)
+                else:
+                    url, warm_args, run_args = server.url + scenario[key], {}, {}
+                warmed = wrk(url, seconds=warmup, connections=connections, **warm_args)
+                measured = wrk(url, seconds=duration, connections=connections, **run_args)
                 measured["connections"], measured["seconds"] = connections, duration
+                if scenario.get("mix") == "warm":
+                    if variant == "api":
+                        measured["first_time_share"] = first_time_share(
+                            Path(scenario["file"]),
+                            seen=scenario["seen"],
+                            warmup=(before, warmed["requests"]),
+                            run=(start, measured["requests"]),
+                        )
+                    measured["warmup_seconds"] = warmup
                 results[f"{scenario['name']}/{variant}/{mode}"] = measured
                 log(
                     f"  {scenario['name']:>14} {variant:<8} c={connections} {duration:>2}s "
@@ -354,6 +409,74 @@ def load(server: Server, scenarios: list[dict], single: dict[str, float], args) 
                     f"  errors {measured['errors']}"
                 )
     return results
+
+
+def first_time_share(path: Path, *, seen: set[str], warmup: tuple[int, int], run: tuple[int, int]) -> float:
+    """The share of a warm-mix run's requests that asked a query for the first time since the cache was flushed
+    (not in ``seen``, the queries sent since, nor in this run's warm-up, nor earlier in the run): the misses the
+    response cache could not avoid. ``seen`` is updated. Exact up to the few requests in flight at each end."""
+    lines = path.read_text().split()
+    seen |= {lines[(warmup[0] + i) % len(lines)] for i in range(warmup[1])}
+    first = 0
+    for i in range(run[1]):
+        query = lines[(run[0] + i) % len(lines)]
+        if query not in seen:
+            first += 1
+            seen.add(query)
+    return round(first / run[1], 3) if run[1] else 0.0
+
+
+def flush_cache(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def redis_problem(url: str) -> str | None:
+    """Why the warm mix cannot use ``url``, or None."""
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except Exception as error:  # noqa: BLE001 - any failure means: no warm mix, said in the report
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+# Query mixes --------------------------------------------------------------------------------------------------
+
+
+def build_mix(db: str, name: str) -> dict:
+    prefix = OUT / f"mix-{name}"
+    run([PYTHON, BENCH / "mix.py", "build", prefix], env=app_env(db), timeout=1800)
+    summary = json.loads(prefix.with_suffix(".json").read_text())
+    summary["files"] = {kind: str(OUT / f"mix-{name}-{kind}.txt") for kind in ("queries", "cold", "warm")}
+    return summary
+
+
+def mix_scenarios(mix: dict, *, warm_cache: str | None) -> list[dict]:
+    events, base = "/api/v1/events/", "/bench/baseline/events/"
+    cold = {
+        "name": "cold_mix",
+        "mix": "cold",
+        "url": events,
+        "baseline_url": base,
+        "file": mix["files"]["cold"],
+        "length": mix["distinct"],
+    }
+    if warm_cache is None:
+        return [cold]
+    warm = {
+        "name": "warm_mix",
+        "mix": "warm",
+        "url": events,
+        "baseline_url": base,
+        "file": mix["files"]["warm"],
+        "length": mix["warm_length"],
+        "server": "warm",
+        "flush": warm_cache,
+    }
+    return [cold, warm]
 
 
 # CSV export memory --------------------------------------------------------------------------------------------
@@ -481,7 +604,7 @@ def probe(db: str, name: str, scenarios: list[dict]) -> tuple[dict, list[dict]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="Comma-separated numbers of events.")
-    parser.add_argument("--seconds", type=int, default=12, help="Shortest measured duration of each wrk run.")
+    parser.add_argument("--seconds", type=int, default=10, help="Shortest measured duration of each wrk run.")
     parser.add_argument("--warmup", type=int, default=3, help="Warm-up duration before each wrk run.")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (concurrent requests).")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers.")
@@ -489,7 +612,38 @@ def main() -> None:
     parser.add_argument("--export-cap", type=int, default=1500, help="Stop a CSV export after this many seconds.")
     parser.add_argument("--no-export", action="store_true", help="Skip the CSV export memory measurement.")
     parser.add_argument("--report", default=str(BENCH / "RESULTS.md"), help="Where to write the report.")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="Comma-separated parts to run: scenario names (list, filter, search, search_common, deep_page, "
+        "deep_offset, timeline, detail, cold_mix, warm_mix), `mix` for both mixes, `profile`, `export`. "
+        "Default: all of them. The in-process probe always runs (it chooses the parameters).",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        help="The shared response cache of the warm mix: a Redis database that the run FLUSHES before each warm "
+        "run (env BENCH_REDIS_URL). Without a reachable Redis the warm mix is skipped, and the report says so.",
+    )
+    parser.add_argument(
+        "--warm-mix-warmup", type=int, default=20, help="Seconds of warm-up after the warm mix's cache is flushed."
+    )
+    parser.add_argument("--no-profile", action="store_true", help="Skip the py-spy profiles of filter and search.")
+    parser.add_argument("--profile-seconds", type=int, default=15, help="py-spy duration per profiled scenario.")
     args = parser.parse_args()
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
+    known = {
+        s["name"]
+        for s in scenarios_for(dict.fromkeys(("actor_slug", "place", "deep_cursor", "deep_page", "detail_slug"), ""))
+    }
+    unknown = only - known - set(MIXES) - {"mix", "profile", "export"}
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    if "mix" in only:
+        only |= set(MIXES)
+    wanted = lambda part: not only or part in only  # noqa: E731
+    if only and "export" not in only:
+        args.no_export = True
 
     started = time.monotonic()
     OUT.mkdir(exist_ok=True)
@@ -530,12 +684,49 @@ def main() -> None:
         entry["stats"] = database_stats(db)
         params, measured = probe(db, name, [])
         entry["params"], entry["probe"] = params, measured
-        scenarios = scenarios_for(params)
+        scenarios = [s for s in scenarios_for(params) if wanted(s["name"])]
         log("in-process: " + ", ".join(f"{m['name']} {m['queries']}q {m['seconds'] * 1000:.0f}ms" for m in measured))
-        with Server(db, workers=args.workers, timeout=120, name=name) as server:
-            entry["server_command"] = " ".join(server.command)
-            single = {m["name"]: m["seconds"] for m in measured}
-            entry["load"] = load(server, scenarios, single, args)
+        single = {m["name"]: m["seconds"] for m in measured}
+        warm_cache = None
+        if any(wanted(m) for m in MIXES):
+            entry["mix"] = build_mix(db, name)
+            check = entry["mix"]["check"]
+            log(f"mix: {entry['mix']['distinct']} queries; API and baseline agree on {check['same']}/{check['sample']}")
+            single["cold_mix"] = single["warm_mix"] = check["api_seconds_mean"]
+            if wanted("warm_mix"):
+                problem = redis_problem(args.redis_url)
+                if problem:
+                    entry["warm_skipped"] = f"no Redis at {args.redis_url}: {problem}"
+                    log("warm mix skipped: " + entry["warm_skipped"])
+                else:
+                    warm_cache = args.redis_url
+            scenarios += [s for s in mix_scenarios(entry["mix"], warm_cache=warm_cache) if wanted(s["name"])]
+        with contextlib.ExitStack() as stack:
+            servers = {"cold": stack.enter_context(Server(db, workers=args.workers, timeout=120, name=name))}
+            entry["server_command"] = " ".join(servers["cold"].command)
+            entry["server_env"] = {k: servers["cold"].env[k] for k in SHOWN_ENV}
+            if warm_cache:
+                warm_env = {"CACHE_URL": warm_cache, "TRACKER_RESPONSE_CACHE": "true"}
+                servers["warm"] = stack.enter_context(
+                    Server(db, workers=args.workers, timeout=120, name=f"{name}-warm", env=warm_env)
+                )
+                entry["warm_server_env"] = {k: servers["warm"].env[k] for k in SHOWN_ENV}
+            entry["load"] = load(servers, scenarios, single, args)
+            if wanted("profile") and not args.no_profile and size == sizes[0]:
+                import profile_server  # bench/profile_server.py
+
+                log(f"py-spy profiles of {', '.join(PROFILED)} ({args.profile_seconds} s each)")
+                entry["profile"] = profile_server.profile(
+                    servers["cold"],
+                    [s for s in scenarios_for(params) if s["name"] in PROFILED],
+                    label="after",
+                    size=name,
+                    seconds=args.profile_seconds,
+                    rate=200,
+                    connections=args.connections,
+                    wrk=wrk,
+                    out=OUT,
+                )
         if not args.no_export:
             log("CSV export of every event, one worker")
             entry["export"] = export_memory(db, name, cap_seconds=args.export_cap)
