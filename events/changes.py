@@ -48,9 +48,6 @@ class FeedPage:
     last: int  # the sequence to resume after: the last entry's, or where the page started when it is empty
     more: bool  # whether more settled entries were waiting
     horizon: datetime.datetime
-    # Whether every entry written so far was settled: if not, the same request will answer more once they settle,
-    # with no write in between (so no new data generation).
-    final: bool = True
 
 
 def horizon(using: str = "default") -> datetime.datetime:
@@ -111,9 +108,7 @@ def feed_page(*, after: int, size: int, show_usernames: bool, settled: datetime.
         else _load(sequence, loaded[sequence], versions)
         for sequence in sequences
     ]
-    return FeedPage(
-        entries=entries, last=sequences[-1] if sequences else after, more=more, horizon=settled, final=bound is None
-    )
+    return FeedPage(entries=entries, last=sequences[-1] if sequences else after, more=more, horizon=settled)
 
 
 def _versions(rows: list[Change], *, show_usernames: bool) -> dict[tuple[str, int], tuple]:

@@ -158,10 +158,6 @@ def _several(name: str, allowed: tuple[str, ...], description: str) -> OpenApiPa
 
 # The proposals action of the sources' viewset (no docstring: the viewset's own describes its operations).
 class SourceProposalsMixin:
-    # A read for editors: never a 304 or a cache hit from the data generation (events/api/conditional.py), whose
-    # ETag anyone could compute.
-    private_actions = ("proposals",)
-
     @extend_schema(
         summary="Proposals for a source",
         description="What the tracker reads in the source's text, for editors: direct quotations with their "

@@ -396,27 +396,6 @@ def _header(name: str, description: str, *, required: bool) -> dict:
     }
 
 
-GENERATION_ETAG = {
-    "ETag": {
-        "description": "For an anonymous request: the data generation and the request (path, query, Accept); every "
-        "write changes it. Send it back in If-None-Match to be answered 304 without a body, before any query, if "
-        "nothing was written since. Weak (`W/`) where two answers are equivalent but not the same bytes (the change "
-        "feed's `settled_until`). Signed-in requests get none.",
-        "schema": {"type": "string"},
-    }
-}
-CACHE_CONTROL = {
-    "Cache-Control": {
-        "description": "Anonymous: `public, max-age=0, must-revalidate` (any cache may keep it, and revalidates it "
-        "with the ETag on every use). Signed in: `private, no-cache` (only the client's own cache, revalidated). "
-        "`Vary: Accept, Authorization, Cookie` keeps the two apart.",
-        "schema": {"type": "string"},
-    }
-}
-IF_NONE_MATCH_GENERATION = (
-    "ETags from earlier reads of this URL (or `*`), compared weakly: 304 without a body if nothing was written "
-    "since. Anonymous requests only; a signed-in request is always answered in full."
-)
 IF_MATCH = "The record's ETag as last read (or `*`): the write is refused with 412 if the record changed since."
 IF_NONE_MATCH = "An ETag from an earlier read: 304 without a body if the record is still at that version."
 
@@ -438,7 +417,6 @@ def document_http(result, generator, request, public):
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = SECURITY_SCHEMES
-    components["headers"] = {"GenerationETag": GENERATION_ETAG["ETag"], "CacheControl": CACHE_CONTROL["Cache-Control"]}
     error = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -491,8 +469,6 @@ def document_http(result, generator, request, public):
                         "schema": {"type": "integer", "minimum": 0},
                     },
                 }
-            if method == "get" and not login and not editors:
-                _conditional(path, operation)
             if method == "get" and f"{path}export/" in result["paths"]:
                 parameters.append(EXPORT_FORMAT)
                 responses["308"] = {
@@ -501,20 +477,6 @@ def document_http(result, generator, request, public):
                     "headers": {"Location": LOCATION["Location"]},
                 }
     return result
-
-
-def _conditional(path: str, operation: dict) -> None:
-    """Conditional GET (events/api/conditional.py): a record's version ETag, every other read's the data
-    generation's; each says what caches may keep, takes If-None-Match and may answer 304."""
-    responses, parameters = operation["responses"], operation["parameters"]
-    record = path.endswith("/{slug}/")
-    # Said once, in components/headers, rather than in each of the operations.
-    etag = ETAG if record else {"ETag": {"$ref": "#/components/headers/GenerationETag"}}
-    if not record:
-        parameters.append(_header("If-None-Match", IF_NONE_MATCH_GENERATION, required=False))
-    cache_control = {"Cache-Control": {"$ref": "#/components/headers/CacheControl"}}
-    responses["200"]["headers"] = {**responses["200"].get("headers", {}), **etag, **cache_control}
-    responses["304"] = {"description": "Not modified: If-None-Match matched.", "headers": {**etag, **cache_control}}
 
 
 EXPORT_FORMAT = {

@@ -42,7 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import conditional, filters, renderers, rows, serializers, sparse
+from . import filters, renderers, rows, serializers, sparse
 from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -1140,8 +1140,6 @@ class ChangesView(GenericAPIView):
     serializer_class = serializers.ChangesPageSerializer
     # For the permission class, which reads the model a view is about: the feed is read by anyone, as /history/.
     queryset = Change.objects.none()
-    # settled_until is the time of asking: two answers at one data generation are equivalent, not the same bytes.
-    weak_etag = True
 
     @extend_schema(
         summary="What changed",
@@ -1179,10 +1177,7 @@ class ChangesView(GenericAPIView):
             "has_more": page.more,
             "settled_until": page.horizon,
         }
-        response = Response(serializers.ChangesPageSerializer(data).data)
-        # Entries still settling join the page later without a write: not an answer to keep or to validate.
-        setattr(response, conditional.UNSETTLED, not page.final)
-        return response
+        return Response(serializers.ChangesPageSerializer(data).data)
 
 
 @extend_schema(
@@ -1203,8 +1198,6 @@ class TokenView(knox_views.LoginView):
     authentication_classes = ()
     permission_classes = ()
     renderer_classes = (JSONRenderer,)
-    # Not the data's: never answered from the data generation (events/api/conditional.py).
-    conditional_reads = False
     # The API's JSON parser (size limit, nesting depth), not DRF's plain one.
     parser_classes = (FormParser, MultiPartParser, LimitedJSONParser)
 
@@ -1224,4 +1217,3 @@ class TokenView(knox_views.LoginView):
 class TokenRevokeView(knox_views.LogoutView):
     authentication_classes = (TokenAuthentication,)
     renderer_classes = (JSONRenderer,)
-    conditional_reads = False

@@ -85,9 +85,6 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Where each request reads (primary or a replica); inert without DATABASE_REPLICA_URLS.
     "tracker.replicas.ReplicaMiddleware",
-    # Anonymous API reads: 304 from the data generation's ETag, and hits of the shared response cache, answered
-    # here without the middleware below or a query; inside CORS, CSP and security, whose headers they get.
-    "events.api.conditional.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -238,12 +235,6 @@ REST_KNOX = {
 # How long a list's count may be served from the cache (events/api/pagination.py); every write advances the data
 # generation the counts are keyed by, so this only bounds writes that bypass the model signals. 0: count each time.
 TRACKER_COUNT_CACHE_SECONDS = env.int("TRACKER_COUNT_CACHE_SECONDS", default=60)
-# The shared response cache of anonymous API reads (events/api/conditional.py): on by default; the benchmark's cold
-# mix turns it off. Entries are keyed by the data generation, so a write shows at once; the lifetime bounds the
-# memory they hold (and writes that bypass the signals), and answers larger than the size limit are not kept.
-TRACKER_RESPONSE_CACHE = env.bool("TRACKER_RESPONSE_CACHE", default=True)
-TRACKER_RESPONSE_CACHE_SECONDS = env.int("TRACKER_RESPONSE_CACHE_SECONDS", default=300)
-TRACKER_RESPONSE_CACHE_MAX_BYTES = env.int("TRACKER_RESPONSE_CACHE_MAX_BYTES", default=1_048_576)
 # How long a source's proposals (events/proposals) may be served from the cache. They are keyed by the data
 # generation as counts are, so a write shows at once; this bounds the memory they hold. 0: read the text each time.
 TRACKER_PROPOSALS_CACHE_SECONDS = env.int("TRACKER_PROPOSALS_CACHE_SECONDS", default=3600)
