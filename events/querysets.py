@@ -51,7 +51,7 @@ from django.db.models.lookups import Exact
 from tracker import replicas
 
 from . import dates
-from .generation import GENERATION_KEY
+from .generation import current_generation
 
 # Mean radius of the Earth (IUGG), for great-circle distances.
 EARTH_RADIUS_KM = 6371.0088
@@ -298,7 +298,7 @@ def _by_generation(namespace: str, keys: dict[str, str], compute: Callable[[list
     seconds = settings.TRACKER_COUNT_CACHE_SECONDS
     if not seconds:
         return compute(list(keys))
-    generation = cache.get(GENERATION_KEY, 0)
+    generation = current_generation()
     names = {
         key: f"tracker:{namespace}:{generation}:{hashlib.sha256(text.encode()).hexdigest()}"
         for key, text in keys.items()

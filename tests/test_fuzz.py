@@ -201,6 +201,7 @@ def before_call(context, case, kwargs) -> None:
         _quote_stands_in_its_evidence(case.operation.path, (case.path_parameters or {}).get("slug"), body)
         _status_within_its_dates(case.operation.path, (case.path_parameters or {}).get("slug"), body)
         _status_as_stored(case.operation.path, (case.path_parameters or {}).get("slug"), body)
+        _text_keeps_its_evidence(case.operation.path, (case.path_parameters or {}).get("slug"), body)
         if "slug" in body and (case.path_parameters or {}).get("slug"):
             body["slug"] = case.path_parameters["slug"]  # a record keeps its slug: a change names its URL's
         case.body = body
@@ -302,6 +303,20 @@ def _quote_stands_in_its_evidence(path: str, slug: str | None, body: dict) -> No
     excerpts = [c["excerpt"] for c in body.get("citations") or []] or [c.excerpt for c in statement.citations.all()]
     if excerpts:
         body["text"] = excerpts[0]
+
+
+def _text_keeps_its_evidence(path: str, slug: str | None, body: dict) -> None:
+    """A change to a stored source's text keeps every excerpt cited from it, verbatim (a rule between the body and
+    the records citing the source): an excerpt the generated text lost is added back at its end."""
+    if not (slug and path == "/api/v1/sources/{slug}/" and isinstance(body.get("text"), str)):
+        return
+    source = Source.objects.filter(slug=slug).first()
+    if source is None:
+        return
+    excerpts = sorted({excerpt for excerpt in source.citations.values_list("excerpt", flat=True)})
+    missing = [excerpt for excerpt in excerpts if excerpt not in body["text"]]
+    if missing:
+        body["text"] = " ".join([body["text"], *missing])
 
 
 def _status_within_its_dates(path: str, slug: str | None, body: dict) -> None:

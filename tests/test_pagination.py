@@ -175,9 +175,10 @@ def test_a_cursor_page_costs_a_fixed_number_of_queries(api_client, db):
         assert len(queries) == 7
 
 
-def test_the_count_is_cached_until_the_data_changes(api_client, db):
+def test_the_count_is_cached_until_the_data_changes(api_client, db, settings):
     """A repeated list skips its count query; any write advances the data generation, so the count that follows
-    is exact at once."""
+    is exact at once. (The response cache, which would skip every query, is off.)"""
+    settings.TRACKER_RESPONSE_CACHE = False
     _events()
     with CaptureQueriesContext(connection) as first:
         assert api_client.get("/api/v1/events/").json()["count"] == 12
@@ -194,6 +195,7 @@ def test_the_count_is_cached_until_the_data_changes(api_client, db):
 def test_count_caching_can_be_turned_off(api_client, db, settings):
     """TRACKER_COUNT_CACHE_SECONDS=0 counts on every request."""
     settings.TRACKER_COUNT_CACHE_SECONDS = 0
+    settings.TRACKER_RESPONSE_CACHE = False
     _events()
     api_client.get("/api/v1/events/")
     with CaptureQueriesContext(connection) as queries:
@@ -216,10 +218,11 @@ def test_the_schema_documents_cursor_on_lists_only(api_client, db):
 
 
 @pytest.mark.parametrize("query", ["", "?date_after=2025-11-01", "?type=event,pledge&page=2&page_size=2"])
-def test_the_timeline_count_is_cached_too(api_client, world, query):
+def test_the_timeline_count_is_cached_too(api_client, world, query, settings):
     """The timeline's count (one per kind, added up) is cached like a list's, with the per-kind counts it learned,
     and the page read with the cached count is the same page; so is, with a date filter, the count of the undated
-    items it leaves out."""
+    items it leaves out. (The response cache, which would skip every query, is off.)"""
+    settings.TRACKER_RESPONSE_CACHE = False
     url = f"/api/v1/timeline/{query}"
     with CaptureQueriesContext(connection) as first_queries:
         first = api_client.get(url).json()

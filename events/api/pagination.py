@@ -32,7 +32,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from tracker import replicas
 
-from ..generation import GENERATION_KEY
+from ..generation import current_generation
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -58,7 +58,7 @@ class CachedCountPaginator(Paginator):
             what = repr((self.object_list.db, sql, params))
         if not seconds or what is None:
             return super().count
-        generation = cache.get(GENERATION_KEY, 0)
+        generation = current_generation()
         key = f"tracker:count:{generation}:{hashlib.sha256(what.encode()).hexdigest()}"
         cached = cache.get(key)
         if cached is None:

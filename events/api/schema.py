@@ -379,6 +379,32 @@ UNDATED = {
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
     }
 }
+GENERATION_ETAG_HEADER = {
+    "ETag": {
+        "description": "A tag of this answer: the data generation (which every write advances) and what the answer "
+        "depends on besides the data (URL, query, Accept, today's date). Send it back in If-None-Match to be "
+        "answered 304 if nothing was written since. Given to anonymous readers only.",
+        "schema": {"type": "string"},
+    }
+}
+CACHE_CONTROL_HEADER = {
+    "Cache-Control": {
+        "description": "`public, max-age=0, must-revalidate` for anonymous readers: keep the answer, and revalidate "
+        "it with If-None-Match before each use. `private, no-cache` for a signed-in client. `no-cache` where the "
+        "answer has no tag (the change feed). Errors are `no-store`.",
+        "schema": {"type": "string"},
+    }
+}
+# Declared once, in components.headers, and referred to from every read: inline, they would repeat on each.
+GENERATION_ETAG = {"ETag": {"$ref": "#/components/headers/GenerationETag"}}
+CACHE_CONTROL = {"Cache-Control": {"$ref": "#/components/headers/CacheControl"}}
+IF_NONE_MATCH_READ = (
+    "An ETag from an earlier anonymous read of the same URL: 304 without a body, and without reading the data, if "
+    "nothing was written since."
+)
+# Reads answered from the data generation (events/api/conditional.py): every anonymous GET but the change feed,
+# the token endpoints and the editors' reads.
+UNTAGGED_READS = ("/api/v1/changes/", "/api/v1/auth/")
 LOCATION = {"Location": {"description": "The record's URL.", "schema": {"type": "string", "format": "uri"}}}
 CANONICAL_LOCATION = {
     "description": "The same URL with the canonical slug.",
@@ -417,6 +443,10 @@ def document_http(result, generator, request, public):
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = SECURITY_SCHEMES
+    components["headers"] = {
+        "GenerationETag": GENERATION_ETAG_HEADER["ETag"],
+        "CacheControl": CACHE_CONTROL_HEADER["Cache-Control"],
+    }
     error = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -445,8 +475,24 @@ def document_http(result, generator, request, public):
                 }
             if method == "get" and path.endswith("/{slug}/"):
                 parameters.append(_header("If-None-Match", IF_NONE_MATCH, required=False))
-                responses["200"]["headers"] = dict(ETAG)
-                responses["304"] = {"description": "Not modified: If-None-Match matched.", "headers": dict(ETAG)}
+                responses["200"]["headers"] = {**ETAG, **CACHE_CONTROL}
+                responses["304"] = {
+                    "description": "Not modified: If-None-Match matched.",
+                    "headers": {**ETAG, **CACHE_CONTROL},
+                }
+            elif method == "get" and not editors and not path.startswith(UNTAGGED_READS):
+                parameters.append(_header("If-None-Match", IF_NONE_MATCH_READ, required=False))
+                responses["200"]["headers"] = {
+                    **responses["200"].get("headers", {}),
+                    **GENERATION_ETAG,
+                    **CACHE_CONTROL,
+                }
+                responses["304"] = {
+                    "description": "Not modified: nothing was written since the ETag in If-None-Match was given.",
+                    "headers": {**GENERATION_ETAG, **CACHE_CONTROL},
+                }
+            elif method == "get":
+                responses["200"]["headers"] = {**responses["200"].get("headers", {}), **CACHE_CONTROL}
             if method == "post" and not path.endswith("}/") and not login and "/{slug}/" not in path:
                 for code, response in responses.items():
                     if code.startswith("2"):
@@ -458,7 +504,7 @@ def document_http(result, generator, request, public):
                 )
             if path.endswith("/export/") and any(p.get("name") == "include_undated" for p in parameters):
                 # A file has no envelope for undated_excluded: exports of lists filtered by date say it in a header.
-                responses["200"]["headers"] = dict(UNDATED)
+                responses["200"]["headers"] = {**responses["200"].get("headers", {}), **UNDATED}
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})
             if operation.get("operationId") == "events_export":

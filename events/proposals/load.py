@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from ..generation import GENERATION_KEY
+from ..generation import current_generation
 from ..models import Actor, ActorAlias, Citation, Event, EventParticipant, Pledge, Source, Statement
 from .actors import KnownActor
 from .engine import RESOURCES, Proposal, mentioned_actors, propose
@@ -136,7 +136,7 @@ def source_proposals(source: Source) -> list[Proposal]:
 def cached_proposals(source: Source) -> list[dict]:
     """``source_proposals`` as plain values, from the cache when nothing has been written since."""
     seconds = settings.TRACKER_PROPOSALS_CACHE_SECONDS
-    generation = cache.get(GENERATION_KEY, 0)
+    generation = current_generation()
     digest = hashlib.sha256(source.text.encode()).hexdigest()[:16]
     key = f"tracker:proposals:{ENGINE_VERSION}:{generation}:{source.pk}:{source.version}:{digest}"
     found = cache.get(key) if seconds else None

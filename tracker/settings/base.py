@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Where each request reads (primary or a replica); inert without DATABASE_REPLICA_URLS.
     "tracker.replicas.ReplicaMiddleware",
+    # Repeated anonymous reads: 304 from the data generation's ETag, or the answer from the shared cache, before
+    # the session, authentication and view run (events/api/conditional.py). After the replica decision it reads.
+    "events.api.conditional.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -235,6 +238,13 @@ REST_KNOX = {
 # How long a list's count may be served from the cache (events/api/pagination.py); every write advances the data
 # generation the counts are keyed by, so this only bounds writes that bypass the model signals. 0: count each time.
 TRACKER_COUNT_CACHE_SECONDS = env.int("TRACKER_COUNT_CACHE_SECONDS", default=60)
+# The shared response cache for anonymous API reads (events/api/conditional.py): answers are keyed by the data
+# generation, so a write on any app server retires them at once; the time bounds the memory they hold, and any
+# change made outside the services (a database edited by hand). Off: every read runs its view (ETags still answer
+# 304). Answers larger than the bound (a page of 1,000 full records) are not kept.
+TRACKER_RESPONSE_CACHE = env.bool("TRACKER_RESPONSE_CACHE", default=True)
+TRACKER_RESPONSE_CACHE_SECONDS = env.int("TRACKER_RESPONSE_CACHE_SECONDS", default=300)
+TRACKER_RESPONSE_CACHE_MAX_BYTES = env.int("TRACKER_RESPONSE_CACHE_MAX_BYTES", default=1024 * 1024)
 # How long a source's proposals (events/proposals) may be served from the cache. They are keyed by the data
 # generation as counts are, so a write shows at once; this bounds the memory they hold. 0: read the text each time.
 TRACKER_PROPOSALS_CACHE_SECONDS = env.int("TRACKER_PROPOSALS_CACHE_SECONDS", default=3600)

@@ -40,7 +40,8 @@ class InProcess:
     """Requests through Django's own request handling, as a server would make them, without a server."""
 
     def __init__(self) -> None:
-        self.client = Client(HTTP_HOST=_a_served_host(), HTTP_ACCEPT="application/json")
+        # no-cache: the check reads past the shared response cache, to see a change made outside the services.
+        self.client = Client(HTTP_HOST=_a_served_host(), HTTP_ACCEPT="application/json", HTTP_CACHE_CONTROL="no-cache")
 
     def get(self, url: str) -> tuple[int, dict, float]:
         parts = urlsplit(url)
@@ -58,7 +59,7 @@ class OverHttp:
     def get(self, url: str) -> tuple[int, dict, float]:
         if url.startswith("/"):
             url = self.base + url
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        request = urllib.request.Request(url, headers={"Accept": "application/json", "Cache-Control": "no-cache"})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the operator's own URL
                 return response.status, json.load(response), 0
