@@ -4,6 +4,7 @@ Signals rather than services: a record can change or disappear through the admin
 and post_save, post_delete and m2m_changed are the hooks all of them pass through.
 """
 
+from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -38,6 +39,14 @@ def tracker_data_changed(sender, **kwargs) -> None:
     meta = sender._meta
     if meta.app_label == "events" and not meta.model_name.startswith("historical"):
         data_changed()
+    elif meta.label == settings.AUTH_USER_MODEL and _shown_fields_may_change(kwargs.get("update_fields")):
+        # Histories name who made each change (a full name to everyone): a renamed or removed account changes
+        # answers that cached ones must not outlive. A login saves last_login alone, which no answer shows.
+        data_changed()
+
+
+def _shown_fields_may_change(update_fields) -> bool:
+    return update_fields is None or not set(update_fields) <= {"last_login", "password"}
 
 
 EDITORS_GROUP = "editors"

@@ -210,7 +210,7 @@ def test_places_list_and_search(story, api_client):
     assert [p["slug"] for p in near] == ["brussels"]
     detail = api_client.get(f"{API}/places/gaza-strip/")
     assert detail.status_code == 200
-    assert detail["ETag"] == '"1"'
+    assert detail["ETag"].startswith('"g')  # anonymous: the data generation's tag (README "Repeated reads")
     assert detail.json()["geonames_id"] is None
 
 

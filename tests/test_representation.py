@@ -154,3 +154,16 @@ def test_a_listed_record_equals_the_record_read_alone(api_client, story, resourc
     assert len(listed) == RESOURCES[resource].objects.count()
     for record in listed:
         assert api_client.get(f"/api/v1/{resource}/{record['slug']}/").json() == record
+
+
+def test_fields_that_need_the_request_take_each_responses(api_client, story, settings):
+    """A compiled plan is built once per class, from the first serializer asked: a field that builds URLs from the
+    request (a pledge's effective place, a tombstone's history) must use each response's host, not the first's."""
+    settings.ALLOWED_HOSTS = ["testserver", "mirror.example"]
+    EventFactory(slug="fleeting").delete()  # a tombstone
+    pledge = "/api/v1/pledges/france-100-gendarmes-palestinian-police-training/"
+    for host in ("mirror.example", "testserver"):
+        place = api_client.get(pledge, HTTP_HOST=host).json()["effective_place"]
+        assert place["api_url"].startswith(f"http://{host}/"), place
+        (tombstone,) = api_client.get("/api/v1/deleted/", HTTP_HOST=host).json()["results"]
+        assert tombstone["history_url"].startswith(f"http://{host}/"), tombstone

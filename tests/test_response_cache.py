@@ -171,7 +171,7 @@ def test_errors_are_neither_cached_nor_tagged(api_client, world, url):
     assert not _stored(url)
 
 
-@pytest.mark.parametrize("url", EXPORTS + ["/api/v1/events/export/?format=ndjson", "/api/v1/events/?format=api"])
+@pytest.mark.parametrize("url", [*EXPORTS, "/api/v1/events/export/?format=ndjson"])
 def test_exports_and_html_are_tagged_but_never_stored(api_client, world, url):
     first, _ = _queries(api_client, url)
     assert GENERATION_TAG.match(first["ETag"])
@@ -183,10 +183,11 @@ def test_exports_and_html_are_tagged_but_never_stored(api_client, world, url):
 
 def test_the_accept_header_is_part_of_the_key(api_client, world):
     as_json = api_client.get("/api/v1/events/", HTTP_ACCEPT="application/json")
-    as_html = api_client.get("/api/v1/events/", HTTP_ACCEPT="text/html")
-    assert as_json["ETag"] != as_html["ETag"]
-    assert as_html["Content-Type"].startswith("text/html")
+    indented = api_client.get("/api/v1/events/", HTTP_ACCEPT="application/json; indent=2")
+    assert as_json["ETag"] != indented["ETag"]
+    assert indented.content != as_json.content
     assert api_client.get("/api/v1/events/", HTTP_ACCEPT="application/json").content == as_json.content
+    assert api_client.get("/api/v1/events/", HTTP_ACCEPT="application/json; indent=2").content == indented.content
 
 
 def test_the_host_and_scheme_are_part_of_the_key(api_client, world, settings):
@@ -310,3 +311,86 @@ def test_entries_are_stored_with_their_generation(api_client, world):
     entry = cache.get(conditional.ENTRY_KEY.format(conditional.digest(RequestFactory().get("/api/v1/events/"))))
     assert entry["generation"] == current_generation()
     assert entry["status"] == 200
+
+
+def test_an_anonymous_record_is_tagged_by_the_generation_since_it_shows_related_records(api_client, editor, world):
+    """An event shows its participants' names: renaming an actor leaves the event's version alone, so the version
+    cannot tell an anonymous reader's copy is stale; the generation's tag can."""
+    url = "/api/v1/events/brussels-meeting/"
+    before = api_client.get(url)
+    assert GENERATION_TAG.match(before["ETag"])
+    assert api_client.get(url, HTTP_IF_NONE_MATCH='"1"').status_code == 200  # a version is no anonymous tag
+    us = Actor.objects.get(slug="united-states")
+    renamed = editor.patch(
+        "/api/v1/actors/united-states/", {"name": "USA"}, format="json", HTTP_IF_MATCH=f'"{us.version}"'
+    )
+    assert renamed.status_code == 200
+    after = api_client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert "USA" in {p["actor"]["name"] for p in after.json()["participants"]}
+    # Signed in, the record's tag is its version, for If-Match.
+    signed_in = editor.get(url)
+    assert signed_in["ETag"] == f'"{Event.objects.get(slug="brussels-meeting").version}"'
+    assert signed_in["Cache-Control"] == "private, no-cache"
+    assert editor.get(url, HTTP_IF_NONE_MATCH=signed_in["ETag"]).status_code == 304
+
+
+def test_a_renamed_account_retires_the_histories_that_name_it(api_client, editor, world, django_user_model):
+    """Histories show who made each change: renaming (or removing the name of) an account changes them."""
+    event = Event.objects.get(slug="brussels-meeting")
+    assert (
+        editor.patch(
+            "/api/v1/events/brussels-meeting/", {"title": "Met"}, format="json", HTTP_IF_MATCH=f'"{event.version}"'
+        ).status_code
+        == 200
+    )
+    url = "/api/v1/events/brussels-meeting/history/"
+    before = api_client.get(url)
+    user = django_user_model.objects.get(username="editor")
+    user.first_name, user.last_name = "Ed", "Itor"
+    user.save()
+    after = api_client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert "Ed Itor" in after.content.decode()
+    # A login saves last_login alone, which no answer shows: the cache stays.
+    from django.contrib.auth.models import update_last_login
+
+    update_last_login(None, user)
+    assert api_client.get(url, HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 304
+
+
+def test_an_html_answer_with_a_csrf_cookie_is_never_public(world, settings):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.get("/api/v1/events/?format=api")
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    assert response["Cache-Control"] == "private, no-cache"
+    assert "ETag" not in response
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("put", "/api/v1/events/brussels-meeting/"),
+        ("delete", "/api/v1/events/brussels-meeting/"),
+        ("post", "/api/v1/events/"),
+        ("get", "/api/v2/events/"),
+        ("get", "/api/"),
+    ],
+)
+def test_every_api_error_is_no_store_whatever_the_method(api_client, world, method, url):
+    response = getattr(api_client, method)(url)
+    assert response.status_code >= 400
+    assert response["Cache-Control"] == "no-store"
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/events/", "/api/v1/events/brussels-meeting/", *EXPORTS])
+def test_if_none_match_star_matches_any_current_answer(api_client, world, url):
+    """RFC 9110, 13.1.2: "*" is 304 where there is an answer, and not where there is none."""
+    response, _ = _queries(api_client, url, HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 304
+    assert GENERATION_TAG.match(response["ETag"])
+    assert api_client.get("/api/v1/events/nobody/", HTTP_IF_NONE_MATCH="*").status_code == 404

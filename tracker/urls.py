@@ -18,12 +18,12 @@ urlpatterns = [
     path("admin/autocomplete/", admin.site.admin_view(AutocompleteView.as_view(admin_site=admin.site))),
     path("admin/", admin.site.urls),
     path("codebook/", codebook, name="codebook"),
-    # Any other path under /api/ (a mistyped resource, another version, a path below a schema page) is a 404 in
-    # the API's error format, in every settings module: with DEBUG on, Django's handler404 is not used and its
+    # /api/ itself, and any other path under it (a mistyped resource, another version, a path below a schema
+    # page) is a 404 in the API's error format, in every settings module: with DEBUG on, Django's handler404 is not used and its
     # debug page would list every route. Paths with a trailing slash only, after every real route, so that
     # APPEND_SLASH still sends /api/v1/statements to /api/v1/statements/ (and /api/v1/pledge on to this 404).
     # It writes nothing, so no CSRF check: a PUT to a path with no route is a 404, not Django's HTML 403.
-    re_path(r"^api/.*/$", csrf_exempt(not_found), name="api-not-found"),
+    re_path(r"^api/(.*/)?$", csrf_exempt(not_found), name="api-not-found"),
 ]
 
 handler400 = "events.api.exceptions.bad_request"

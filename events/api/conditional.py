@@ -96,7 +96,8 @@ def matches(request, etag: str) -> bool:
     header = request.headers.get("If-None-Match")
     if not header:
         return False
-    # Weak comparison, as RFC 9110 asks of If-None-Match; no "*": that would answer 304 for a record that is gone.
+    # Weak comparison, as RFC 9110 asks of If-None-Match. "*" is answered after the view (__call__), which knows
+    # whether there is a current answer to match: here it would answer 304 for a record that is gone.
     return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in parse_etags(header)}
 
 
@@ -119,30 +120,43 @@ class ResponseCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if not request.path.startswith("/api/"):
+            return response
+        if response.status_code >= 400:
+            # Whatever the method or version asked for: an error is never kept.
+            response["Cache-Control"] = NO_STORE
+            return response
         if request.method not in READ_METHODS or not request.path.startswith(API_PREFIX):
             return response
         lookup: Lookup | None = getattr(request, "_tracker_lookup", None)
         if lookup is not None and lookup.hit:
             return response
-        if response.status_code >= 400:
-            response["Cache-Control"] = NO_STORE
-            return response
         patch_vary_headers(response, VARY)
-        if not anonymous(request) or _signed_in(request):
-            # Signed-in answers may name users (history, the change feed's authors): never shared, and never tagged
-            # with a generation ETag that an anonymous client could hold.
+        if not anonymous(request) or _signed_in(request) or response.cookies:
+            # Signed-in answers may name users (history, the change feed's authors), and an answer that sets a
+            # cookie (the browsable API's CSRF token) is the client's own: never shared, never tagged with a
+            # generation ETag that an anonymous client could hold. A signed-in client's record keeps its version.
             response["Cache-Control"] = PRIVATE
+            if lookup is not None and response.get("ETag") == lookup.etag:
+                del response["ETag"]
             return response
         if lookup is None or not replicas.cache_may_store():
             # The change feed (see EXCLUDED_PREFIXES), or an answer read on a replica behind the newest write:
             # neither stored nor tagged under a generation its data may predate.
             response["Cache-Control"] = "no-cache"
+            if lookup is not None and response.has_header("ETag"):
+                del response["ETag"]
             return response
-        if not response.has_header("ETag"):
-            response["ETag"] = lookup.etag
+        # Also on a record, in place of its version: the version does not move when a related record the answer
+        # shows changes (an actor's name on an event), the generation does. Anonymous readers cannot write, so
+        # they never need the version for If-Match.
+        response["ETag"] = lookup.etag
         response["Cache-Control"] = PUBLIC
         if _storable(request, response):
             _store(lookup, response)
+        if response.status_code == 200 and "*" in parse_etags(request.headers.get("If-None-Match", "")):
+            # RFC 9110, 13.1.2: "*" matches any current representation.
+            return self._not_modified(lookup.etag)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

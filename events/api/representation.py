@@ -14,7 +14,8 @@ returns a function from an instance to the same dict DRF would build:
 
 The plan of a class is built from its fields, which therefore must not depend on the context (the request); the
 only per-response input is the request, for absolute URLs. SerializerMethodFields would bind to one instance of
-their serializer, so they are refused: use a Field subclass with ``source="*"`` instead.
+their serializer, so they are refused: use a Field subclass with ``source="*"`` instead, and if it needs the
+request, a ``per_response(urls)`` method that returns its getter for one response.
 
 tests/test_representation.py checks that every response of the real data set equals DRF's own output.
 """
@@ -101,6 +102,11 @@ def _compile_field(field: serializers.Field) -> Maker:
     if isinstance(field, serializers.SerializerMethodField):
         raise TypeError(f"{field.parent.__class__.__name__}.{field.field_name}: a SerializerMethodField cannot be "
                         "compiled; use a Field subclass with source='*'.")  # fmt: skip
+    per_response = getattr(field, "per_response", None)
+    if per_response is not None:
+        # A field that builds URLs or nested answers from the request binds them to each response, not to the
+        # serializer the plan was first built from: that one's context is the first request's (its host, scheme).
+        return per_response
     if type(field) is ApiUrlField:
         view_name = field.view_name
 

@@ -423,7 +423,18 @@ def _header(name: str, description: str, *, required: bool) -> dict:
 
 
 IF_MATCH = "The record's ETag as last read (or `*`): the write is refused with 412 if the record changed since."
-IF_NONE_MATCH = "An ETag from an earlier read: 304 without a body if the record is still at that version."
+IF_NONE_MATCH = (
+    "An ETag from an earlier read: 304 without a body if the record is still at that version (signed in), or if "
+    "nothing was written since (anonymous)."
+)
+RECORD_READ_ETAG = {
+    "ETag": {
+        "description": "Signed in: the record's version; send it back in If-Match to change the record, or in "
+        "If-None-Match to read it only if it changed. Anonymous: a tag of the answer, as on lists (the data "
+        "generation, since the answer also shows related records), for If-None-Match.",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _if_match(path: str, method: str) -> bool | None:
@@ -475,10 +486,10 @@ def document_http(result, generator, request, public):
                 }
             if method == "get" and path.endswith("/{slug}/"):
                 parameters.append(_header("If-None-Match", IF_NONE_MATCH, required=False))
-                responses["200"]["headers"] = {**ETAG, **CACHE_CONTROL}
+                responses["200"]["headers"] = {**RECORD_READ_ETAG, **CACHE_CONTROL}
                 responses["304"] = {
                     "description": "Not modified: If-None-Match matched.",
-                    "headers": {**ETAG, **CACHE_CONTROL},
+                    "headers": {**RECORD_READ_ETAG, **CACHE_CONTROL},
                 }
             elif method == "get" and not editors and not path.startswith(UNTAGGED_READS):
                 parameters.append(_header("If-None-Match", IF_NONE_MATCH_READ, required=False))

@@ -206,12 +206,29 @@ class EffectivePlaceField(serializers.Field):
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
 
-    def to_representation(self, record: Statement | Pledge) -> dict | None:
+    @staticmethod
+    def place_of(record: Statement | Pledge) -> Place | None:
         # Both places come with the record (select_related in the views), so this adds no query.
         place = record.place if record.place_id is not None else None
         if place is None and record.event_id is not None:
             place = record.event.place if record.event.place_id is not None else None
+        return place
+
+    def to_representation(self, record: Statement | Pledge) -> dict | None:
+        place = self.place_of(record)
         return None if place is None else PlaceSummarySerializer(place, context=self.context).data
+
+    def per_response(self, urls):
+        """For compiled serializers (representation.py): the place's summary with this response's URLs."""
+        from .representation import compile_serializer
+
+        summary = compile_serializer(PlaceSummarySerializer(), urls)
+
+        def represent(record: Statement | Pledge) -> dict | None:
+            place = self.place_of(record)
+            return None if place is None else summary(place)
+
+        return represent
 
 
 def _effective_place() -> EffectivePlaceField:
@@ -411,6 +428,10 @@ class TombstoneHistoryField(serializers.URLField):
 
     def to_representation(self, tombstone: DeletedRecord) -> str:
         return api_url(f"{tombstone.kind}-history", tombstone.slug, self.context.get("request"))
+
+    def per_response(self, urls):
+        """For compiled serializers (representation.py): the URL with this response's host."""
+        return lambda tombstone: api_url(f"{tombstone.kind}-history", tombstone.slug, urls.request)
 
 
 class DeletedRecordSerializer(ReadSerializer):

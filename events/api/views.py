@@ -345,8 +345,10 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         known = request.headers.get("If-None-Match")
-        if known:
-            # Answered from the version alone, before the record and its relations are read.
+        if known and request.user.is_authenticated:
+            # Answered from the version alone, before the record and its relations are read. Signed-in clients only:
+            # an anonymous reader's tag is the data generation's (conditional.py), which also moves when a related
+            # record the answer shows (an actor's name, a statement made at an event) changes.
             versions = self.queryset_model.objects.filter(slug=kwargs[self.lookup_field]).values_list("version")
             current = next((f'"{version}"' for (version,) in versions[:1]), None)
             if current is not None and known == current:
@@ -911,7 +913,7 @@ class PlaceViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         place = self.get_object()
-        if request.headers.get("If-None-Match") == etag(place):
+        if request.user.is_authenticated and request.headers.get("If-None-Match") == etag(place):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(place)})
         return Response(self.get_serializer(place).data, headers={"ETag": etag(place)})
 
