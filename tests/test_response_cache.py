@@ -393,4 +393,13 @@ def test_if_none_match_star_matches_any_current_answer(api_client, world, url):
     response, _ = _queries(api_client, url, HTTP_IF_NONE_MATCH="*")
     assert response.status_code == 304
     assert GENERATION_TAG.match(response["ETag"])
+    # Again, now that the answer is stored, and by HEAD.
+    assert _queries(api_client, url, HTTP_IF_NONE_MATCH="*")[0].status_code == 304
+    assert api_client.head(url, HTTP_IF_NONE_MATCH="*").status_code == 304
     assert api_client.get("/api/v1/events/nobody/", HTTP_IF_NONE_MATCH="*").status_code == 404
+
+
+@pytest.mark.parametrize("tag", ['"1"', 'W/"1"', "*", '"0", "1"'])
+def test_a_signed_in_reader_s_version_tag_compares_weakly_and_star_matches(editor, world, tag):
+    assert editor.get("/api/v1/actors/france/", HTTP_IF_NONE_MATCH=tag).status_code == 304
+    assert editor.get("/api/v1/actors/nobody/", HTTP_IF_NONE_MATCH=tag).status_code == 404

@@ -92,13 +92,15 @@ def generation_etag(generation: int, key: str) -> str:
     return f'"g{generation}-{key[:12]}"'
 
 
-def matches(request, etag: str) -> bool:
+def matches(request, etag: str, *, exists: bool = False) -> bool:
+    """Whether If-None-Match names ``etag`` (weak comparison, as RFC 9110 asks of it), or is "*" and ``exists``:
+    only once there is known to be a current answer (a stored one, or the view's) may "*" answer 304, not for a
+    record that is gone."""
     header = request.headers.get("If-None-Match")
     if not header:
         return False
-    # Weak comparison, as RFC 9110 asks of If-None-Match. "*" is answered after the view (__call__), which knows
-    # whether there is a current answer to match: here it would answer 304 for a record that is gone.
-    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in parse_etags(header)}
+    tags = {tag.removeprefix("W/") for tag in parse_etags(header)}
+    return etag.removeprefix("W/") in tags or (exists and "*" in tags)
 
 
 class Lookup:
@@ -154,7 +156,7 @@ class ResponseCacheMiddleware:
         response["Cache-Control"] = PUBLIC
         if _storable(request, response):
             _store(lookup, response)
-        if response.status_code == 200 and "*" in parse_etags(request.headers.get("If-None-Match", "")):
+        if response.status_code == 200 and matches(request, lookup.etag, exists=True):
             # RFC 9110, 13.1.2: "*" matches any current representation.
             return self._not_modified(lookup.etag)
         return response
@@ -179,7 +181,7 @@ class ResponseCacheMiddleware:
         if entry is None or entry["generation"] != generation:
             return None
         lookup.hit = True
-        if matches(request, entry["etag"]):
+        if matches(request, entry["etag"], exists=True):
             return self._not_modified(entry["etag"])
         response = HttpResponse(entry["content"], status=entry["status"])
         for name, value in entry["headers"]:

@@ -42,7 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import filters, renderers, rows, serializers, sparse
+from . import conditional, filters, renderers, rows, serializers, sparse
 from .aggregates import AggregateMixin, aggregate_schema
 from .authentication import TokenAuthentication
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -351,7 +351,7 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
             # record the answer shows (an actor's name, a statement made at an event) changes.
             versions = self.queryset_model.objects.filter(slug=kwargs[self.lookup_field]).values_list("version")
             current = next((f'"{version}"' for (version,) in versions[:1]), None)
-            if current is not None and known == current:
+            if current is not None and conditional.matches(request, current, exists=True):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
         if sparse.PARAMETER in request.query_params:
             # As on a list: an empty item or a repeated blank is a 400, not silently dropped.
@@ -913,7 +913,7 @@ class PlaceViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         place = self.get_object()
-        if request.user.is_authenticated and request.headers.get("If-None-Match") == etag(place):
+        if request.user.is_authenticated and conditional.matches(request, etag(place), exists=True):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(place)})
         return Response(self.get_serializer(place).data, headers={"ETag": etag(place)})
 
