@@ -368,6 +368,9 @@ def test_an_html_answer_with_a_csrf_cookie_is_never_public(world, settings):
     assert "csrftoken" in response.cookies
     assert response["Cache-Control"] == "private, no-cache"
     assert "ETag" not in response
+    record = client.get("/api/v1/events/brussels-meeting/?format=api")
+    assert "csrftoken" in record.cookies
+    assert "ETag" not in record  # not even the record's version, which is a signed-in client's tag
 
 
 @pytest.mark.parametrize(

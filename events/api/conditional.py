@@ -5,7 +5,8 @@ horizon moves with the clock) is tagged ``"g<generation>-<digest>"``: the data g
 every write advances on every app server, and a digest of what else the answer depends on, which is the scheme,
 host, path, query (sorted by name, each name's values in their order), ``Accept`` header and today's date (UTC; a
 pledge becomes overdue with the date, not with a write). ``If-None-Match`` with that tag answers 304 before the view
-runs, so before any SQL. A record keeps its own ETag, its version, which writes check in ``If-Match``.
+runs, so before any SQL. Records too: an anonymous reader cannot write, and a record's version (its ETag for a
+signed-in client, which writes check in ``If-Match``) does not move when a related record it shows changes.
 
 Anonymous JSON answers of 200 are also kept in the shared cache (Redis in production, local memory in the embedded
 default) with the generation they were computed under. The hit is one ``get_many`` of the generation and the entry;
@@ -139,7 +140,8 @@ class ResponseCacheMiddleware:
             # cookie (the browsable API's CSRF token) is the client's own: never shared, never tagged with a
             # generation ETag that an anonymous client could hold. A signed-in client's record keeps its version.
             response["Cache-Control"] = PRIVATE
-            if lookup is not None and response.get("ETag") == lookup.etag:
+            if lookup is not None and response.has_header("ETag"):
+                # An anonymous answer that sets a cookie: a record's version is no tag for an anonymous reader.
                 del response["ETag"]
             return response
         if lookup is None or not replicas.cache_may_store():
@@ -214,7 +216,6 @@ def _storable(request, response) -> bool:
         and not response.cookies
         and response.get("Content-Type", "").split(";")[0].strip() in STORED_TYPES
         and len(response.content) <= settings.TRACKER_RESPONSE_CACHE_MAX_BYTES
-        and not getattr(response, "tracker_no_store", False)
     )
 
 
