@@ -1,5 +1,5 @@
-"""The benchmark's own arithmetic: how a profile's stacks are summarised and how a warm mix counts its first-time
-queries. The figures themselves belong to bench/, never to tests (issue 12's decision)."""
+"""The benchmark's own arithmetic: how a profile's stacks are summarised, how a warm mix counts its first-time
+queries, and which sequential scans the index target counts. The figures themselves belong to bench/, never to tests (issue 12's decision)."""
 
 import sys
 from pathlib import Path
@@ -72,3 +72,26 @@ def test_warm_mix_counts_a_query_as_first_time_once_since_the_flush(bench_module
     # The cache is kept between runs: a later run over the same lines asks nothing new, and wraps around the file.
     assert run.first_time_share(sequence, seen=seen, warmup=(0, 0), run=(4, 4)) == 0.0
     assert seen == {"a", "b", "c", "d"}
+
+
+PLAN = """Limit  (cost=60.00..60.05 rows=20 width=1050) (actual time=1.9..1.9 rows=20 loops=1)
+  ->  Hash Right Join  (cost=48.24..59.62 rows=10 width=1050) (actual time=1.687..1.743 rows=479 loops=1)
+        ->  Seq Scan on events_place  (cost=0.00..11.00 rows=100 width=778) (actual time=0.003..0.003 rows=0 loops=1)
+        ->  Hash  (cost=48.11..48.11 rows=10 width=272) (actual time=1.680..1.680 rows=479 loops=1)
+              ->  Parallel Seq Scan on events_event  (cost=0.00..14306.67 rows=41667 width=272) (actual time=0.010..31.369 rows=300 loops=3)
+                    Filter: (date >= '2020-01-01'::date)
+                    Rows Removed by Filter: 33000
+                    Buffers: shared hit=12604 read=1286
+Planning Time: 0.199 ms"""
+
+
+def test_index_target_counts_the_rows_a_scan_reads_not_the_rows_it_returns():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import report
+    finally:
+        sys.path.remove(str(BENCH))
+    scans = report.seq_scans([{"plan": PLAN}])
+    # The empty look-up table reads nothing; the filtered scan returns 300 a loop but reads 33,300, three times.
+    assert scans == [("events_place", 0), ("events_event", 99900)]
+    assert [t for t, rows in scans if rows >= report.SMALL_SCAN_ROWS] == ["events_event"]
