@@ -162,6 +162,18 @@ def test_a_session_cookie_skips_the_cache(client, world):
     assert "ETag" not in response
 
 
+def test_an_empty_session_cookie_is_not_served_a_public_answer(client, world):
+    """The session middleware answers an empty session cookie by deleting it: an answer that sets a cookie is not
+    one that proxies may keep, and a stored answer is not served with one."""
+    client.get("/api/v1/events/")
+    assert _stored("/api/v1/events/")
+    client.cookies["sessionid"] = ""
+    response, queries = _queries(client, "/api/v1/events/")
+    assert queries > 0
+    assert "ETag" not in response
+    assert not response["Cache-Control"].startswith("public")
+
+
 @pytest.mark.parametrize("url", ["/api/v1/events/nobody/", "/api/v1/events/?date_from=never", "/api/v1/nothing/"])
 def test_errors_are_neither_cached_nor_tagged(api_client, world, url):
     first = api_client.get(url)
@@ -203,6 +215,7 @@ def test_the_host_and_scheme_are_part_of_the_key(api_client, world, settings):
     assert "http://testserver/" in api_client.get("/api/v1/events/").json()["results"][0]["api_url"]
     evil = api_client.get("/api/v1/events/", HTTP_HOST="evil.example")
     assert evil.status_code == 400
+    assert evil["Content-Type"] == "application/problem+json"
     assert "evil.example" not in api_client.get("/api/v1/events/").content.decode()
 
 

@@ -53,11 +53,12 @@ SKIPPED_HEADERS = frozenset({"set-cookie", "content-length", "cache-control", "v
 
 
 def anonymous(request) -> bool:
-    """No credential of any kind: no Authorization header, no session cookie, and no user forced by a test client
-    (DRF's force_authenticate sets no header)."""
+    """No credential of any kind: no Authorization header, no session cookie (even an empty one, which the session
+    middleware answers by deleting it: an answer that sets a cookie is never public), and no user forced by a test
+    client (DRF's force_authenticate sets no header)."""
     return not (
         request.META.get("HTTP_AUTHORIZATION")
-        or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
         or getattr(request, "_force_auth_user", None) is not None
     )
 
