@@ -169,6 +169,38 @@ def test_format_on_a_list_is_a_308_to_its_export_with_the_same_query(api_client,
     assert followed["Content-Type"].startswith("text/csv")
 
 
+@pytest.mark.parametrize("query", ["format=csv&page_size=5", "format=ndjson&cursor=abc", "page=2"])
+def test_a_list_link_asking_for_a_page_of_a_file_is_a_400_at_once(api_client, world, query):
+    """An export has no pages; a redirect to it would only lead to its 400."""
+    accept = {"HTTP_ACCEPT": "text/csv"} if "format" not in query else {}
+    response = api_client.get(f"/api/v1/actors/?{query}", **accept)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "An export streams every matching record" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/actors/france/",
+        "/api/v1/actors/france/citations/",
+        "/api/v1/actors/france/history/",
+        "/api/v1/events/brussels-meeting/",
+    ],
+)
+@pytest.mark.parametrize("media_type", ["text/csv", "application/x-ndjson"])
+def test_a_record_and_its_sub_lists_answer_json_only_as_the_schema_says(api_client, world, path, media_type):
+    """Only a list answers CSV or NDJSON, by sending the client to its export; a record has no file form."""
+    refused = api_client.get(path, HTTP_ACCEPT=media_type)
+    assert refused.status_code == 406
+    assert refused["Content-Type"] == "application/problem+json"
+    fmt = "csv" if media_type == "text/csv" else "ndjson"
+    unknown = api_client.get(f"{path}?format={fmt}")
+    assert unknown.status_code == 400
+    assert "Known formats: json." in unknown.content.decode()
+    assert api_client.get(path)["Content-Type"] == "application/json"
+
+
 def test_accept_csv_on_a_list_is_a_308_too(api_client, world):
     response = api_client.get("/api/v1/pledges/?status=announced", HTTP_ACCEPT="text/csv")
     assert response.status_code == 308

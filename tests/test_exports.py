@@ -176,14 +176,15 @@ def test_timeline_exports(api_client, world):
     assert [json.loads(line)["slug"] for line in lines] == ["turkey-troops", "us-opposes-turkish-troops"]
 
 
-def test_detail_as_csv_is_one_row(api_client, world):
-    """A single record in CSV is a header and one flat row."""
-    response = api_client.get("/api/v1/pledges/france-100-gendarmes/?format=csv")
-    assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
-    assert len(rows) == 1
-    assert rows[0]["pledger"] == "France"
-    assert rows[0]["quantity"] == "100"
+def test_a_record_has_no_file_form_its_list_s_export_has(api_client, world):
+    """A record answers JSON only, as the schema declares; its row is in the export of its list."""
+    assert api_client.get("/api/v1/pledges/france-100-gendarmes/?format=csv").status_code == 400
+    assert api_client.get("/api/v1/pledges/france-100-gendarmes/", HTTP_ACCEPT="text/csv").status_code == 406
+    response = api_client.get("/api/v1/pledges/export/?format=csv&pledger=france")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    (row,) = [row for row in rows if row["slug"] == "france-100-gendarmes"]
+    assert row["pledger"] == "France"
+    assert row["quantity"] == "100"
 
 
 def test_export_errors_stay_json(api_client, world):
@@ -269,14 +270,10 @@ def test_csv_keeps_numbers_and_dates_as_they_are(api_client, formulas):
     assert row["citation_excerpt"] == "'+1+2"
 
 
-def test_csv_of_one_record_and_of_its_citations_is_neutralised_too(api_client, formulas):
-    """The non-streamed CSV (a single record, a record's citations) goes through the same escaping."""
-    (row,) = csv.DictReader(io.StringIO(_text(api_client.get("/api/v1/events/formula-event/?format=csv"))))
-    assert row["title"] == "'=1+1"
-    (citation,) = csv.DictReader(
-        io.StringIO(_text(api_client.get("/api/v1/events/formula-event/citations/?format=csv")))
-    )
-    assert citation["excerpt"] == "'+1+2"
+def test_a_record_and_its_citations_are_never_csv_so_no_formula_escapes_the_exports(api_client, formulas):
+    """Only exports are files, and they escape formulas (above); a record and its citations answer JSON only."""
+    assert api_client.get("/api/v1/events/formula-event/?format=csv").status_code == 400
+    assert api_client.get("/api/v1/events/formula-event/citations/", HTTP_ACCEPT="text/csv").status_code == 406
 
 
 def test_ndjson_and_json_are_not_escaped(api_client, formulas):

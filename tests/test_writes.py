@@ -400,6 +400,18 @@ def test_two_editors_cannot_overwrite_each_other(editor, world):
     assert Actor.objects.get(slug="hamas").description == "First edit."
 
 
+def test_an_anonymous_reader_s_tag_in_if_match_is_412_and_says_which_tag_to_send(editor, api_client, world):
+    """An anonymous read's tag names the data generation, not a version: a client that read without its token is
+    told to read signed in, and nothing is written."""
+    anonymous = api_client.get("/api/v1/actors/hamas/")["ETag"]
+    assert anonymous.startswith('"g')
+    refused = editor.patch("/api/v1/actors/hamas/", {"description": "x"}, format="json", HTTP_IF_MATCH=anonymous)
+    assert refused.status_code == 412
+    assert "read the record signed in" in refused.json()["detail"]
+    assert '"1"' in refused.json()["detail"]
+    assert Actor.objects.get(slug="hamas").description == ""
+
+
 def test_stale_version_at_write_time_is_412(editor, world):
     """Even if the record changes between the If-Match check and the write, the conditional update refuses it."""
     from events import services

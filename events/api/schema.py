@@ -422,7 +422,10 @@ def _header(name: str, description: str, *, required: bool) -> dict:
     }
 
 
-IF_MATCH = "The record's ETag as last read (or `*`): the write is refused with 412 if the record changed since."
+IF_MATCH = (
+    "The record's ETag as last read signed in, which is its version (or `*`): the write is refused with 412 if the "
+    "record changed since. An anonymous read's tag (one that starts with `g`) names no version, and is refused too."
+)
 IF_NONE_MATCH = (
     "An ETag from an earlier read: 304 without a body if the record is still at that version (signed in), or if "
     "nothing was written since (anonymous)."
@@ -541,7 +544,8 @@ EXPORT_FORMAT = {
     "in": "query",
     "required": False,
     "description": "`json` (the default) answers this list; `csv` and `ndjson` answer 308 to its export operation "
-    "(`…/export/`, with the same query), kept so that links made before exports had their own operations work.",
+    "(`…/export/`, with the same query), kept so that links made before exports had their own operations work. "
+    "An export has no pages: with `page`, `page_size` or `cursor` they are a 400.",
     "schema": {"type": "string", "enum": ["json", "csv", "ndjson"]},
     "deprecated": True,
 }

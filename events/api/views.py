@@ -172,6 +172,14 @@ class ExportMixin:
     # X-Undated-Excluded header.
     reports_undated = False
 
+    def get_renderers(self):
+        # CSV and NDJSON on a list (or an actor's timeline) only send the client to its export (to_export). Every
+        # other operation of the viewset (a record, its citations, history, relations, a write) answers JSON only,
+        # as the schema says: a record in CSV would be a different file from the export's, with nothing declaring it.
+        if self.action not in ("list", "timeline") and self.renderer_classes is RENDERERS:
+            return [renderer() for renderer in PAGE_RENDERERS]
+        return super().get_renderers()
+
     def list(self, request, *args, **kwargs):
         if exporting(request):
             return to_export(request)
@@ -219,7 +227,9 @@ def exporting(request) -> bool:
 
 def to_export(request) -> HttpResponsePermanentRedirect:
     """308 to the export of the same list with the same query, so that links made before exports had their own
-    operations keep working, and a client reading the 200 of a list as JSON never gets CSV."""
+    operations keep working, and a client reading the 200 of a list as JSON never gets CSV. A page of a file no
+    longer exists: with a page parameter it is the export's 400 at once, not a redirect to it."""
+    refuse_paging(request)
     query = request.META.get("QUERY_STRING", "")
     url = request.build_absolute_uri(f"{request.path}export/") + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(url, preserve_request=True)
@@ -265,6 +275,12 @@ def if_match(request, record) -> int:
         raise PreconditionRequired()
     tags = {tag.strip() for tag in header.split(",")}
     if "*" not in tags and etag(record) not in tags:
+        if any(tag.startswith(('"g', 'W/"g')) for tag in tags):
+            # An anonymous read's tag names the data generation and the URL, not a version of this record.
+            raise PreconditionFailed(
+                f"{header} is an anonymous reader's tag, not a version: read the record signed in (with the token "
+                f"you write with) for its version, now {etag(record)}, and send that in If-Match."
+            )
         raise PreconditionFailed(
             f"The record is at ETag {etag(record)}, not {header}; fetch it again and reapply your change."
         )
