@@ -201,6 +201,24 @@ def test_a_record_and_its_sub_lists_answer_json_only_as_the_schema_says(api_clie
     assert api_client.get(path)["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/actors/france/?bogus=1",
+        "/api/v1/events/brussels-meeting/?page=2",
+        "/api/v1/actors/france/citations/?bogus=1",
+        "/api/v1/actors/france/citations/?page_size=5",
+        "/api/v1/places/brussels/?fields=name",
+    ],
+)
+def test_a_record_or_its_citations_refuse_a_parameter_they_would_ignore(api_client, world, url):
+    """Nothing silently ignored (and no fresh cache entry per made-up parameter): a 400 naming what is known."""
+    response = api_client.get(url)
+    assert response.status_code == 400
+    (name,) = response.json()["errors"]
+    assert response.json()["errors"][name][0].startswith("Unknown parameter. Known parameters: ")
+
+
 def test_accept_csv_on_a_list_is_a_308_too(api_client, world):
     response = api_client.get("/api/v1/pledges/?status=announced", HTTP_ACCEPT="text/csv")
     assert response.status_code == 308

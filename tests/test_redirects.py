@@ -23,7 +23,10 @@ API = "/api/v1"
         ("actors/WASHINGTON/history/", "actors/united-states/history/"),
         ("events/Brussels-Meeting/", "events/brussels-meeting/"),
         ("events/BRUSSELS-MEETING/citations/", "events/brussels-meeting/citations/"),
-        ("pledges/France-100-Gendarmes/?x=1&y=2", "pledges/france-100-gendarmes/?x=1&y=2"),
+        (
+            "pledges/France-100-Gendarmes/?fields=slug&fields=status",
+            "pledges/france-100-gendarmes/?fields=slug&fields=status",
+        ),
         ("statements/Hamas-Rejects-Disarmament/history/", "statements/hamas-rejects-disarmament/history/"),
         ("sources/Other-Article/", "sources/other-article/"),
     ],

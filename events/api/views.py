@@ -261,6 +261,16 @@ def refuse_paging(request) -> None:
         raise ValidationError({name: [message] for name in paging})
 
 
+def refuse_unknown(request, names: frozenset[str] = frozenset()) -> None:
+    """A record, or a sub-list without pages, takes only ``names`` and ``format``. Anything else (a page parameter
+    too) would be silently ignored, and would make a fresh cache entry each time: a 400 naming it."""
+    known = names | {"format"}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        message = f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
+        raise ValidationError({name: [message] for name in unknown})
+
+
 MAX_ID = 2**63 - 1
 
 
@@ -360,6 +370,7 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
         return self.serializer_class
 
     def retrieve(self, request, *args, **kwargs):
+        refuse_unknown(request, frozenset({sparse.PARAMETER}))
         known = request.headers.get("If-None-Match")
         if known and request.user.is_authenticated:
             # Answered from the version alone, before the record and its relations are read. Signed-in clients only:
@@ -513,6 +524,7 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
             record.refresh_from_db(fields=["version"])
             data = serializers.CitationDetailSerializer(citation).data
             return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag(record)})
+        refuse_unknown(request)
         citations = record.citations.select_related("source").defer("source__text")
         return Response(serializers.CitationDetailSerializer(citations, many=True).data)
 
@@ -928,6 +940,7 @@ class PlaceViewSet(
         return context
 
     def retrieve(self, request, *args, **kwargs):
+        refuse_unknown(request)
         place = self.get_object()
         if request.user.is_authenticated and conditional.matches(request, etag(place), exists=True):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(place)})
