@@ -813,6 +813,8 @@ class DeletedRecordFilter(StaticFormFilterSet):
 # Backend -----------------------------------------------------------------------------------------------------
 
 ALWAYS_ALLOWED = frozenset({"page", "page_size", "cursor", "format"})
+# What an operation without pages (a record, a record's citations) takes besides its own parameters.
+UNPAGED = frozenset({"format"})
 # Exports take the list's filters and these options of the file itself.
 EXPORT_OPTIONS = frozenset({"bom"})
 # The actions that apply a list's filters: the list, its export and the export of its records' citations.
@@ -868,11 +870,13 @@ def form_errors(form: forms.Form) -> ValidationError:
     return ValidationError({name: list(messages) for name, messages in form.errors.items()})
 
 
-def check_parameters(params, names: set[str], several: frozenset[str] = frozenset()) -> None:
-    """Refuse query parameters outside ``names`` (and page, page_size, format) with a 400 naming each; refuse a
-    repeated key of a one-valued parameter (keeping only one of its values would drop the others silently), and an
-    empty item in a list of values."""
-    known = ALWAYS_ALLOWED | names
+def check_parameters(
+    params, names: set[str], several: frozenset[str] = frozenset(), *, always: frozenset[str] = ALWAYS_ALLOWED
+) -> None:
+    """Refuse query parameters outside ``names`` and ``always`` (page, page_size, cursor and format, unless the
+    operation has no pages) with a 400 naming each; refuse a repeated key of a one-valued parameter (keeping only one
+    of its values would drop the others silently), and an empty item in a list of values."""
+    known = always | names
     errors = {
         name: [f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."]
         for name in sorted(set(params) - known)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -261,16 +261,6 @@ def refuse_paging(request) -> None:
         raise ValidationError({name: [message] for name in paging})
 
 
-def refuse_unknown(request, names: frozenset[str] = frozenset()) -> None:
-    """A record, or a sub-list without pages, takes only ``names`` and ``format``. Anything else (a page parameter
-    too) would be silently ignored, and would make a fresh cache entry each time: a 400 naming it."""
-    known = names | {"format"}
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        message = f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
-        raise ValidationError({name: [message] for name in unknown})
-
-
 MAX_ID = 2**63 - 1
 
 
@@ -370,7 +360,10 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
         return self.serializer_class
 
     def retrieve(self, request, *args, **kwargs):
-        refuse_unknown(request, frozenset({sparse.PARAMETER}))
+        # Anything else would be silently ignored, and make a fresh cache entry each time; an empty item or a
+        # repeated blank in `fields` is a 400 too, as on a list.
+        fields = frozenset({sparse.PARAMETER})
+        filters.check_parameters(request.query_params, fields, fields, always=filters.UNPAGED)
         known = request.headers.get("If-None-Match")
         if known and request.user.is_authenticated:
             # Answered from the version alone, before the record and its relations are read. Signed-in clients only:
@@ -380,11 +373,6 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
             current = next((f'"{version}"' for (version,) in versions[:1]), None)
             if current is not None and conditional.matches(request, current, exists=True):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
-        if sparse.PARAMETER in request.query_params:
-            # As on a list: an empty item or a repeated blank is a 400, not silently dropped.
-            given = QueryDict(mutable=True)
-            given.setlist(sparse.PARAMETER, request.query_params.getlist(sparse.PARAMETER))
-            filters.check_parameters(given, {sparse.PARAMETER}, frozenset({sparse.PARAMETER}))
         # get_object() already loaded the record through get_queryset(): no need to load it again. Its filter
         # backend has checked `fields` against the resource's fields.
         response = self._record_response(self.get_object(), loaded=True)
@@ -524,7 +512,7 @@ class TrackerViewSet(HistoryMixin, ExportMixin, viewsets.ModelViewSet):
             record.refresh_from_db(fields=["version"])
             data = serializers.CitationDetailSerializer(citation).data
             return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag(record)})
-        refuse_unknown(request)
+        filters.check_parameters(request.query_params, set(), always=filters.UNPAGED)
         citations = record.citations.select_related("source").defer("source__text")
         return Response(serializers.CitationDetailSerializer(citations, many=True).data)
 
@@ -940,7 +928,7 @@ class PlaceViewSet(
         return context
 
     def retrieve(self, request, *args, **kwargs):
-        refuse_unknown(request)
+        filters.check_parameters(request.query_params, set(), always=filters.UNPAGED)
         place = self.get_object()
         if request.user.is_authenticated and conditional.matches(request, etag(place), exists=True):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(place)})
