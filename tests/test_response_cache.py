@@ -174,6 +174,29 @@ def test_an_empty_session_cookie_is_not_served_a_public_answer(client, world):
     assert not response["Cache-Control"].startswith("public")
 
 
+@pytest.mark.parametrize("revalidate", [False, True])
+def test_a_stored_answer_that_gains_a_cookie_on_the_way_out_is_never_public(client, world, revalidate):
+    """The CSRF middleware replaces a malformed csrftoken cookie on any request, after the stored answer (or the 304)
+    was chosen: that answer is the client's own. A 304 keeps its tag; a 200 loses it, as on a miss."""
+    first = client.get("/api/v1/events/")
+    assert _stored("/api/v1/events/")
+    client.cookies["csrftoken"] = "abc"
+    headers = {"HTTP_IF_NONE_MATCH": first["ETag"]} if revalidate else {}
+    response, queries = _queries(client, "/api/v1/events/", **headers)
+    assert queries == 0
+    assert "csrftoken" in response.cookies
+    assert response["Cache-Control"] == conditional.PRIVATE
+    assert response.status_code == (304 if revalidate else 200)
+    assert ("ETag" in response) == revalidate
+
+
+def test_an_empty_session_cookie_gets_no_record_version_it_could_never_revalidate(client, world):
+    response = client.get("/api/v1/actors/france/", HTTP_COOKIE="sessionid=")
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert response["Cache-Control"] == conditional.PRIVATE
+
+
 @pytest.mark.parametrize("url", ["/api/v1/events/nobody/", "/api/v1/events/?date_from=never", "/api/v1/nothing/"])
 def test_errors_are_neither_cached_nor_tagged(api_client, world, url):
     first = api_client.get(url)

@@ -134,6 +134,12 @@ class ResponseCacheMiddleware:
             return response
         lookup: Lookup | None = getattr(request, "_tracker_lookup", None)
         if lookup is not None and lookup.hit:
+            if response.cookies:
+                # A stored answer or a 304 on which an inner middleware set a cookie (the CSRF middleware replaces a
+                # malformed csrftoken on any request): the client's own, so never public. A 304 keeps its tag.
+                response["Cache-Control"] = PRIVATE
+                if response.status_code != 304:
+                    del response["ETag"]
             return response
         patch_vary_headers(response, VARY)
         if not anonymous(request) or _signed_in(request) or response.cookies:
@@ -141,8 +147,9 @@ class ResponseCacheMiddleware:
             # cookie (the browsable API's CSRF token) is the client's own: never shared, never tagged with a
             # generation ETag that an anonymous client could hold. A signed-in client's record keeps its version.
             response["Cache-Control"] = PRIVATE
-            if lookup is not None and response.has_header("ETag"):
-                # An anonymous answer that sets a cookie: a record's version is no tag for an anonymous reader.
+            if not _signed_in(request) and response.has_header("ETag"):
+                # Not signed in (an empty or stale session cookie, or a cookie set on the way out): a record's
+                # version is no tag for this reader, who cannot write and whose If-None-Match it would never answer.
                 del response["ETag"]
             return response
         if lookup is None or not replicas.cache_may_store():
