@@ -209,6 +209,8 @@ def test_a_record_and_its_sub_lists_answer_json_only_as_the_schema_says(api_clie
         "/api/v1/actors/france/citations/?bogus=1",
         "/api/v1/actors/france/citations/?page_size=5",
         "/api/v1/places/brussels/?fields=name",
+        "/api/v1/actors/france/relations/?page=2",
+        "/api/v1/actors/france/relations/?cursor=x",
     ],
 )
 def test_a_record_or_its_citations_refuse_a_parameter_they_would_ignore(api_client, world, url):

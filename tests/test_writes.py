@@ -409,6 +409,12 @@ def test_an_anonymous_reader_s_tag_in_if_match_is_412_and_says_which_tag_to_send
     assert refused.status_code == 412
     assert "read the record signed in" in refused.json()["detail"]
     assert '"1"' in refused.json()["detail"]
+    # In a list with a stale version, the message names the anonymous tag alone.
+    listed = editor.patch(
+        "/api/v1/actors/hamas/", {"description": "x"}, format="json", HTTP_IF_MATCH=f'{anonymous}, "7"'
+    )
+    assert listed.status_code == 412
+    assert listed.json()["detail"].startswith(f"{anonymous} is an anonymous reader's tag")
     assert Actor.objects.get(slug="hamas").description == ""
 
 

@@ -275,11 +275,12 @@ def if_match(request, record) -> int:
         raise PreconditionRequired()
     tags = {tag.strip() for tag in header.split(",")}
     if "*" not in tags and etag(record) not in tags:
-        if any(tag.startswith(('"g', 'W/"g')) for tag in tags):
+        anonymous = [tag for tag in tags if tag.startswith(('"g', 'W/"g'))]
+        if anonymous:
             # An anonymous read's tag names the data generation and the URL, not a version of this record.
             raise PreconditionFailed(
-                f"{header} is an anonymous reader's tag, not a version: read the record signed in (with the token "
-                f"you write with) for its version, now {etag(record)}, and send that in If-Match."
+                f"{', '.join(sorted(anonymous))} is an anonymous reader's tag, not a version: read the record signed "
+                f"in (with the token you write with) for its version, now {etag(record)}, and send that in If-Match."
             )
         raise PreconditionFailed(
             f"The record is at ETag {etag(record)}, not {header}; fetch it again and reapply your change."
@@ -688,7 +689,7 @@ class ActorViewSet(TrackerViewSet):
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, renderer_classes=PAGE_RENDERERS)
     def relations(self, request, slug=None):
-        filters.check_parameters(request.query_params, {"include_children"})
+        filters.check_parameters(request.query_params, {"include_children"}, always=filters.UNPAGED)
         actor = get_object_or_404(Actor, slug=slug)
         try:
             include_children = bool(
