@@ -170,10 +170,13 @@ def test_format_on_a_list_is_a_308_to_its_export_with_the_same_query(api_client,
 
 
 @pytest.mark.parametrize("query", ["format=csv&page_size=5", "format=ndjson&cursor=abc", "page=2"])
-def test_a_list_link_asking_for_a_page_of_a_file_is_a_400_at_once(api_client, world, query):
-    """An export has no pages; a redirect to it would only lead to its 400."""
+def test_a_list_link_asking_for_a_page_of_a_file_leads_to_the_export_s_400(api_client, world, query):
+    """An export has no pages. The list redirects as for any file link (its schema declares `format` and `page`
+    valid together, so it may not refuse them), and the export explains."""
     accept = {"HTTP_ACCEPT": "text/csv"} if "format" not in query else {}
-    response = api_client.get(f"/api/v1/actors/?{query}", **accept)
+    redirect = api_client.get(f"/api/v1/actors/?{query}", **accept)
+    assert redirect.status_code == 308
+    response = api_client.get(redirect["Location"], **accept)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert "An export streams every matching record" in response.content.decode()

@@ -545,7 +545,7 @@ EXPORT_FORMAT = {
     "required": False,
     "description": "`json` (the default) answers this list; `csv` and `ndjson` answer 308 to its export operation "
     "(`…/export/`, with the same query), kept so that links made before exports had their own operations work. "
-    "An export has no pages: with `page`, `page_size` or `cursor` they are a 400.",
+    "An export has no pages: with `page`, `page_size` or `cursor` the export answers 400.",
     "schema": {"type": "string", "enum": ["json", "csv", "ndjson"]},
     "deprecated": True,
 }

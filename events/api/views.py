@@ -227,9 +227,9 @@ def exporting(request) -> bool:
 
 def to_export(request) -> HttpResponsePermanentRedirect:
     """308 to the export of the same list with the same query, so that links made before exports had their own
-    operations keep working, and a client reading the 200 of a list as JSON never gets CSV. A page of a file no
-    longer exists: with a page parameter it is the export's 400 at once, not a redirect to it."""
-    refuse_paging(request)
+    operations keep working, and a client reading the 200 of a list as JSON never gets CSV. A page parameter goes
+    along, to the export's 400 that explains it: the schema cannot say that `format` excludes `page`, so a 400 here
+    would refuse a request it declares valid."""
     query = request.META.get("QUERY_STRING", "")
     url = request.build_absolute_uri(f"{request.path}export/") + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(url, preserve_request=True)
