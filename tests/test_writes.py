@@ -418,6 +418,26 @@ def test_an_anonymous_reader_s_tag_in_if_match_is_412_and_says_which_tag_to_send
     assert Actor.objects.get(slug="hamas").description == ""
 
 
+@pytest.mark.parametrize("none_match", ["*", '"1"', 'W/"1"', '"7", "1"'])
+def test_if_none_match_naming_the_current_version_refuses_a_write(editor, world, none_match):
+    """RFC 9110, 13.1.2: If-None-Match on a write is false when it names the record's current version, or is "*"."""
+    refused = editor.patch(
+        "/api/v1/actors/hamas/",
+        {"description": "x"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+        HTTP_IF_NONE_MATCH=none_match,
+    )
+    assert refused.status_code == 412
+    assert "If-None-Match" in refused.json()["detail"]
+    assert Actor.objects.get(slug="hamas").description == ""
+    other = editor.patch(
+        "/api/v1/actors/hamas/", {"description": "y"}, format="json", HTTP_IF_MATCH='"1"', HTTP_IF_NONE_MATCH='"7"'
+    )
+    assert other.status_code == 200
+    assert Actor.objects.get(slug="hamas").description == "y"
+
+
 def test_stale_version_at_write_time_is_412(editor, world):
     """Even if the record changes between the If-Match check and the write, the conditional update refuses it."""
     from events import services

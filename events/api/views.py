@@ -285,6 +285,13 @@ def if_match(request, record) -> int:
         raise PreconditionFailed(
             f"The record is at ETag {etag(record)}, not {header}; fetch it again and reapply your change."
         )
+    if conditional.matches(request, etag(record), exists=True):
+        # RFC 9110, 13.1.2: on a write, If-None-Match naming the current version, or "*" (the record exists), is
+        # false, and the write is not made.
+        raise PreconditionFailed(
+            f"If-None-Match names the record's current version ({etag(record)}, or *): the change was asked for "
+            "only if the record had changed, so nothing was written."
+        )
     return record.version
 
 
