@@ -94,6 +94,11 @@ def generation_etag(generation: int, key: str) -> str:
     return f'"g{generation}-{key[:12]}"'
 
 
+def is_generation_etag(tag: str) -> bool:
+    """Whether a tag (weak or strong) is one generation_etag made: an anonymous answer's, never a record's version."""
+    return tag.removeprefix("W/").startswith('"g')
+
+
 def matches(request, etag: str, *, exists: bool = False) -> bool:
     """Whether If-None-Match names ``etag`` (weak comparison, as RFC 9110 asks of it), or is "*" and ``exists``:
     only once there is known to be a current answer (a stored one, or the view's) may "*" answer 304, not for a

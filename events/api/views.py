@@ -275,7 +275,7 @@ def if_match(request, record) -> int:
         raise PreconditionRequired()
     tags = {tag.strip() for tag in header.split(",")}
     if "*" not in tags and etag(record) not in tags:
-        anonymous = [tag for tag in tags if tag.startswith(('"g', 'W/"g'))]
+        anonymous = [tag for tag in tags if conditional.is_generation_etag(tag)]
         if anonymous:
             # An anonymous read's tag names the data generation and the URL, not a version of this record.
             raise PreconditionFailed(
